@@ -1,0 +1,24 @@
+package io.veto.decision;
+
+import io.veto.rule.Outcome;
+
+/**
+ * The one decision Veto writes for a payment (decisions topic, key = paymentId). Deterministic: the
+ * same events and rule set give the same content; only {@code decidedAt} is wall-clock.
+ *
+ * @param late the payment's event time was behind the watermark when it arrived; it is decided all
+ *     the same, with the features its window still held
+ */
+public record Decision(
+        String paymentId,
+        String eventId,
+        Outcome decision,
+        int score,
+        Reason[] reasons,
+        String ruleSetVersion,
+        ShadowResult shadow,
+        long eventTime,
+        long decidedAt,
+        boolean late,
+        String cardBin,
+        String cardLast4) {}

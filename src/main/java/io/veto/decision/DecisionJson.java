@@ -1,0 +1,131 @@
+package io.veto.decision;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.veto.event.DlqRecord;
+import io.veto.rule.Outcome;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JSON forms of the decisions and DLQ topics (see the README's field tables), written with a
+ * streaming generator so a decision costs no intermediate tree, and read back for tests and tools.
+ */
+public final class DecisionJson {
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private DecisionJson() {}
+
+    public static byte[] write(Decision d) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("paymentId", d.paymentId());
+            g.writeStringField("eventId", d.eventId());
+            g.writeStringField("decision", d.decision().name());
+            g.writeNumberField("score", d.score());
+            writeReasons(g, "reasons", d.reasons());
+            g.writeStringField("ruleSetVersion", d.ruleSetVersion());
+            if (d.shadow() == null) {
+                g.writeNullField("shadow");
+            } else {
+                g.writeObjectFieldStart("shadow");
+                g.writeStringField("decision", d.shadow().decision());
+                g.writeNumberField("score", d.shadow().score());
+                writeReasons(g, "reasons", d.shadow().reasons());
+                g.writeEndObject();
+            }
+            g.writeStringField("eventTime", Instant.ofEpochMilli(d.eventTime()).toString());
+            g.writeStringField("decidedAt", Instant.ofEpochMilli(d.decidedAt()).toString());
+            g.writeBooleanField("late", d.late());
+            if (d.cardBin() != null) {
+                g.writeStringField("cardBin", d.cardBin());
+            }
+            if (d.cardLast4() != null) {
+                g.writeStringField("cardLast4", d.cardLast4());
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeReasons(JsonGenerator g, String field, Reason[] reasons) throws IOException {
+        g.writeArrayFieldStart(field);
+        for (Reason r : reasons) {
+            g.writeStartObject();
+            g.writeStringField("ruleId", r.ruleId());
+            g.writeNumberField("points", r.points());
+            if (r.outcome() != null) {
+                g.writeStringField("outcome", r.outcome());
+            }
+            g.writeStringField("detail", r.detail());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
+    public static byte[] write(DlqRecord r) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + r.payload().length());
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("error", r.error());
+            g.writeStringField("sourceTopic", r.sourceTopic());
+            g.writeNumberField("sourcePartition", r.sourcePartition());
+            g.writeNumberField("sourceOffset", r.sourceOffset());
+            g.writeStringField("sourceTimestamp", Instant.ofEpochMilli(r.sourceTimestamp()).toString());
+            g.writeStringField("payload", r.payload());
+            g.writeStringField("rejectedAt", Instant.ofEpochMilli(r.rejectedAt()).toString());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Reads a decision back (tests, tools); {@code decidedAt} and {@code eventTime} as ISO text. */
+    public static Decision read(byte[] json) {
+        try {
+            JsonNode n = MAPPER.readTree(json);
+            JsonNode shadow = n.get("shadow");
+            return new Decision(
+                    n.get("paymentId").asText(),
+                    n.get("eventId").asText(),
+                    Outcome.valueOf(n.get("decision").asText()),
+                    n.get("score").asInt(),
+                    reasons(n.get("reasons")),
+                    n.get("ruleSetVersion").asText(),
+                    shadow == null || shadow.isNull()
+                            ? null
+                            : new ShadowResult(shadow.get("decision").asText(), shadow.get("score").asInt(), reasons(shadow.get("reasons"))),
+                    Instant.parse(n.get("eventTime").asText()).toEpochMilli(),
+                    Instant.parse(n.get("decidedAt").asText()).toEpochMilli(),
+                    n.get("late").asBoolean(),
+                    n.hasNonNull("cardBin") ? n.get("cardBin").asText() : null,
+                    n.hasNonNull("cardLast4") ? n.get("cardLast4").asText() : null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Reason[] reasons(JsonNode arr) {
+        List<Reason> out = new ArrayList<>();
+        for (JsonNode r : arr) {
+            out.add(new Reason(
+                    r.get("ruleId").asText(),
+                    r.get("points").asInt(),
+                    r.hasNonNull("outcome") ? r.get("outcome").asText() : null,
+                    r.get("detail").asText()));
+        }
+        return out.toArray(new Reason[0]);
+    }
+}

@@ -1,0 +1,103 @@
+package io.veto.job;
+
+import io.veto.event.EventParser;
+import io.veto.event.PanPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Option;
+
+/**
+ * Every option of the Veto job, with its default, in one place: the README's option table is this
+ * class. Used as a picocli mixin by the cluster entry point and the local runner alike.
+ */
+public class JobOptions {
+    public enum Delivery {
+        AT_LEAST_ONCE,
+        EXACTLY_ONCE
+    }
+
+    public enum StartFrom {
+        /** The consumer group's committed offsets, or the earliest when it has none. */
+        COMMITTED,
+        EARLIEST,
+        LATEST
+    }
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE})")
+    public String bootstrapServers = "localhost:9092";
+
+    @Option(names = "--payments-topic", description = "Topic of payment events (default: ${DEFAULT-VALUE})")
+    public String paymentsTopic = "payments";
+
+    @Option(names = "--decisions-topic", description = "Topic decisions are written to (default: ${DEFAULT-VALUE})")
+    public String decisionsTopic = "decisions";
+
+    @Option(names = "--dlq-topic", description = "Topic rejected records are written to (default: ${DEFAULT-VALUE})")
+    public String dlqTopic = "payments-dlq";
+
+    @Option(names = "--group-id", description = "Kafka consumer group of the job (default: ${DEFAULT-VALUE})")
+    public String groupId = "veto";
+
+    @Option(names = "--start-from", description = "Where to start reading payments: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    public StartFrom startFrom = StartFrom.COMMITTED;
+
+    @Option(names = "--rules", description = "Rule-set directory loaded at start (default: ${DEFAULT-VALUE})")
+    public Path rules = Path.of("rules/default");
+
+    @Option(names = "--delivery", description = "Decision delivery: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    public Delivery delivery = Delivery.AT_LEAST_ONCE;
+
+    @Option(names = "--transactional-id-prefix", description = "Unique per job, exactly-once only (default: ${DEFAULT-VALUE})")
+    public String transactionalIdPrefix = "veto-decisions";
+
+    @Option(names = "--parallelism", description = "Job parallelism; 0 keeps the cluster's default (default: ${DEFAULT-VALUE})")
+    public int parallelism = 0;
+
+    @Option(names = "--pan-policy", description = "Raw card numbers: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    public PanPolicy panPolicy = PanPolicy.TOKENIZE;
+
+    @Option(names = "--max-record-bytes", description = "Larger payment records go to the DLQ (default: ${DEFAULT-VALUE})")
+    public int maxRecordBytes = EventParser.DEFAULT_MAX_BYTES;
+
+    @Option(names = "--max-out-of-orderness", description = "Watermark bound on event-time disorder (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration maxOutOfOrderness = Duration.ofSeconds(2);
+
+    @Option(names = "--idleness", description = "A partition quiet this long stops holding back watermarks (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration idleness = Duration.ofSeconds(5);
+
+    @Option(names = "--checkpoint-interval", description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration checkpointInterval = Duration.ofSeconds(10);
+
+    @Option(names = "--buffer-timeout", description = "Network buffer flush timeout, the latency floor per hop (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration bufferTimeout = Duration.ofMillis(5);
+
+    @Option(names = "--producer-linger", description = "Kafka producer linger for decisions (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration producerLinger = Duration.ofMillis(2);
+
+    /** Parses {@code 500ms}, {@code 10s}, {@code 5m}, {@code 1h}, or ISO-8601 ({@code PT10S}). */
+    public static final class DurationConverter implements picocli.CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return parseDuration(value);
+        }
+    }
+
+    public static Duration parseDuration(String value) {
+        String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (v.startsWith("pt") || v.startsWith("p")) {
+            return Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)").matcher(v);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + value + "' is not a duration: write e.g. 500ms, 10s, 5m, 1h");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+}

@@ -1,0 +1,87 @@
+package io.veto.job;
+
+import io.veto.event.PanKey;
+import io.veto.event.PanPolicy;
+import io.veto.kafka.KafkaConnectors;
+import io.veto.kafka.PanKeySupplier;
+import io.veto.rule.CompiledRuleSet;
+import io.veto.rule.RuleSet;
+import io.veto.rule.RuleSetCompiler;
+import io.veto.rule.RuleSetException;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * The job's entry point on a cluster ({@code flink run target/veto.jar [options]}): checks what
+ * can be checked before any task starts (the rule set compiles, a PAN key exists when raw PANs
+ * are tokenized), then wires the Kafka source and sinks into {@link VetoPipeline}.
+ */
+@Command(name = "veto-job", mixinStandardHelpOptions = true, description = "Veto: real-time payment decisions on Flink.")
+public final class VetoJob implements Callable<Integer> {
+    @Mixin JobOptions options = new JobOptions();
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new VetoJob()).execute(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
+        execute(env, options, PanKeySupplier.fromEnvironment());
+        return 0;
+    }
+
+    /** Settings the job relies on whatever the cluster's defaults are. */
+    public static Configuration flinkConfiguration(JobOptions o) {
+        Configuration c = new Configuration();
+        c.set(PipelineOptions.AUTO_GENERATE_UIDS, false);
+        c.set(PipelineOptions.GENERIC_TYPES, false);
+        return c;
+    }
+
+    /** Validates, builds and runs the job on {@code env}; returns when the job ends. */
+    public static JobExecutionResult execute(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys) throws Exception {
+        RuleSet ruleSet = loadRules(o);
+        if (o.panPolicy == PanPolicy.TOKENIZE && keys.get() == null) {
+            throw new IllegalStateException(PanKey.missingMessage());
+        }
+        configure(env, o);
+        VetoPipeline.build(
+                env,
+                KafkaConnectors.paymentsSource(o, keys),
+                KafkaConnectors.decisionsSink(o),
+                KafkaConnectors.dlqSink(o),
+                ruleSet,
+                o.maxOutOfOrderness,
+                o.idleness);
+        return env.execute("veto");
+    }
+
+    /** Reads and compiles the initial rule set; a broken one stops the job before it starts. */
+    public static RuleSet loadRules(JobOptions o) throws RuleSetException {
+        RuleSet ruleSet = RuleSet.fromDirectory(o.rules);
+        CompiledRuleSet compiled = RuleSetCompiler.forJob().compile(ruleSet);
+        System.err.println("veto: rule set " + compiled.version() + " with " + compiled.size() + " rules");
+        return ruleSet;
+    }
+
+    public static void configure(StreamExecutionEnvironment env, JobOptions o) {
+        if (o.parallelism > 0) {
+            env.setParallelism(o.parallelism);
+        }
+        env.setBufferTimeout(o.bufferTimeout.toMillis());
+        env.getConfig().setAutoWatermarkInterval(50);
+        if (!o.checkpointInterval.isZero()) {
+            env.enableCheckpointing(o.checkpointInterval.toMillis());
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.veto.kafka;
+
+import io.veto.decision.Decision;
+import io.veto.decision.DecisionJson;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/** Writes a decision to the decisions topic, keyed by paymentId so a payment's retries compact. */
+public final class DecisionSerializer implements KafkaRecordSerializationSchema<Decision> {
+    private static final long serialVersionUID = 1L;
+    private final String topic;
+
+    public DecisionSerializer(String topic) {
+        this.topic = topic;
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(Decision d, KafkaSinkContext context, Long timestamp) {
+        return new ProducerRecord<>(topic, null, timestamp, d.paymentId().getBytes(StandardCharsets.UTF_8), DecisionJson.write(d));
+    }
+}

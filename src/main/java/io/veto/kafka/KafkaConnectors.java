@@ -1,0 +1,73 @@
+package io.veto.kafka;
+
+import io.veto.decision.Decision;
+import io.veto.event.DlqRecord;
+import io.veto.event.Ingested;
+import io.veto.job.JobOptions;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** Builds the Kafka source and sinks of the job from its options. */
+public final class KafkaConnectors {
+    /** Kept below the broker default {@code transaction.max.timeout.ms} (15 minutes). */
+    static final int TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000;
+
+    private KafkaConnectors() {}
+
+    public static KafkaSource<Ingested> paymentsSource(JobOptions o, PanKeySupplier keys) {
+        OffsetsInitializer start =
+                switch (o.startFrom) {
+                    case EARLIEST -> OffsetsInitializer.earliest();
+                    case LATEST -> OffsetsInitializer.latest();
+                    case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+                };
+        return KafkaSource.<Ingested>builder()
+                .setBootstrapServers(o.bootstrapServers)
+                .setTopics(o.paymentsTopic)
+                .setGroupId(o.groupId)
+                .setStartingOffsets(start)
+                .setDeserializer(new PaymentsDeserializer(o.panPolicy, keys, o.maxRecordBytes))
+                .setProperty("fetch.max.wait.ms", "5")
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .build();
+    }
+
+    public static KafkaSink<Decision> decisionsSink(JobOptions o) {
+        return KafkaSink.<Decision>builder()
+                .setBootstrapServers(o.bootstrapServers)
+                .setRecordSerializer(new DecisionSerializer(o.decisionsTopic))
+                .setDeliveryGuarantee(guarantee(o))
+                .setTransactionalIdPrefix(o.transactionalIdPrefix)
+                .setKafkaProducerConfig(producerProperties(o))
+                .build();
+    }
+
+    public static KafkaSink<DlqRecord> dlqSink(JobOptions o) {
+        return KafkaSink.<DlqRecord>builder()
+                .setBootstrapServers(o.bootstrapServers)
+                .setRecordSerializer(new DlqSerializer(o.dlqTopic))
+                .setDeliveryGuarantee(guarantee(o))
+                .setTransactionalIdPrefix(o.transactionalIdPrefix + "-dlq")
+                .setKafkaProducerConfig(producerProperties(o))
+                .build();
+    }
+
+    private static DeliveryGuarantee guarantee(JobOptions o) {
+        return o.delivery == JobOptions.Delivery.EXACTLY_ONCE ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
+    }
+
+    private static Properties producerProperties(JobOptions o) {
+        Properties p = new Properties();
+        p.setProperty("linger.ms", Long.toString(o.producerLinger.toMillis()));
+        p.setProperty("acks", "all");
+        p.setProperty("enable.idempotence", "true");
+        p.setProperty("compression.type", "lz4");
+        p.setProperty("transaction.timeout.ms", Integer.toString(TRANSACTION_TIMEOUT_MS));
+        return p;
+    }
+}

@@ -1,0 +1,70 @@
+package io.veto.rule;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * A rule set as analysts wrote it: its name and the text of each of its files. This, not compiled
+ * code, is what travels (job graph, rules topic, checkpoints); every operator compiles it itself.
+ * Its version is the name plus a hash of the content, so the same files always give the same
+ * version and any change gives a new one.
+ */
+public record RuleSet(String name, SortedMap<String, String> files) implements Serializable {
+
+    public static final String MANIFEST = "ruleset.yaml";
+
+    public RuleSet {
+        files = Collections.unmodifiableSortedMap(new TreeMap<>(files));
+    }
+
+    /** {@code name@hash}, e.g. {@code default@3f2a9c1b04de}. */
+    public String version() {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                sha.update(f.getKey().getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+                sha.update(f.getValue().getBytes(StandardCharsets.UTF_8));
+                sha.update((byte) 0);
+            }
+            return name + "@" + HexFormat.of().formatHex(sha.digest(), 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Reads a rule-set directory: {@value #MANIFEST} and every other {@code *.yaml}/{@code *.yml}
+     * file below it, by path relative to the directory. The name is the directory's name until the
+     * manifest names it.
+     */
+    public static RuleSet fromDirectory(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new UncheckedIOException(new IOException("rule set directory not found: " + dir));
+        }
+        SortedMap<String, String> files = new TreeMap<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
+                String n = p.getFileName().toString();
+                if (Files.isRegularFile(p) && (n.endsWith(".yaml") || n.endsWith(".yml"))) {
+                    files.put(dir.relativize(p).toString().replace('\\', '/'), Files.readString(p, StandardCharsets.UTF_8));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read rule set " + dir + ": " + e.getMessage(), e);
+        }
+        return new RuleSet(dir.getFileName().toString(), files);
+    }
+}

@@ -1,0 +1,385 @@
+package io.veto.rule;
+
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelIssue;
+import dev.cel.common.CelOptions;
+import dev.cel.common.CelSource;
+import dev.cel.common.CelSourceLocation;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.ast.CelConstant;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.navigation.CelNavigableAst;
+import dev.cel.common.navigation.CelNavigableExpr;
+import dev.cel.common.types.SimpleType;
+import dev.cel.compiler.CelCompiler;
+import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
+import io.veto.feature.Entity;
+import io.veto.feature.FeatureSpec;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+
+/**
+ * Checks a {@link RuleSet} completely and compiles it, or reports every problem with file, line and
+ * column. Conditions are CEL: side-effect free, no reflection, no loops beyond bounded macros,
+ * and regular expressions run on RE2 (linear time); on top of that this compiler refuses
+ * expressions that are oversized, regular expressions that are not constant, too long, or built
+ * with nested quantifiers, and names that are neither payment fields nor features.
+ */
+public final class RuleSetCompiler {
+    public static final int MAX_EXPRESSION_CHARS = 2000;
+    public static final int MAX_REGEX_CHARS = 256;
+
+    private static final Set<String> MANIFEST_KEYS = orderedSet("name", "description", "thresholds");
+    private static final Set<String> THRESHOLD_KEYS = orderedSet("review", "deny");
+    private static final Set<String> RULE_KEYS =
+            orderedSet("id", "description", "owner", "when", "points", "outcome", "mode", "explain", "validFrom", "validUntil", "tags");
+    private static final Pattern RULE_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+    private static final Pattern NESTED_QUANTIFIER = Pattern.compile("\\([^()]*[+*}][^()]*\\)\\s*[+*{]");
+
+    private static final CelOptions OPTIONS =
+            CelOptions.current()
+                    .enableHeterogeneousNumericComparisons(true)
+                    .maxExpressionCodePointSize(MAX_EXPRESSION_CHARS)
+                    .maxParseRecursionDepth(64)
+                    .comprehensionMaxIterations(1000)
+                    .maxRegexProgramSize(1000)
+                    .build();
+
+    private final Set<Entity> computedEntities;
+    private final CelCompiler compiler;
+    private final CelRuntime runtime;
+
+    /** A compiler for a job whose window stages compute the features of the given entities. */
+    public RuleSetCompiler(Set<Entity> computedEntities) {
+        this.computedEntities = EnumSet.copyOf(computedEntities);
+        var builder =
+                CelCompilerFactory.standardCelCompilerBuilder()
+                        .setOptions(OPTIONS)
+                        .setResultType(SimpleType.BOOL);
+        PaymentVariables.FIELDS.forEach(builder::addVar);
+        for (Entity e : Entity.values()) {
+            builder.addVar(e.ruleName(), PaymentVariables.FEATURE_MAP);
+        }
+        this.compiler = builder.build();
+        this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
+    }
+
+    /** The compiler for this version of Veto's job, which computes card features. */
+    public static RuleSetCompiler forJob() {
+        return new RuleSetCompiler(EnumSet.of(Entity.CARD));
+    }
+
+    public CompiledRuleSet compile(RuleSet ruleSet) throws RuleSetException {
+        List<RuleProblem> problems = new ArrayList<>();
+        String manifestText = ruleSet.files().get(RuleSet.MANIFEST);
+        int review = 0;
+        int deny = 0;
+        if (manifestText == null) {
+            problems.add(new RuleProblem(RuleSet.MANIFEST, 1, 1, "a rule set needs a " + RuleSet.MANIFEST + " with its name and thresholds"));
+        } else {
+            YamlNodes y = new YamlNodes(RuleSet.MANIFEST, problems);
+            Node root = y.parse(manifestText);
+            if (root != null) {
+                Map<String, Node> m = y.mapping(root, "the rule set manifest");
+                y.rejectUnknownKeys(m, MANIFEST_KEYS, "the rule set manifest");
+                Node th = m.get("thresholds");
+                if (th == null) {
+                    y.problem(root, "missing 'thresholds' (review and deny scores)");
+                } else {
+                    Map<String, Node> t = y.mapping(th, "thresholds");
+                    y.rejectUnknownKeys(t, THRESHOLD_KEYS, "thresholds");
+                    Integer r = t.containsKey("review") ? y.integer(t.get("review"), "thresholds.review") : null;
+                    Integer d = t.containsKey("deny") ? y.integer(t.get("deny"), "thresholds.deny") : null;
+                    if (r == null || d == null) {
+                        y.problem(th, "thresholds need both 'review' and 'deny'");
+                    } else if (r <= 0 || d <= r) {
+                        y.problem(th, "thresholds must satisfy 0 < review < deny (got review " + r + ", deny " + d + ")");
+                    } else {
+                        review = r;
+                        deny = d;
+                    }
+                }
+            }
+        }
+
+        List<CompiledRule> rules = new ArrayList<>();
+        Map<String, String> seenIds = new HashMap<>();
+        for (Map.Entry<String, String> f : ruleSet.files().entrySet()) {
+            if (f.getKey().equals(RuleSet.MANIFEST)) {
+                continue;
+            }
+            compileFile(f.getKey(), f.getValue(), rules, seenIds, problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new RuleSetException(problems);
+        }
+        return new CompiledRuleSet(ruleSet.version(), review, deny, rules);
+    }
+
+    private void compileFile(String file, String text, List<CompiledRule> rules, Map<String, String> seenIds, List<RuleProblem> problems) {
+        YamlNodes y = new YamlNodes(file, problems);
+        Node root = y.parse(text);
+        if (root == null) {
+            return;
+        }
+        Map<String, Node> top = y.mapping(root, "a rule file");
+        y.rejectUnknownKeys(top, Set.of("rules"), "a rule file");
+        Node list = top.get("rules");
+        if (list == null) {
+            y.problem(root, "a rule file needs a 'rules:' list");
+            return;
+        }
+        for (Node rn : y.sequence(list, "'rules'")) {
+            Map<String, Node> r = y.mapping(rn, "a rule");
+            if (r.isEmpty()) {
+                continue;
+            }
+            y.rejectUnknownKeys(r, RULE_KEYS, "a rule");
+            String id = r.containsKey("id") ? y.text(r.get("id"), "id") : null;
+            if (id == null) {
+                y.problem(rn, "a rule needs an 'id'");
+                continue;
+            }
+            if (!RULE_ID.matcher(id).matches()) {
+                y.problem(r.get("id"), "rule id '" + id + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
+            }
+            int line = rn.getStartMark().getLine() + 1;
+            String prev = seenIds.putIfAbsent(id, file + ":" + line);
+            if (prev != null) {
+                y.problem(r.get("id"), "duplicate rule id '" + id + "' (first defined at " + prev + ")");
+            }
+            String mode = r.containsKey("mode") ? y.text(r.get("mode"), "mode") : "active";
+            if (mode != null && !mode.equals("active") && !mode.equals("shadow")) {
+                y.problem(r.get("mode"), "mode must be 'active' or 'shadow', not '" + mode + "'");
+            }
+            Integer points = r.containsKey("points") ? y.integer(r.get("points"), "points") : null;
+            Outcome outcome = null;
+            if (r.containsKey("outcome")) {
+                String o = y.text(r.get("outcome"), "outcome");
+                if (o != null) {
+                    try {
+                        outcome = Outcome.valueOf(o.trim().toUpperCase(Locale.ROOT));
+                        if (outcome == Outcome.APPROVE) {
+                            y.problem(r.get("outcome"), "a rule's outcome can be REVIEW or DENY; trusted entities belong in an allow list");
+                        }
+                    } catch (IllegalArgumentException e) {
+                        y.problem(r.get("outcome"), "outcome must be REVIEW or DENY, not '" + o + "'");
+                    }
+                }
+            }
+            if (points == null && outcome == null) {
+                y.problem(rn, "rule '" + id + "' needs 'points' or an 'outcome'");
+            }
+            long from = r.containsKey("validFrom") ? time(y, r.get("validFrom"), "validFrom") : Long.MIN_VALUE;
+            long until = r.containsKey("validUntil") ? time(y, r.get("validUntil"), "validUntil") : Long.MAX_VALUE;
+            if (from >= until) {
+                y.problem(r.get("validUntil"), "validUntil must be after validFrom");
+            }
+            Node when = r.get("when");
+            if (when == null) {
+                y.problem(rn, "rule '" + id + "' needs a 'when' condition");
+                continue;
+            }
+            String expr = y.text(when, "when");
+            if (expr == null) {
+                continue;
+            }
+            int before = problems.size();
+            Condition c = condition(file, text, (ScalarNode) when, expr, problems);
+            if (c == null || problems.size() > before) {
+                continue;
+            }
+            rules.add(
+                    new CompiledRule(
+                            id,
+                            r.containsKey("description") ? y.text(r.get("description"), "description") : "",
+                            r.containsKey("owner") ? y.text(r.get("owner"), "owner") : "",
+                            file,
+                            line,
+                            "shadow".equals(mode),
+                            points == null ? 0 : points,
+                            outcome,
+                            r.containsKey("explain") ? y.text(r.get("explain"), "explain") : null,
+                            from,
+                            until,
+                            c.program,
+                            c.features,
+                            c.fields));
+        }
+    }
+
+    private record Condition(CelRuntime.Program program, List<FeatureSpec> features, List<String> fields) {}
+
+    private Condition condition(String file, String fileText, ScalarNode node, String expr, List<RuleProblem> problems) {
+        Position pos = new Position(file, fileText, node);
+        if (expr.length() > MAX_EXPRESSION_CHARS) {
+            problems.add(pos.at(1, 0, "condition is " + expr.length() + " characters; the limit is " + MAX_EXPRESSION_CHARS));
+            return null;
+        }
+        CelAbstractSyntaxTree ast;
+        try {
+            ast = compiler.compile(expr).getAst();
+        } catch (CelValidationException e) {
+            for (CelIssue issue : e.getErrors()) {
+                CelSourceLocation l = issue.getSourceLocation();
+                problems.add(pos.at(Math.max(1, l.getLine()), Math.max(0, l.getColumn()), explainCelError(issue.getMessage())));
+            }
+            return null;
+        }
+        CelSource source = ast.getSource();
+        LinkedHashSet<FeatureSpec> features = new LinkedHashSet<>();
+        LinkedHashSet<String> fields = new LinkedHashSet<>();
+        CelNavigableAst nav = CelNavigableAst.fromAst(ast);
+        nav.getRoot().allNodes().forEach(n -> {
+            CelExpr e = n.expr();
+            switch (e.getKind()) {
+                case IDENT -> {
+                    String name = e.ident().name();
+                    Entity entity = Entity.fromRuleName(name);
+                    if (entity == null) {
+                        if (PaymentVariables.FIELDS.containsKey(name)) {
+                            fields.add(name);
+                        }
+                        return;
+                    }
+                    boolean selected = n.parent().map(p -> p.expr().getKind() == CelExpr.ExprKind.Kind.SELECT).orElse(false);
+                    if (!selected) {
+                        problems.add(pos.atOffset(source, e.id(), "name features as " + name + ".<feature>, e.g. " + name + ".count_10m"));
+                        return;
+                    }
+                    CelExpr sel = n.parent().get().expr();
+                    try {
+                        FeatureSpec spec = FeatureSpec.parse(entity, sel.select().field());
+                        if (!computedEntities.contains(entity)) {
+                            problems.add(pos.atOffset(source, sel.id(), "features of '" + name + "' are not computed by this job; available: "
+                                    + computedEntities.stream().map(Entity::ruleName).toList()));
+                        } else {
+                            features.add(spec);
+                        }
+                    } catch (IllegalArgumentException ex) {
+                        problems.add(pos.atOffset(source, sel.id(), ex.getMessage()));
+                    }
+                }
+                case CALL -> checkRegex(n, source, pos, problems);
+                default -> {}
+            }
+        });
+        try {
+            return new Condition(runtime.createProgram(ast), List.copyOf(features), List.copyOf(fields));
+        } catch (CelEvaluationException e) {
+            problems.add(pos.at(1, 0, "cannot compile condition: " + e.getMessage()));
+            return null;
+        }
+    }
+
+    private static void checkRegex(CelNavigableExpr n, CelSource source, Position pos, List<RuleProblem> problems) {
+        CelExpr.CelCall call = n.expr().call();
+        if (!call.function().equals("matches")) {
+            return;
+        }
+        CelExpr pattern = call.args().get(call.args().size() - 1);
+        if (pattern.getKind() != CelExpr.ExprKind.Kind.CONSTANT || pattern.constant().getKind() != CelConstant.Kind.STRING_VALUE) {
+            problems.add(pos.atOffset(source, n.expr().id(), "regular expressions must be constant strings, written in the rule"));
+            return;
+        }
+        String re = pattern.constant().stringValue();
+        if (re.length() > MAX_REGEX_CHARS) {
+            problems.add(pos.atOffset(source, pattern.id(), "regular expression is " + re.length() + " characters; the limit is " + MAX_REGEX_CHARS));
+        } else if (NESTED_QUANTIFIER.matcher(re).find()) {
+            problems.add(pos.atOffset(source, pattern.id(), "regular expression '" + re + "' nests quantifiers (catastrophic backtracking form); rewrite it without a repeated group that itself repeats"));
+        } else {
+            try {
+                com.google.re2j.Pattern.compile(re);
+            } catch (com.google.re2j.PatternSyntaxException ex) {
+                problems.add(pos.atOffset(source, pattern.id(), "invalid regular expression: " + ex.getDescription()));
+            }
+        }
+    }
+
+    private static String explainCelError(String msg) {
+        String m = msg.replaceFirst("^ERROR: <input>:\\d+:\\d+: ", "");
+        int nl = m.indexOf('\n');
+        m = nl > 0 ? m.substring(0, nl) : m;
+        if (m.startsWith("undeclared reference to")) {
+            return m + " (payment fields: " + String.join(", ", PaymentVariables.FIELDS.keySet())
+                    + "; features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin)";
+        }
+        return m;
+    }
+
+    private static long time(YamlNodes y, Node node, String what) {
+        String t = y.text(node, what);
+        if (t == null) {
+            return 0;
+        }
+        try {
+            return t.length() == 10 ? LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() : Instant.parse(t).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            y.problem(node, what + " must be a date (2026-12-01) or an instant (2026-12-01T00:00:00Z), not '" + t + "'");
+            return 0;
+        }
+    }
+
+    private static Set<String> orderedSet(String... keys) {
+        return new LinkedHashSet<>(List.of(keys));
+    }
+
+    /** Maps a position inside a condition to the rule file's line and column. */
+    private static final class Position {
+        private final String file;
+        private final int baseLine;
+        private final int baseColumn;
+        private final boolean block;
+        private final String[] lines;
+
+        Position(String file, String text, ScalarNode node) {
+            this.file = file;
+            this.lines = text.split("\n", -1);
+            var style = node.getScalarStyle();
+            this.block = style == org.yaml.snakeyaml.DumperOptions.ScalarStyle.LITERAL || style == org.yaml.snakeyaml.DumperOptions.ScalarStyle.FOLDED;
+            int quote = style == org.yaml.snakeyaml.DumperOptions.ScalarStyle.SINGLE_QUOTED || style == org.yaml.snakeyaml.DumperOptions.ScalarStyle.DOUBLE_QUOTED ? 1 : 0;
+            this.baseLine = node.getStartMark().getLine() + 1;
+            this.baseColumn = node.getStartMark().getColumn() + 1 + quote;
+        }
+
+        /** @param line 1-based line in the condition; @param col 0-based column in that line */
+        RuleProblem at(int line, int col, String message) {
+            if (block) {
+                int fileLine = baseLine + line;
+                String l = fileLine - 1 < lines.length ? lines[fileLine - 1] : "";
+                int indent = 0;
+                while (indent < l.length() && l.charAt(indent) == ' ') {
+                    indent++;
+                }
+                return new RuleProblem(file, fileLine, indent + col + 1, message);
+            }
+            return new RuleProblem(file, baseLine + line - 1, (line == 1 ? baseColumn : 1) + col, message);
+        }
+
+        RuleProblem atOffset(CelSource source, long exprId, String message) {
+            Integer offset = source.getPositionsMap().get(exprId);
+            if (offset == null) {
+                return at(1, 0, message);
+            }
+            return source.getOffsetLocation(offset)
+                    .map(l -> at(l.getLine(), l.getColumn(), message))
+                    .orElseGet(() -> at(1, 0, message));
+        }
+    }
+}

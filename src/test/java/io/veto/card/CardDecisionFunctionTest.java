@@ -1,0 +1,147 @@
+package io.veto.card;
+
+import static io.veto.testing.Payments.BEGINNING;
+import static io.veto.testing.Payments.ONE_MINUTE;
+import static io.veto.testing.Payments.TEN_MINUTES;
+import static io.veto.testing.Payments.payment;
+import static io.veto.testing.Payments.refund;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.veto.decision.Decision;
+import io.veto.event.PaymentEvent;
+import io.veto.rule.Outcome;
+import io.veto.rule.RuleSet;
+import io.veto.testing.Payments;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CardDecisionFunctionTest {
+    private static final RuleSet RULES =
+            Payments.ruleSet(
+                    "test",
+                    40,
+                    80,
+                    """
+                    rules:
+                      - id: velocity
+                        when: card.count_10m >= 3
+                        points: 50
+                        explain: "{card.count_10m} payments in 10 minutes"
+                      - id: spend
+                        when: card.sum_amount_10m > 1000
+                        points: 40
+                    """);
+
+    private KeyedOneInputStreamOperatorTestHarness<String, PaymentEvent, Decision> harness;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new CardDecisionFunction(RULES), PaymentEvent::cardToken, Types.STRING);
+        harness.open();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        harness.close();
+    }
+
+    private List<Decision> decisions() {
+        return harness.extractOutputValues();
+    }
+
+    @Test
+    void shouldDecideEveryPaymentExactlyOnceIncludingItselfInTheWindow() throws Exception {
+        harness.processElement(payment("p1", "card-a", BEGINNING, "10.00"), BEGINNING);
+        harness.processElement(payment("p2", "card-a", BEGINNING + ONE_MINUTE, "10.00"), BEGINNING + ONE_MINUTE);
+        harness.processElement(payment("p3", "card-a", BEGINNING + 2 * ONE_MINUTE, "10.00"), BEGINNING + 2 * ONE_MINUTE);
+
+        assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1", "p2", "p3");
+        assertThat(decisions()).extracting(Decision::decision).containsExactly(Outcome.APPROVE, Outcome.APPROVE, Outcome.REVIEW);
+        Decision third = decisions().get(2);
+        assertThat(third.score()).isEqualTo(50);
+        assertThat(third.reasons()).singleElement().satisfies(r -> {
+            assertThat(r.ruleId()).isEqualTo("velocity");
+            assertThat(r.detail()).startsWith("3 payments in 10 minutes").contains("card.count_10m=3");
+        });
+        assertThat(third.ruleSetVersion()).isEqualTo(RULES.version());
+    }
+
+    @Test
+    void shouldExcludeAPaymentExactlyOneHorizonOld() throws Exception {
+        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processElement(payment("p2", "card-a", BEGINNING + 1, "1.00"), BEGINNING + 1);
+        // (t - 10m, t]: p1 at exactly t - 10m is out, p2 one millisecond later is in.
+        harness.processElement(payment("p3", "card-a", BEGINNING + TEN_MINUTES, "1.00"), BEGINNING + TEN_MINUTES);
+        harness.processElement(payment("p4", "card-a", BEGINNING + TEN_MINUTES + 1, "1.00"), BEGINNING + TEN_MINUTES + 1);
+
+        assertThat(decisions()).extracting(Decision::decision)
+                .containsExactly(Outcome.APPROVE, Outcome.APPROVE, Outcome.APPROVE, Outcome.APPROVE);
+        harness.processElement(payment("p5", "card-a", BEGINNING + TEN_MINUTES + 2, "1.00"), BEGINNING + TEN_MINUTES + 2);
+        // p3, p4, p5 are within 10 minutes of p5; p2 (t - 10m + 1) is exactly on the edge and out.
+        assertThat(decisions().get(4).decision()).isEqualTo(Outcome.REVIEW);
+        assertThat(decisions().get(4).reasons()[0].detail()).contains("card.count_10m=3");
+    }
+
+    @Test
+    void shouldCountOutOfOrderPaymentsInsideTheWatermarkBound() throws Exception {
+        harness.processWatermark(new Watermark(BEGINNING - ONE_MINUTE));
+        harness.processElement(payment("p2", "card-a", BEGINNING + 2 * ONE_MINUTE, "600.00"), BEGINNING + 2 * ONE_MINUTE);
+        harness.processElement(payment("p1", "card-a", BEGINNING, "600.00"), BEGINNING);
+        harness.processElement(payment("p3", "card-a", BEGINNING + ONE_MINUTE, "1.00"), BEGINNING + ONE_MINUTE);
+
+        // p1 arrives after p2 but is earlier: its window (t-10m, t] holds only itself.
+        assertThat(decisions().get(1).score()).isZero();
+        // p3 sees p1 (earlier) but not p2 (later event time): sum 601, count 2.
+        assertThat(decisions().get(2).score()).isZero();
+        harness.processElement(payment("p4", "card-a", BEGINNING + 3 * ONE_MINUTE, "1.00"), BEGINNING + 3 * ONE_MINUTE);
+        assertThat(decisions().get(3).decision()).isEqualTo(Outcome.DENY);
+        assertThat(decisions().get(3).score()).isEqualTo(90);
+        assertThat(decisions()).noneMatch(Decision::late);
+    }
+
+    @Test
+    void shouldDecideALatePaymentAndFlagIt() throws Exception {
+        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processWatermark(new Watermark(BEGINNING + TEN_MINUTES));
+        harness.processElement(payment("late", "card-a", BEGINNING + ONE_MINUTE, "1.00"), BEGINNING + ONE_MINUTE);
+
+        assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1", "late");
+        assertThat(decisions().get(1).late()).isTrue();
+    }
+
+    @Test
+    void shouldNotDecideOrCountRefunds() throws Exception {
+        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processElement(refund("p1", "card-a", BEGINNING + 1, "1.00"), BEGINNING + 1);
+        harness.processElement(refund("p1", "card-a", BEGINNING + 2, "1.00"), BEGINNING + 2);
+        harness.processElement(payment("p2", "card-a", BEGINNING + 3, "1.00"), BEGINNING + 3);
+
+        assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1", "p2");
+        assertThat(decisions().get(1).reasons()).isEmpty();
+    }
+
+    @Test
+    void shouldClearStateAndTimersOnceTheWindowHasPassed() throws Exception {
+        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processElement(payment("p2", "card-b", BEGINNING + ONE_MINUTE, "1.00"), BEGINNING + ONE_MINUTE);
+        harness.processElement(payment("p3", "card-a", BEGINNING + 5 * ONE_MINUTE, "1.00"), BEGINNING + 5 * ONE_MINUTE);
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);
+
+        // card-b's payment has left its 10-minute window; card-a's latest (t+5m) has not.
+        harness.processWatermark(new Watermark(BEGINNING + 13 * ONE_MINUTE));
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        harness.processWatermark(new Watermark(BEGINNING + 17 * ONE_MINUTE));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(decisions()).hasSize(3);
+    }
+}
