@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -28,6 +29,8 @@ public final class EventParser {
             JsonMapper.builder()
                     .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                     .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    // Keep 12.30 as 12.30: the amount is money, its scale is part of it.
+                    .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
                     .build();
 
     static {

@@ -316,6 +316,10 @@ public final class RuleSetCompiler {
         String m = msg.replaceFirst("^ERROR: <input>:\\d+:\\d+: ", "");
         int nl = m.indexOf('\n');
         m = nl > 0 ? m.substring(0, nl) : m;
+        if (m.startsWith("mismatched input") || m.startsWith("extraneous input") || m.startsWith("no viable alternative")
+                || m.startsWith("token recognition error")) {
+            return "syntax error: " + m;
+        }
         if (m.startsWith("undeclared reference to")) {
             return m + " (payment fields: " + String.join(", ", PaymentVariables.FIELDS.keySet())
                     + "; features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin)";
