@@ -50,6 +50,12 @@ public final class VetoJob implements Callable<Integer> {
 
     /** Validates, builds and runs the job on {@code env}; returns when the job ends. */
     public static JobExecutionResult execute(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys) throws Exception {
+        build(env, o, keys);
+        return env.execute("veto");
+    }
+
+    /** Validates the options and adds the job, with its Kafka source and sinks, to {@code env}. */
+    public static void build(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys) throws Exception {
         RuleSet ruleSet = loadRules(o);
         if (o.panPolicy == PanPolicy.TOKENIZE && keys.get() == null) {
             throw new IllegalStateException(PanKey.missingMessage());
@@ -63,7 +69,6 @@ public final class VetoJob implements Callable<Integer> {
                 ruleSet,
                 o.maxOutOfOrderness,
                 o.idleness);
-        return env.execute("veto");
     }
 
     /** Reads and compiles the initial rule set; a broken one stops the job before it starts. */

@@ -8,6 +8,7 @@ import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
@@ -19,6 +20,11 @@ public final class KafkaConnectors {
     private KafkaConnectors() {}
 
     public static KafkaSource<Ingested> paymentsSource(JobOptions o, PanKeySupplier keys) {
+        return paymentsSourceBuilder(o, keys).build();
+    }
+
+    /** The payments source's builder, for callers that bound it (tests, backtests). */
+    public static KafkaSourceBuilder<Ingested> paymentsSourceBuilder(JobOptions o, PanKeySupplier keys) {
         OffsetsInitializer start =
                 switch (o.startFrom) {
                     case EARLIEST -> OffsetsInitializer.earliest();
@@ -33,8 +39,7 @@ public final class KafkaConnectors {
                 .setDeserializer(new PaymentsDeserializer(o.panPolicy, keys, o.maxRecordBytes))
                 .setProperty("fetch.max.wait.ms", "5")
                 .setProperty("isolation.level", "read_committed")
-                .setProperty("commit.offsets.on.checkpoint", "true")
-                .build();
+                .setProperty("commit.offsets.on.checkpoint", "true");
     }
 
     public static KafkaSink<Decision> decisionsSink(JobOptions o) {

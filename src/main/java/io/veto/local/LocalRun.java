@@ -1,0 +1,189 @@
+package io.veto.local;
+
+import io.veto.event.PanKey;
+import io.veto.generator.BadRecords;
+import io.veto.generator.GeneratedEvent;
+import io.veto.generator.GeneratorConfig;
+import io.veto.generator.GeneratorRunner;
+import io.veto.generator.PaymentGenerator;
+import io.veto.job.JobOptions;
+import io.veto.job.VetoJob;
+import io.veto.kafka.EmbeddedKafkaBroker;
+import io.veto.kafka.PanKeySupplier;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Veto on a laptop, with nothing installed: a real Kafka broker in this process, the job on a
+ * Flink MiniCluster with the web UI, the payment generator sending live traffic with labelled
+ * fraud and a few malformed records, and a one-line summary of the decisions every few seconds.
+ * Ctrl-C stops everything; nothing is left running.
+ */
+@Command(name = "veto-local", mixinStandardHelpOptions = true, description = "Run Veto locally on an embedded Kafka broker and a MiniCluster.")
+public final class LocalRun implements Callable<Integer> {
+    @Mixin JobOptions job = new JobOptions();
+
+    @Option(names = "--rate", description = "Generated events per second (default: ${DEFAULT-VALUE})")
+    double rate = 300;
+
+    @Option(names = "--duration", description = "Stop after this long, e.g. 2m; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE})", converter = JobOptions.DurationConverter.class)
+    Duration duration = Duration.ZERO;
+
+    @Option(names = "--kafka-port", description = "Port of the embedded broker; busy means a free one (default: ${DEFAULT-VALUE})")
+    int kafkaPort = 9092;
+
+    @Option(names = "--ui-port", description = "Flink web UI port (default: ${DEFAULT-VALUE})")
+    int uiPort = 8081;
+
+    @Option(names = "--bad-record-rate", description = "Share of generated records that are malformed (default: ${DEFAULT-VALUE})")
+    double badRecordRate = 0.002;
+
+    @Option(names = "--cards", description = "Cards in the generated population (default: ${DEFAULT-VALUE})")
+    int cards = 2_000;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LocalRun()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        say("starting the embedded Kafka broker ...");
+        EmbeddedKafkaBroker broker = startBroker();
+        job.bootstrapServers = broker.bootstrapServers();
+        if (job.parallelism == 0) {
+            job.parallelism = 2;
+        }
+        broker.createTopics(4, job.paymentsTopic, job.decisionsTopic);
+        broker.createTopics(1, job.dlqTopic);
+        say("Kafka broker at " + broker.bootstrapServers() + " (topics " + job.paymentsTopic + ", " + job.decisionsTopic + ", " + job.dlqTopic + ")");
+
+        PanKeySupplier keys = PanKeySupplier.fromEnvironment();
+        if (keys.get() == null) {
+            byte[] devKey = new byte[32];
+            new SecureRandom().nextBytes(devKey);
+            keys = () -> devKey.clone();
+            say("no " + PanKey.ENV_KEY + " set: card numbers are tokenized with a random key for this run only");
+        }
+
+        Configuration conf = VetoJob.flinkConfiguration(job);
+        conf.set(RestOptions.BIND_PORT, uiPort + "-" + (uiPort + 20));
+        conf.set(RestOptions.ADDRESS, "localhost");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        VetoJob.build(env, job, keys);
+        JobClient client = env.executeAsync("veto");
+        say("Flink job " + client.getJobID() + " running; web UI at http://localhost:" + uiPort + " (or the next free port)");
+
+        GeneratorConfig gen = GeneratorConfig.defaults()
+                .withSeed(System.nanoTime())
+                .withCards(cards)
+                .withFraudRate(0.02)
+                .withLiveClock(Clock.systemUTC())
+                .withRunId(Long.toString(System.currentTimeMillis() % 1_000_000, 36));
+        GeneratorRunner generator = GeneratorRunner.toKafka(
+                broker.bootstrapServers(), "lz4", job.paymentsTopic,
+                withBadRecords(new PaymentGenerator(gen), badRecordRate), rate,
+                duration.isZero() ? null : duration, 0);
+        Thread genThread = new Thread(generator, "veto-generator");
+        genThread.setDaemon(true);
+
+        DecisionSummary summary = new DecisionSummary(broker.bootstrapServers(), job.decisionsTopic, job.dlqTopic, generator, job.paymentsTopic);
+        Thread sumThread = new Thread(summary, "veto-summary");
+        sumThread.setDaemon(true);
+
+        Object done = new Object();
+        Thread hook = new Thread(() -> shutdown(generator, summary, client, broker), "veto-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+
+        genThread.start();
+        sumThread.start();
+        say("generator sending about " + (int) rate + " events/s with labelled fraud; Ctrl-C to stop\n");
+
+        if (duration.isZero()) {
+            synchronized (done) {
+                done.wait();
+            }
+        } else {
+            genThread.join(duration.toMillis() + 10_000);
+            if (generator.firstError() != null) {
+                say("generator stopped: " + generator.firstError());
+            }
+            summary.awaitQuiet(Duration.ofSeconds(5), Duration.ofSeconds(60));
+            summary.close();
+            sumThread.join(5_000);
+        }
+        return 0;
+    }
+
+    private EmbeddedKafkaBroker startBroker() {
+        if (kafkaPort != 0 && !isFree(kafkaPort)) {
+            say("port " + kafkaPort + " is in use; the broker takes a free port instead");
+            return EmbeddedKafkaBroker.start(0);
+        }
+        return EmbeddedKafkaBroker.start(kafkaPort);
+    }
+
+    private static boolean isFree(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    private static void shutdown(GeneratorRunner generator, DecisionSummary summary, JobClient client, EmbeddedKafkaBroker broker) {
+        say("stopping ...");
+        generator.close();
+        summary.close();
+        try {
+            client.cancel().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // The job may already have ended or the MiniCluster may be going down with the JVM.
+        }
+        broker.close();
+        say("stopped: broker, job and generator are down");
+    }
+
+    /** Mixes malformed records into the generated stream, to show the DLQ at work. */
+    static Iterator<GeneratedEvent> withBadRecords(Iterator<GeneratedEvent> events, double rate) {
+        Random random = new Random();
+        List<BadRecords.Sample> samples = BadRecords.malformedSamples(random);
+        return new Iterator<>() {
+            long n;
+
+            @Override
+            public boolean hasNext() {
+                return events.hasNext();
+            }
+
+            @Override
+            public GeneratedEvent next() {
+                if (rate > 0 && random.nextDouble() < rate) {
+                    BadRecords.Sample s = samples.get(random.nextInt(samples.size()));
+                    n++;
+                    return new GeneratedEvent("bad-" + n, "bad-" + n, "BAD", null, System.currentTimeMillis(), null, s.payload());
+                }
+                return events.next();
+            }
+        };
+    }
+
+    static void say(String line) {
+        System.out.println("veto | " + line);
+    }
+}
