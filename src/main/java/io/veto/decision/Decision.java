@@ -8,6 +8,7 @@ import io.veto.rule.Outcome;
  *
  * @param late the payment's event time was behind the watermark when it arrived; it is decided all
  *     the same, with the features its window still held
+ * @param cardToken the keyed card token (not the card number): what card allow and block lists name
  */
 public record Decision(
         String paymentId,
@@ -20,5 +21,6 @@ public record Decision(
         long eventTime,
         long decidedAt,
         boolean late,
+        String cardToken,
         String cardBin,
         String cardLast4) {}

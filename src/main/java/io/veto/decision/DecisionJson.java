@@ -46,6 +46,9 @@ public final class DecisionJson {
             g.writeStringField("eventTime", Instant.ofEpochMilli(d.eventTime()).toString());
             g.writeStringField("decidedAt", Instant.ofEpochMilli(d.decidedAt()).toString());
             g.writeBooleanField("late", d.late());
+            if (d.cardToken() != null) {
+                g.writeStringField("cardToken", d.cardToken());
+            }
             if (d.cardBin() != null) {
                 g.writeStringField("cardBin", d.cardBin());
             }
@@ -110,6 +113,7 @@ public final class DecisionJson {
                     Instant.parse(n.get("eventTime").asText()).toEpochMilli(),
                     Instant.parse(n.get("decidedAt").asText()).toEpochMilli(),
                     n.get("late").asBoolean(),
+                    n.hasNonNull("cardToken") ? n.get("cardToken").asText() : null,
                     n.hasNonNull("cardBin") ? n.get("cardBin").asText() : null,
                     n.hasNonNull("cardLast4") ? n.get("cardLast4").asText() : null);
         } catch (IOException e) {

@@ -35,6 +35,15 @@ public class JobOptions {
     @Option(names = "--dlq-topic", description = "Topic rejected records are written to (default: ${DEFAULT-VALUE})")
     public String dlqTopic = "payments-dlq";
 
+    @Option(names = "--rules-topic", description = "Topic rule sets are published to (default: ${DEFAULT-VALUE})")
+    public String rulesTopic = "veto-rules";
+
+    @Option(names = "--rules-status-topic", description = "Topic the job answers published rule sets on (default: ${DEFAULT-VALUE})")
+    public String rulesStatusTopic = "veto-rules-status";
+
+    @Option(names = "--rules-start-from", description = "On a fresh start, which published rule sets to apply: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}: only those published from now on)")
+    public StartFrom rulesStartFrom = StartFrom.LATEST;
+
     @Option(names = "--group-id", description = "Kafka consumer group of the job (default: ${DEFAULT-VALUE})")
     public String groupId = "veto";
 

@@ -1,6 +1,9 @@
 package io.veto.job;
 
+import io.veto.card.RuleSetUpdate;
+import io.veto.event.Ingested;
 import io.veto.event.PanKey;
+import org.apache.flink.api.connector.source.Source;
 import io.veto.event.PanPolicy;
 import io.veto.kafka.KafkaConnectors;
 import io.veto.kafka.PanKeySupplier;
@@ -61,14 +64,22 @@ public final class VetoJob implements Callable<Integer> {
             throw new IllegalStateException(PanKey.missingMessage());
         }
         configure(env, o);
-        VetoPipeline.build(
-                env,
-                KafkaConnectors.paymentsSource(o, keys),
+        VetoPipeline.build(env, kafkaIo(o, KafkaConnectors.paymentsSource(o, keys)), ruleSet, o.maxOutOfOrderness, o.idleness);
+    }
+
+    /** The job's Kafka connections around the given payments source. */
+    public static VetoPipeline.Io kafkaIo(JobOptions o, Source<Ingested, ?, ?> payments) {
+        return kafkaIo(o, payments, KafkaConnectors.rulesSource(o));
+    }
+
+    /** The job's Kafka sinks around the given sources. */
+    public static VetoPipeline.Io kafkaIo(JobOptions o, Source<Ingested, ?, ?> payments, Source<RuleSetUpdate, ?, ?> ruleUpdates) {
+        return new VetoPipeline.Io(
+                payments,
+                ruleUpdates,
                 KafkaConnectors.decisionsSink(o),
                 KafkaConnectors.dlqSink(o),
-                ruleSet,
-                o.maxOutOfOrderness,
-                o.idleness);
+                KafkaConnectors.rulesStatusSink(o));
     }
 
     /** Reads and compiles the initial rule set; a broken one stops the job before it starts. */

@@ -1,15 +1,21 @@
 package io.veto.job;
 
 import io.veto.card.CardDecisionFunction;
+import io.veto.card.RuleSetUpdate;
+import io.veto.card.RuleStatusAggregator;
 import io.veto.decision.Decision;
 import io.veto.event.DlqRecord;
 import io.veto.event.Ingested;
 import io.veto.event.PaymentEvent;
 import io.veto.rule.RuleSet;
 import java.time.Duration;
+import org.apache.flink.api.common.eventtime.Watermark;
+import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.BroadcastStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -19,52 +25,73 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Veto's dataflow, independent of where events come from and go to: tests plug in their own
- * source and sinks, {@link VetoJob} plugs in Kafka. Read top to bottom, this is where a payment is
- * scored:
+ * sources and sinks, {@link VetoJob} plugs in Kafka. Read top to bottom, this is where a payment
+ * is scored:
  *
  * <pre>
- * source (parse; bad records become DLQ records) -> watermarks
+ * payments source (parse; bad records become DLQ records) -> watermarks
  *   -> split: valid events | DLQ records -> DLQ sink
- *   -> keyBy(card token) -> CardDecisionFunction (card window + rules) -> decisions sink
+ *   -> keyBy(card token) -> CardDecisionFunction (card window + active rule set) -> decisions sink
+ * rules source -> broadcast ----------^          \-> rule acks -> RuleStatusAggregator (p=1) -> rules-status sink
  * </pre>
  */
 public final class VetoPipeline {
     public static final OutputTag<DlqRecord> DLQ = new OutputTag<>("dlq") {};
 
+    /** Where the job reads and writes; every part is required. */
+    public record Io(
+            Source<Ingested, ?, ?> payments,
+            Source<RuleSetUpdate, ?, ?> ruleUpdates,
+            Sink<Decision> decisions,
+            Sink<DlqRecord> dlq,
+            Sink<RuleStatusAggregator.StatusRecord> ruleStatus) {}
+
     private VetoPipeline() {}
 
     /** Adds the whole job to {@code env}; returns the decision stream (for tests that tap it). */
-    public static DataStream<Decision> build(
-            StreamExecutionEnvironment env,
-            Source<Ingested, ?, ?> source,
-            Sink<Decision> decisionSink,
-            Sink<DlqRecord> dlqSink,
-            RuleSet ruleSet,
-            Duration maxOutOfOrderness,
-            Duration idleness) {
+    public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness) {
         WatermarkStrategy<Ingested> watermarks =
                 WatermarkStrategy.<Ingested>forBoundedOutOfOrderness(maxOutOfOrderness)
                         .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE)
                         .withIdleness(idleness);
 
         SingleOutputStreamOperator<PaymentEvent> events =
-                env.fromSource(source, watermarks, "payments")
+                env.fromSource(io.payments(), watermarks, "payments")
                         .uid("payments-source")
                         .process(new SplitRejected())
                         .uid("split-rejected")
                         .name("split rejected records");
 
-        events.getSideOutput(DLQ).sinkTo(dlqSink).uid("dlq-sink").name("DLQ sink");
+        events.getSideOutput(DLQ).sinkTo(io.dlq()).uid("dlq-sink").name("DLQ sink");
+
+        // Rule updates must never hold back event time: their watermark is always "end of time",
+        // so the decision operator's watermark is that of the payments alone.
+        BroadcastStream<RuleSetUpdate> rules =
+                env.fromSource(io.ruleUpdates(), WatermarkStrategy.forGenerator(ctx -> new NeverHoldsBack()), "rule updates")
+                        .uid("rules-source")
+                        .setParallelism(1)
+                        .broadcast(CardDecisionFunction.RULES_STATE);
 
         SingleOutputStreamOperator<Decision> decisions =
                 events.filter(e -> e.cardToken() != null)
                         .uid("card-events")
                         .name("card events")
                         .keyBy(PaymentEvent::cardToken)
-                        .process(new CardDecisionFunction(ruleSet))
+                        .connect(rules)
+                        .process(new CardDecisionFunction(initialRules))
                         .uid("card-decisions")
                         .name("card features + rules");
-        decisions.sinkTo(decisionSink).uid("decisions-sink").name("decisions sink");
+        decisions.sinkTo(io.decisions()).uid("decisions-sink").name("decisions sink");
+
+        decisions.getSideOutput(CardDecisionFunction.RULE_ACKS)
+                .process(new RuleStatusAggregator())
+                .uid("rule-status")
+                .name("rule-set status")
+                .setParallelism(1)
+                .sinkTo(io.ruleStatus())
+                .uid("rule-status-sink")
+                .name("rule-status sink")
+                .setParallelism(1);
         return decisions;
     }
 
@@ -77,6 +104,17 @@ public final class VetoPipeline {
             } else {
                 ctx.output(DLQ, in.rejected());
             }
+        }
+    }
+
+    /** A watermark generator for control streams: always at the end of time. */
+    static final class NeverHoldsBack implements WatermarkGenerator<RuleSetUpdate> {
+        @Override
+        public void onEvent(RuleSetUpdate event, long eventTimestamp, WatermarkOutput output) {}
+
+        @Override
+        public void onPeriodicEmit(WatermarkOutput output) {
+            output.emitWatermark(new Watermark(Long.MAX_VALUE));
         }
     }
 }

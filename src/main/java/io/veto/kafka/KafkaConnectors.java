@@ -1,6 +1,12 @@
 package io.veto.kafka;
 
+import io.veto.card.RuleSetUpdate;
+import io.veto.card.RuleStatusAggregator;
 import io.veto.decision.Decision;
+import java.nio.charset.StandardCharsets;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
 import io.veto.event.DlqRecord;
 import io.veto.event.Ingested;
 import io.veto.job.JobOptions;
@@ -42,6 +48,39 @@ public final class KafkaConnectors {
                 .setProperty("commit.offsets.on.checkpoint", "true");
     }
 
+    /**
+     * The rules topic, read from where the job's checkpoint left it, or from {@code --rules-start-from}
+     * on a fresh start. Always at-least-once friendly: re-applying a rule set is harmless.
+     */
+    public static KafkaSource<RuleSetUpdate> rulesSource(JobOptions o) {
+        return rulesSourceBuilder(o).build();
+    }
+
+    /** The rules source's builder, for callers that bound it (tests, backtests). */
+    public static KafkaSourceBuilder<RuleSetUpdate> rulesSourceBuilder(JobOptions o) {
+        return KafkaSource.<RuleSetUpdate>builder()
+                .setBootstrapServers(o.bootstrapServers)
+                .setTopics(o.rulesTopic)
+                .setGroupId(o.groupId + "-rules")
+                .setStartingOffsets(o.rulesStartFrom == JobOptions.StartFrom.EARLIEST
+                        ? OffsetsInitializer.earliest()
+                        : o.rulesStartFrom == JobOptions.StartFrom.LATEST
+                                ? OffsetsInitializer.latest()
+                                : OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST))
+                .setDeserializer(new RuleUpdatesDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", "60000");
+    }
+
+    /** Rule-set status messages: few, keyed by rule-set name, at-least-once. */
+    public static KafkaSink<RuleStatusAggregator.StatusRecord> rulesStatusSink(JobOptions o) {
+        return KafkaSink.<RuleStatusAggregator.StatusRecord>builder()
+                .setBootstrapServers(o.bootstrapServers)
+                .setRecordSerializer(new StatusSerializer(o.rulesStatusTopic))
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .build();
+    }
+
     public static KafkaSink<Decision> decisionsSink(JobOptions o) {
         return KafkaSink.<Decision>builder()
                 .setBootstrapServers(o.bootstrapServers)
@@ -74,5 +113,19 @@ public final class KafkaConnectors {
         p.setProperty("compression.type", "lz4");
         p.setProperty("transaction.timeout.ms", Integer.toString(TRANSACTION_TIMEOUT_MS));
         return p;
+    }
+
+    private static final class StatusSerializer implements KafkaRecordSerializationSchema<RuleStatusAggregator.StatusRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String topic;
+
+        StatusSerializer(String topic) {
+            this.topic = topic;
+        }
+
+        @Override
+        public ProducerRecord<byte[], byte[]> serialize(RuleStatusAggregator.StatusRecord r, KafkaSinkContext ctx, Long ts) {
+            return new ProducerRecord<>(topic, r.name().getBytes(StandardCharsets.UTF_8), r.json());
+        }
     }
 }

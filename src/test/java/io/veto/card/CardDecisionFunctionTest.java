@@ -15,8 +15,11 @@ import io.veto.testing.Payments;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
-import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import io.veto.rule.RuleSetCodec;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,12 +41,35 @@ class CardDecisionFunctionTest {
                         points: 40
                     """);
 
-    private KeyedOneInputStreamOperatorTestHarness<String, PaymentEvent, Decision> harness;
+    private KeyedBroadcastOperatorTestHarness<String, PaymentEvent, RuleSetUpdate, Decision> harness;
 
     @BeforeEach
     void setUp() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new CardDecisionFunction(RULES), PaymentEvent::cardToken, Types.STRING);
+        harness = newHarness();
         harness.open();
+        // As in the job: the rules input never holds back event time.
+        harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+    }
+
+    private static KeyedBroadcastOperatorTestHarness<String, PaymentEvent, RuleSetUpdate, Decision> newHarness() throws Exception {
+        // Not opened yet, so that a test can restore state into it first.
+        return new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(RULES), List.of(CardDecisionFunction.RULES_STATE)),
+                PaymentEvent::cardToken, Types.STRING, 1, 1, 0);
+    }
+
+    private int keyedStateEntries() {
+        return ((HeapKeyedStateBackend<?>) harness.getOperator().getKeyedStateBackend()).numKeyValueStateEntries();
+    }
+
+    private static RuleSetUpdate publish(RuleSet rs, long offset) {
+        return new RuleSetUpdate(RuleSetCodec.encode(rs), "rules/0/" + offset);
+    }
+
+    private List<RuleAck> acks() {
+        return harness.getSideOutput(CardDecisionFunction.RULE_ACKS) == null
+                ? List.of()
+                : harness.getSideOutput(CardDecisionFunction.RULE_ACKS).stream().map(r -> r.getValue()).toList();
     }
 
     @AfterEach
@@ -131,17 +157,78 @@ class CardDecisionFunctionTest {
         harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
         harness.processElement(payment("p2", "card-b", BEGINNING + ONE_MINUTE, "1.00"), BEGINNING + ONE_MINUTE);
         harness.processElement(payment("p3", "card-a", BEGINNING + 5 * ONE_MINUTE, "1.00"), BEGINNING + 5 * ONE_MINUTE);
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(keyedStateEntries()).isEqualTo(2);
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
 
         // card-b's payment has left its 10-minute window; card-a's latest (t+5m) has not.
         harness.processWatermark(new Watermark(BEGINNING + 13 * ONE_MINUTE));
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        assertThat(keyedStateEntries()).isEqualTo(1);
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
 
         harness.processWatermark(new Watermark(BEGINNING + 17 * ONE_MINUTE));
-        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(keyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(decisions()).hasSize(3);
+    }
+
+    private static final RuleSet STRICTER =
+            Payments.ruleSet(
+                    "test",
+                    40,
+                    80,
+                    """
+                    rules:
+                      - id: second-payment
+                        when: card.count_10m >= 2
+                        points: 90
+                    """);
+
+    @Test
+    void shouldSwitchToAPublishedRuleSetBetweenTwoPaymentsAndAcknowledgeIt() throws Exception {
+        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processBroadcastElement(publish(STRICTER, 7), BEGINNING);
+        harness.processElement(payment("p2", "card-a", BEGINNING + 1, "1.00"), BEGINNING + 1);
+
+        assertThat(decisions()).extracting(Decision::ruleSetVersion).containsExactly(RULES.version(), STRICTER.version());
+        assertThat(decisions().get(1).decision()).isEqualTo(Outcome.DENY);
+        assertThat(acks()).singleElement().satisfies(a -> {
+            assertThat(a.applied()).isTrue();
+            assertThat(a.version()).isEqualTo(STRICTER.version());
+            assertThat(a.origin()).isEqualTo("rules/0/7");
+        });
+    }
+
+    @Test
+    void shouldRejectABrokenRuleSetAndKeepDecidingWithThePreviousOne() throws Exception {
+        RuleSet broken = Payments.ruleSet("test", 40, 80, "rules:\n  - id: bad\n    when: amount >\n    points: 1\n");
+        harness.processBroadcastElement(publish(broken, 1), BEGINNING);
+        harness.processBroadcastElement(new RuleSetUpdate("not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), "rules/0/2"), BEGINNING);
+        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+
+        assertThat(decisions()).extracting(Decision::ruleSetVersion).containsExactly(RULES.version());
+        assertThat(acks()).hasSize(2).noneMatch(RuleAck::applied);
+        assertThat(acks().get(0).problems()).singleElement().asString().startsWith("rules.yaml:3:").contains("syntax error");
+        assertThat(acks().get(1).problems()).singleElement().asString().contains("must be JSON");
+    }
+
+    @Test
+    void shouldResumeWithThePublishedRuleSetAndTheWindowsAfterARestore() throws Exception {
+        harness.processBroadcastElement(publish(STRICTER, 3), BEGINNING);
+        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        OperatorSubtaskState snapshot = harness.snapshot(1L, BEGINNING);
+        harness.close();
+
+        harness = newHarness();
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+        harness.processElement(payment("p2", "card-a", BEGINNING + 1, "1.00"), BEGINNING + 1);
+
+        // p2 is DENY only if both the rule set and p1 in the card's window survived the restore.
+        assertThat(decisions()).singleElement().satisfies(d -> {
+            assertThat(d.ruleSetVersion()).isEqualTo(STRICTER.version());
+            assertThat(d.decision()).isEqualTo(Outcome.DENY);
+        });
+        assertThat(keyedStateEntries()).isEqualTo(1);
     }
 }

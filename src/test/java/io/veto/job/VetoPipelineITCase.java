@@ -58,6 +58,8 @@ class VetoPipelineITCase {
         o.paymentsTopic = KAFKA.newTopic("payments", 4);
         o.decisionsTopic = KAFKA.newTopic("decisions", 4);
         o.dlqTopic = KAFKA.newTopic("dlq", 1);
+        o.rulesTopic = KAFKA.newTopic("rules", 1);
+        o.rulesStatusTopic = KAFKA.newTopic("rules-status", 1);
         o.parallelism = 2;
         o.checkpointInterval = Duration.ofSeconds(1);
 
@@ -101,9 +103,10 @@ class VetoPipelineITCase {
         RuleSet rules = RuleSet.fromDirectory(Path.of("rules/default"));
         VetoPipeline.build(
                 env,
-                KafkaConnectors.paymentsSourceBuilder(o, keys).setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest()).build(),
-                KafkaConnectors.decisionsSink(o),
-                KafkaConnectors.dlqSink(o),
+                VetoJob.kafkaIo(
+                        o,
+                        KafkaConnectors.paymentsSourceBuilder(o, keys).setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest()).build(),
+                        KafkaConnectors.rulesSourceBuilder(o).setBounded(OffsetsInitializer.latest()).build()),
                 rules,
                 o.maxOutOfOrderness,
                 o.idleness);
