@@ -1,0 +1,180 @@
+package io.veto.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.veto.decision.Decision;
+import io.veto.decision.DecisionJson;
+import io.veto.generator.GeneratedEvent;
+import io.veto.generator.GeneratorConfig;
+import io.veto.generator.PaymentGenerator;
+import io.veto.kafka.KafkaBrokerExtension;
+import io.veto.kafka.KafkaConnectors;
+import io.veto.rule.RuleSet;
+import io.veto.rule.RuleSetCodec;
+import io.veto.rule.RuleStatus;
+import io.veto.testing.Payments;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Rule sets published to the rules topic of a running job (MiniCluster, parallelism 2, real
+ * broker): a new version takes over without a restart and without losing or double-deciding a
+ * payment, and broken versions are rejected with their problem while the last good one stays.
+ */
+class RuleHotReloadITCase {
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+
+    private final PaymentGenerator generator = new PaymentGenerator(GeneratorConfig.defaults().withSeed(11).withCards(500));
+    private JobOptions o;
+
+    @Test
+    void shouldApplyANewRuleSetMidStreamAndRejectBrokenOnes() throws Exception {
+        o = new JobOptions();
+        o.bootstrapServers = KAFKA.bootstrapServers();
+        o.paymentsTopic = KAFKA.newTopic("payments", 4);
+        o.decisionsTopic = KAFKA.newTopic("decisions", 4);
+        o.dlqTopic = KAFKA.newTopic("dlq", 1);
+        o.rulesTopic = KAFKA.newTopic("rules", 1);
+        o.rulesStatusTopic = KAFKA.newTopic("rules-status", 1);
+        o.parallelism = 2;
+        o.checkpointInterval = Duration.ofSeconds(2);
+        o.startFrom = JobOptions.StartFrom.EARLIEST;
+        o.rulesStartFrom = JobOptions.StartFrom.EARLIEST;
+
+        RuleSet initial = RuleSet.fromDirectory(Path.of("rules/default"));
+        RuleSet v1 = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: big\n    when: amount >= 100\n    points: 50\n");
+        RuleSet v2 = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: big\n    when: amount >= 100\n    points: 90\n");
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
+        VetoJob.configure(env, o);
+        VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "hot-reload-test-key-0123".getBytes(StandardCharsets.UTF_8))
+                .setStartingOffsets(OffsetsInitializer.earliest()).build()), initial, o.maxOutOfOrderness, o.idleness);
+        JobClient job = env.executeAsync("veto-hot-reload");
+        try (KafkaConsumer<byte[], byte[]> status = consumer(o.rulesStatusTopic)) {
+            // Given v1 is active,
+            publish(v1);
+            assertThat(awaitStatus(status, v1.version()).state()).isEqualTo(RuleStatus.State.APPLIED);
+
+            // when payments flow and v2 is published mid-stream,
+            Set<String> before = sendPayments(1_500);
+            publish(v2);
+            RuleStatus applied = awaitStatus(status, v2.version());
+            assertThat(applied.state()).isEqualTo(RuleStatus.State.APPLIED);
+            assertThat(applied.subtasks()).isEqualTo(2);
+            Set<String> after = sendPayments(1_500);
+
+            // then every payment is decided once, by v1 or v2, and those sent after the acknowledgement by v2.
+            Map<String, Decision> decisions = awaitDecisions(before.size() + after.size());
+            assertThat(decisions.keySet()).containsAll(before).containsAll(after);
+            assertThat(decisions.values()).extracting(Decision::ruleSetVersion).containsOnly(v1.version(), v2.version());
+            assertThat(after).allSatisfy(id -> assertThat(decisions.get(id).ruleSetVersion()).isEqualTo(v2.version()));
+
+            // Broken sets are each rejected with their problem, and v2 stays active.
+            Map<String, String> broken = new TreeMap<>(Map.of(
+                    "syntax", "amount >",
+                    "type", "amount > \"ten\"",
+                    "unknown feature", "card.velocity_10m > 1",
+                    "code", "'T(java.lang.Runtime).exec(\"x\")'",
+                    "regex", "'merchant_id.matches(\"(a+)+$\")'"));
+            Map<String, String> expected = Map.of(
+                    "syntax", "syntax error",
+                    "type", "no matching overload",
+                    "unknown feature", "unknown aggregate 'velocity'",
+                    "code", "undeclared reference to 'T'",
+                    "regex", "nests quantifiers");
+            for (Map.Entry<String, String> b : broken.entrySet()) {
+                RuleSet bad = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: broken\n    when: " + b.getValue() + "\n    points: 90\n");
+                publish(bad);
+                RuleStatus rejected = awaitStatus(status, bad.version());
+                assertThat(rejected.state()).as(b.getKey()).isEqualTo(RuleStatus.State.REJECTED);
+                assertThat(String.join("\n", rejected.problems())).as(b.getKey()).contains("rules.yaml:3:").contains(expected.get(b.getKey()));
+            }
+            Set<String> last = sendPayments(300);
+            Map<String, Decision> all = awaitDecisions(before.size() + after.size() + last.size());
+            assertThat(last).allSatisfy(id -> assertThat(all.get(id).ruleSetVersion()).isEqualTo(v2.version()));
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    private void publish(RuleSet rs) {
+        KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, rs.name().getBytes(StandardCharsets.UTF_8), RuleSetCodec.encode(rs))));
+    }
+
+    /** Sends generated events until {@code payments} PAYMENT events were sent; returns their ids. */
+    private Set<String> sendPayments(int payments) {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        while (ids.size() < payments) {
+            GeneratedEvent e = generator.next();
+            records.add(new ProducerRecord<>(o.paymentsTopic, e.key().getBytes(StandardCharsets.UTF_8), e.json()));
+            if (e.isPayment()) {
+                ids.add(e.paymentId());
+            }
+        }
+        KAFKA.produce(o.paymentsTopic, records);
+        return ids;
+    }
+
+    /** All decisions so far by paymentId, once at least {@code count} arrived; fails on a duplicate. */
+    private Map<String, Decision> awaitDecisions(int count) {
+        List<ConsumerRecord<byte[], byte[]>> records = KAFKA.drain(o.decisionsTopic, count, TIMEOUT);
+        List<Decision> decisions = records.stream().map(r -> DecisionJson.read(r.value())).toList();
+        assertThat(decisions).hasSize(count);
+        assertThat(decisions).extracting(Decision::paymentId).doesNotHaveDuplicates();
+        return decisions.stream().collect(Collectors.toMap(Decision::paymentId, d -> d));
+    }
+
+    private static RuleStatus awaitStatus(KafkaConsumer<byte[], byte[]> consumer, String version) {
+        long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                RuleStatus s = RuleStatus.fromJson(r.value());
+                if (s.version().equals(version)) {
+                    return s;
+                }
+            }
+        }
+        throw new AssertionError("no status for rule set " + version + " within " + TIMEOUT);
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "status-" + topic);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p);
+        c.subscribe(List.of(topic));
+        return c;
+    }
+}
