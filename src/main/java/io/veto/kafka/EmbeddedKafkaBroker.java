@@ -45,8 +45,8 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real, single-node Apache Kafka broker running inside the current JVM.
@@ -77,7 +77,7 @@ import org.apache.logging.log4j.Logger;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 
-    private static final Logger LOG = LogManager.getLogger(EmbeddedKafkaBroker.class);
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
 
     private static final String HOST = "127.0.0.1";
     private static final int NODE_ID = 1;
@@ -155,8 +155,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return new EmbeddedKafkaBroker(server, dataDir, port, admin);
         } catch (RuntimeException e) {
             cleanUpFailedStart(admin, server, dataDir);
-            throw e instanceof IllegalStateException ise ? ise
-                    : new IllegalStateException("Could not start embedded Kafka broker on " + HOST + ":" + port, e);
+            if (e instanceof IllegalStateException ise) {
+                throw ise;
+            }
+            String reason = requestedPort != 0 && isBindFailure(e)
+                    ? " (is the port already in use, e.g. by another Kafka?)" : "";
+            throw new IllegalStateException(
+                    "Could not start embedded Kafka broker on " + HOST + ":" + port + reason, e);
         } catch (Error e) {
             cleanUpFailedStart(admin, server, dataDir);
             throw e;
