@@ -52,8 +52,8 @@ public record GeneratorConfig(
         if (!(fraudRate >= 0 && fraudRate <= 0.5)) {
             throw new IllegalArgumentException("fraudRate must be in [0, 0.5], got " + fraudRate);
         }
-        if (meanGapMicros < 0) {
-            throw new IllegalArgumentException("meanGapMicros must be >= 0, got " + meanGapMicros);
+        if (meanGapMicros < 1) {
+            throw new IllegalArgumentException("meanGapMicros must be >= 1, got " + meanGapMicros);
         }
         if (!(accountEventShare >= 0 && refundShare >= 0 && chargebackShare >= 0
                 && accountEventShare + refundShare + chargebackShare <= 0.5)) {

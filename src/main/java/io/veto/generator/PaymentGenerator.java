@@ -172,7 +172,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         if (liveClock != null) {
             now = liveClock.millis() * 1_000L;
         } else {
-            if (lastMicros != Long.MIN_VALUE && config.meanGapMicros() > 0) {
+            if (lastMicros != Long.MIN_VALUE) {
                 clockMicros += (long) (-Math.log(1.0 - rng.nextDouble()) * config.meanGapMicros());
             }
             now = clockMicros;

@@ -1,0 +1,183 @@
+package io.veto.generator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+class GeneratorRunnerTest {
+    private static final GeneratorConfig CONFIG = GeneratorConfig.defaults().withFraudRate(0.05);
+
+    private static MockProducer<byte[], byte[]> producer() {
+        return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @Test
+    void sendsEachEventWithItsCardKeyAndCountsWhatWasAcknowledged() {
+        MockProducer<byte[], byte[]> producer = producer();
+        List<GeneratedEvent> expected = new ArrayList<>();
+        PaymentGenerator reference = new PaymentGenerator(CONFIG);
+        for (int i = 0; i < 5_000; i++) {
+            expected.add(reference.next());
+        }
+        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 0, null, 5_000)) {
+            runner.run();
+
+            List<ProducerRecord<byte[], byte[]>> sent = producer.history();
+            assertThat(sent).hasSize(5_000);
+            Pattern pan = Pattern.compile("\\d{12,19}");
+            Map<String, Long> labels = new TreeMap<>();
+            long payments = 0;
+            for (int i = 0; i < sent.size(); i++) {
+                ProducerRecord<byte[], byte[]> r = sent.get(i);
+                GeneratedEvent e = expected.get(i);
+                assertThat(r.topic()).isEqualTo("payments");
+                String key = new String(r.key(), StandardCharsets.UTF_8);
+                assertThat(key).isEqualTo(e.key()).doesNotContainPattern(pan);
+                assertThat(r.value()).isEqualTo(e.json());
+                assertThat(r.timestamp()).isNull(); // the producer stamps the time of sending
+                payments += e.isPayment() ? 1 : 0;
+                if (e.fraudLabel() != null) {
+                    labels.merge(e.fraudLabel(), 1L, Long::sum);
+                }
+            }
+            assertThat(runner.attempted()).isEqualTo(5_000);
+            assertThat(runner.sent()).isEqualTo(5_000);
+            assertThat(runner.failed()).isZero();
+            assertThat(runner.sentPayments()).isEqualTo(payments);
+            assertThat(runner.sentByLabel()).isEqualTo(labels).containsKeys("card_testing", "velocity_burst");
+            assertThat(producer.flushed()).isTrue();
+            assertThat(runner.isRunning()).isFalse();
+        }
+        assertThat(producer.closed()).isTrue();
+    }
+
+    @Test
+    void pacesToTheTargetRateWithoutBusySpinning() {
+        MockProducer<byte[], byte[]> producer = producer();
+        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 2_000, null, 1_000)) {
+            long cpu0 = cpuNanos();
+            long t0 = System.nanoTime();
+            runner.run();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double cpuSeconds = (cpuNanos() - cpu0) / 1e9;
+            assertThat(runner.sent()).isEqualTo(1_000);
+            assertThat(seconds).as("1000 events at 2000/s").isBetween(0.40, 1.5);
+            assertThat(cpuSeconds).as("parks while ahead instead of spinning").isLessThan(seconds * 0.8);
+        }
+    }
+
+    @Test
+    void stopsWhenTheDurationIsUp() {
+        MockProducer<byte[], byte[]> producer = producer();
+        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 1_000,
+                Duration.ofMillis(500), 0)) {
+            long t0 = System.nanoTime();
+            runner.run();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertThat(seconds).isBetween(0.45, 1.5);
+            assertThat(runner.sent()).isBetween(350L, 560L);
+        }
+    }
+
+    @Test
+    void closeFromAnotherThreadStopsAnEndlessRunAndClosesTheProducer() throws Exception {
+        MockProducer<byte[], byte[]> producer = producer();
+        GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 200, null, 0);
+        Thread t = new Thread(runner, "runner");
+        t.start();
+        Thread.sleep(400);
+        assertThat(runner.isRunning()).isTrue();
+        long t0 = System.nanoTime();
+        runner.close();
+        t.join(5_000);
+        assertThat(t.isAlive()).isFalse();
+        assertThat((System.nanoTime() - t0) / 1e9).isLessThan(2.0);
+        assertThat(runner.isRunning()).isFalse();
+        assertThat(runner.sent()).isBetween(40L, 200L);
+        assertThat(producer.closed()).isTrue();
+        runner.close(); // idempotent
+        assertThatThrownBy(runner::run).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void stopsWhenTheEventsRunOut() {
+        List<GeneratedEvent> events = new ArrayList<>();
+        PaymentGenerator g = new PaymentGenerator(CONFIG);
+        for (int i = 0; i < 10; i++) {
+            events.add(g.next());
+        }
+        MockProducer<byte[], byte[]> producer = producer();
+        try (GeneratorRunner runner = new GeneratorRunner(events.iterator(), producer, "t", 0, null, 0)) {
+            runner.run();
+            assertThat(runner.sent()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void canStampRecordsWithTheEventTime() {
+        MockProducer<byte[], byte[]> producer = producer();
+        PaymentGenerator reference = new PaymentGenerator(CONFIG);
+        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 0, null, 100)
+                .withEventTimeAsRecordTimestamp(true)) {
+            runner.run();
+            for (ProducerRecord<byte[], byte[]> r : producer.history()) {
+                assertThat(r.timestamp()).isEqualTo(reference.next().eventTimeMillis());
+            }
+        }
+    }
+
+    @Test
+    void failedSendsAreCountedApartFromAcknowledgedOnes() {
+        MockProducer<byte[], byte[]> failing = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+            private int n;
+
+            @Override
+            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+                if (n++ % 2 == 0) {
+                    callback.onCompletion(null, new TimeoutException("broker away"));
+                    return CompletableFuture.failedFuture(new TimeoutException("broker away"));
+                }
+                return super.send(record, callback);
+            }
+        };
+        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), failing, "payments", 0, null, 100)) {
+            runner.run();
+            assertThat(runner.attempted()).isEqualTo(100);
+            assertThat(runner.sent()).isEqualTo(50);
+            assertThat(runner.failed()).isEqualTo(50);
+            assertThat(runner.firstError()).isInstanceOf(TimeoutException.class);
+        }
+    }
+
+    @Test
+    void producerPropertiesAskForDurableCompressedBatches() {
+        var p = GeneratorRunner.producerProperties("localhost:9092", "lz4");
+        assertThat(p).containsEntry(ProducerConfig.ACKS_CONFIG, "all")
+                .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4")
+                .containsEntry(ProducerConfig.LINGER_MS_CONFIG, "5")
+                .containsEntry(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092")
+                .containsEntry(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+    }
+
+    private static long cpuNanos() {
+        var bean = java.lang.management.ManagementFactory.getThreadMXBean();
+        return bean.getCurrentThreadCpuTime();
+    }
+}

@@ -1,0 +1,84 @@
+package io.veto.generator;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A generated event parsed back with Jackson, kept compact so that 200k of them fit in a test. */
+record Row(
+        GeneratedEvent event,
+        int index,
+        String key,
+        String type,
+        String eventId,
+        String paymentId,
+        String eventTime,
+        long eventTimeMillis,
+        String pan,
+        String customerId,
+        String merchantId,
+        String mcc,
+        String terminalId,
+        BigDecimal amount,
+        boolean amountIsNumber,
+        String currency,
+        String country,
+        String channel,
+        String ip,
+        String deviceId,
+        boolean hasLatLon,
+        String fraudLabel) {
+
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .build();
+
+    static Row parse(GeneratedEvent e, int index) {
+        JsonNode n;
+        try {
+            n = MAPPER.readTree(e.json());
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        JsonNode amount = n.get("amount");
+        JsonNode time = n.get("eventTime");
+        return new Row(e, index, e.key(), text(n, "type"), text(n, "eventId"), text(n, "paymentId"),
+                time == null ? null : time.asText(), e.eventTimeMillis(), text(n, "pan"),
+                text(n, "customerId"), text(n, "merchantId"), text(n, "mcc"), text(n, "terminalId"),
+                amount == null || !amount.isNumber() ? null : amount.decimalValue(),
+                amount != null && amount.isNumber(),
+                text(n, "currency"), text(n, "country"), text(n, "channel"), text(n, "ip"), text(n, "deviceId"),
+                n.has("lat") && n.get("lat").isNumber() && n.has("lon") && n.get("lon").isNumber(),
+                text(n, "fraudLabel"));
+    }
+
+    static List<Row> generate(GeneratorConfig config, int count) {
+        PaymentGenerator g = new PaymentGenerator(config);
+        List<Row> rows = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            rows.add(parse(g.next(), i));
+        }
+        return rows;
+    }
+
+    boolean isPayment() {
+        return "PAYMENT".equals(type);
+    }
+
+    boolean refersToPayment() {
+        return "REFUND".equals(type) || "REVERSAL".equals(type) || "CHARGEBACK".equals(type);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}
