@@ -49,7 +49,10 @@ final class DecisionSummary implements Runnable, AutoCloseable {
     private long lastExampleAt;
     private Decision example;
 
-    DecisionSummary(String bootstrapServers, String decisionsTopic, String dlqTopic, GeneratorRunner generator, String paymentsTopic) {
+    private final LocalRun.FastClock clock;
+
+    DecisionSummary(String bootstrapServers, String decisionsTopic, String dlqTopic, GeneratorRunner generator, String paymentsTopic, LocalRun.FastClock clock) {
+        this.clock = clock;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, "veto-local-summary");
@@ -93,7 +96,9 @@ final class DecisionSummary implements Runnable, AutoCloseable {
     private void onDecision(Decision d) {
         decided++;
         outcomes[d.decision().ordinal()]++;
-        latency.recordValue(Math.max(0, Math.min(d.decidedAt() - d.eventTime(), latency.getHighestTrackableValue())));
+        // From when the payment was sent (its event time, mapped back to the wall clock) to its decision.
+        long sentAt = clock.wallTimeOf(d.eventTime());
+        latency.recordValue(Math.max(0, Math.min(d.decidedAt() - sentAt, latency.getHighestTrackableValue())));
         if (d.decision() != Outcome.APPROVE) {
             flagged.add(d.paymentId());
             String label = labelOf.get(d.paymentId());

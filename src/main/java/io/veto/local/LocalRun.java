@@ -11,7 +11,6 @@ import io.veto.job.VetoJob;
 import io.veto.kafka.EmbeddedKafkaBroker;
 import io.veto.kafka.PanKeySupplier;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;
 import java.util.List;
@@ -38,7 +37,7 @@ public final class LocalRun implements Callable<Integer> {
     @Mixin JobOptions job = new JobOptions();
 
     @Option(names = "--rate", description = "Generated events per second (default: ${DEFAULT-VALUE})")
-    double rate = 300;
+    double rate = 200;
 
     @Option(names = "--duration", description = "Stop after this long, e.g. 2m; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE})", converter = JobOptions.DurationConverter.class)
     Duration duration = Duration.ZERO;
@@ -53,7 +52,10 @@ public final class LocalRun implements Callable<Integer> {
     double badRecordRate = 0.002;
 
     @Option(names = "--cards", description = "Cards in the generated population (default: ${DEFAULT-VALUE})")
-    int cards = 2_000;
+    int cards = 50_000;
+
+    @Option(names = "--time-speed", description = "Event time runs this many times faster than the wall clock, so a 10-minute fraud burst shows within a minute; 1 = real time (default: ${DEFAULT-VALUE})")
+    double timeSpeed = 10;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new LocalRun()).execute(args));
@@ -87,11 +89,12 @@ public final class LocalRun implements Callable<Integer> {
         JobClient client = env.executeAsync("veto");
         say("Flink job " + client.getJobID() + " running; web UI at http://localhost:" + uiPort + " (or the next free port)");
 
+        long t0 = System.currentTimeMillis();
         GeneratorConfig gen = GeneratorConfig.defaults()
                 .withSeed(System.nanoTime())
                 .withCards(cards)
                 .withFraudRate(0.02)
-                .withLiveClock(Clock.systemUTC())
+                .withLiveClock(new FastClock(t0, timeSpeed))
                 .withRunId(Long.toString(System.currentTimeMillis() % 1_000_000, 36));
         GeneratorRunner generator = GeneratorRunner.toKafka(
                 broker.bootstrapServers(), "lz4", job.paymentsTopic,
@@ -100,7 +103,7 @@ public final class LocalRun implements Callable<Integer> {
         Thread genThread = new Thread(generator, "veto-generator");
         genThread.setDaemon(true);
 
-        DecisionSummary summary = new DecisionSummary(broker.bootstrapServers(), job.decisionsTopic, job.dlqTopic, generator, job.paymentsTopic);
+        DecisionSummary summary = new DecisionSummary(broker.bootstrapServers(), job.decisionsTopic, job.dlqTopic, generator, job.paymentsTopic, new FastClock(t0, timeSpeed));
         Thread sumThread = new Thread(summary, "veto-summary");
         sumThread.setDaemon(true);
 
@@ -110,7 +113,7 @@ public final class LocalRun implements Callable<Integer> {
 
         genThread.start();
         sumThread.start();
-        say("generator sending about " + (int) rate + " events/s with labelled fraud; Ctrl-C to stop\n");
+        say("generator sending about " + (int) rate + " events/s with labelled fraud, event time at " + timeSpeed + "x the wall clock; Ctrl-C to stop\n");
 
         if (duration.isZero()) {
             synchronized (done) {
@@ -185,5 +188,47 @@ public final class LocalRun implements Callable<Integer> {
 
     static void say(String line) {
         System.out.println("veto | " + line);
+    }
+
+    /**
+     * Event time for the demo: starts at the wall clock and runs {@code speed} times faster, so
+     * fraud scenarios that take minutes of event time show in seconds. {@link #wallTimeOf} maps an
+     * event time back to when it was sent, which is what decision latency is measured from.
+     */
+    static final class FastClock extends java.time.Clock {
+        private final long t0;
+        private final double speed;
+
+        FastClock(long t0, double speed) {
+            if (!(speed >= 1)) {
+                throw new IllegalArgumentException("--time-speed must be at least 1");
+            }
+            this.t0 = t0;
+            this.speed = speed;
+        }
+
+        @Override
+        public long millis() {
+            return t0 + (long) ((System.currentTimeMillis() - t0) * speed);
+        }
+
+        long wallTimeOf(long eventTime) {
+            return t0 + (long) ((eventTime - t0) / speed);
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return java.time.Instant.ofEpochMilli(millis());
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
     }
 }
