@@ -3,28 +3,46 @@ package io.veto.rule;
 import dev.cel.runtime.CelRuntime;
 import io.veto.feature.FeatureSpec;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One rule ready to evaluate: its compiled condition, what it adds when it fires, and the names it
  * reads (for explanations and for knowing which features to compute).
+ *
+ * @param features the features the rule reads, by the qualified name it writes them with
+ *     ({@code card.count_24h}); the spec's own name may differ ({@code card.count_1d})
  */
 record CompiledRule(
-        String id,
-        String description,
-        String owner,
-        String file,
-        int line,
-        boolean shadow,
-        int points,
-        Outcome outcome,
-        String explain,
-        long validFrom,
-        long validUntil,
+        RuleDefinition definition,
         CelRuntime.Program program,
-        List<FeatureSpec> features,
+        Map<String, FeatureSpec> features,
         List<String> fields) {
 
+    String id() {
+        return definition.id();
+    }
+
+    String description() {
+        return definition.description();
+    }
+
+    boolean shadow() {
+        return definition.shadow();
+    }
+
+    int points() {
+        return definition.points();
+    }
+
+    Outcome outcome() {
+        return definition.outcome();
+    }
+
+    String explain() {
+        return definition.explain();
+    }
+
     boolean validAt(long eventTime) {
-        return eventTime >= validFrom && eventTime < validUntil;
+        return eventTime >= definition.validFrom() && eventTime < definition.validUntil();
     }
 }

@@ -18,36 +18,67 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A validated rule set, ready to score payments. Scoring is deterministic: active rules add their
- * points; the total maps to an outcome through the thresholds ({@code score >= deny} is DENY,
- * {@code score >= review} is REVIEW); a rule with a direct outcome raises the decision to at
- * least that outcome. Shadow rules are scored the same way, separately, and never enforced.
+ * A validated rule set, ready to score payments. Scoring is deterministic and goes in this order:
+ *
+ * <ol>
+ *   <li>a hit on a block list denies the payment;
+ *   <li>otherwise a hit on an allow list approves it;
+ *   <li>otherwise active rules add their points, the total maps to an outcome through the
+ *       thresholds ({@code score >= deny} is DENY, {@code score >= review} is REVIEW), and a rule with
+ *       a direct outcome raises the decision to at least that outcome.
+ * </ol>
+ *
+ * <p>Rules are evaluated in every case, so a decision made by a list still shows the rules that
+ * fired (after the list's reason) and its score. Shadow rules are scored the same way, separately,
+ * and never enforced; the lists take precedence over them too.
  *
  * <p>Not thread-safe (it reuses one variable resolver): one instance per operator subtask.
  */
 public final class CompiledRuleSet {
     private static final Logger LOG = LoggerFactory.getLogger(CompiledRuleSet.class);
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z_]+(?:\\.[a-z0-9_]+)?)}");
+    static final Pattern PLACEHOLDER = Pattern.compile("\\{([a-z_]+(?:\\.[a-z0-9_]+)?)}");
 
     private final String version;
     private final int reviewThreshold;
     private final int denyThreshold;
     private final List<CompiledRule> rules;
+    private final List<EntityList> blockLists;
+    private final List<EntityList> allowLists;
+    private final List<EntityList> lists;
+    private final List<Example> examples;
     private final Map<Entity, Set<FeatureSpec>> features;
+    /**
+     * Feature names rules write differently from the spec's canonical name (count_24h for count_1d),
+     * per entity: written -> canonical. Features are computed once under the canonical name; these
+     * aliases make the written name resolve too.
+     */
+    private final Map<Entity, Map<String, String>> aliases;
     private final PaymentVariables vars = new PaymentVariables();
 
-    CompiledRuleSet(String version, int reviewThreshold, int denyThreshold, List<CompiledRule> rules) {
+    CompiledRuleSet(String version, int reviewThreshold, int denyThreshold, List<CompiledRule> rules, List<EntityList> lists,
+                    List<Example> examples) {
         this.version = version;
         this.reviewThreshold = reviewThreshold;
         this.denyThreshold = denyThreshold;
         this.rules = List.copyOf(rules);
+        this.lists = List.copyOf(lists);
+        this.blockLists = lists.stream().filter(l -> l.kind() == ListKind.BLOCK).toList();
+        this.allowLists = lists.stream().filter(l -> l.kind() == ListKind.ALLOW).toList();
+        this.examples = List.copyOf(examples);
         EnumMap<Entity, Set<FeatureSpec>> f = new EnumMap<>(Entity.class);
+        EnumMap<Entity, Map<String, String>> a = new EnumMap<>(Entity.class);
         for (CompiledRule r : rules) {
-            for (FeatureSpec s : r.features()) {
-                f.computeIfAbsent(s.entity(), e -> new LinkedHashSet<>()).add(s);
+            for (Map.Entry<String, FeatureSpec> e : r.features().entrySet()) {
+                FeatureSpec s = e.getValue();
+                f.computeIfAbsent(s.entity(), x -> new LinkedHashSet<>()).add(s);
+                String written = e.getKey().substring(e.getKey().indexOf('.') + 1);
+                if (!written.equals(s.name())) {
+                    a.computeIfAbsent(s.entity(), x -> new java.util.HashMap<>()).put(written, s.name());
+                }
             }
         }
         f.replaceAll((e, s) -> Collections.unmodifiableSet(s));
+        this.aliases = a;
         this.features = Collections.unmodifiableMap(f);
     }
 
@@ -71,6 +102,21 @@ public final class CompiledRuleSet {
         return rules.stream().map(CompiledRule::id).toList();
     }
 
+    /** The rules as written, in file order. */
+    public List<RuleDefinition> rules() {
+        return rules.stream().map(CompiledRule::definition).toList();
+    }
+
+    /** The allow and block lists, in file order. */
+    public List<EntityList> lists() {
+        return lists;
+    }
+
+    /** The examples written with the rules, for {@code rules test}; the job never runs them. */
+    public List<Example> examples() {
+        return examples;
+    }
+
     /** The features the rules of this set read, for one entity (empty when none). */
     public Set<FeatureSpec> features(Entity entity) {
         return features.getOrDefault(entity, Set.of());
@@ -88,7 +134,21 @@ public final class CompiledRuleSet {
         return score >= reviewThreshold ? Outcome.REVIEW : Outcome.APPROVE;
     }
 
+    /**
+     * Decides one payment from its features. Features a rule writes in another unit than their
+     * canonical name ({@code card.count_24h} for {@code count_1d}) are added to {@code values} under
+     * the written name, so the caller's per-payment values gain those keys.
+     */
     public Evaluation evaluate(PaymentEvent payment, FeatureValues values) {
+        for (Map.Entry<Entity, Map<String, String>> e : aliases.entrySet()) {
+            Map<String, Double> m = values.of(e.getKey());
+            for (Map.Entry<String, String> alias : e.getValue().entrySet()) {
+                Double v = m.get(alias.getValue());
+                if (v != null) {
+                    m.put(alias.getKey(), v);
+                }
+            }
+        }
         vars.reset(payment, values);
         int score = 0;
         int shadowScore = 0;
@@ -133,7 +193,43 @@ public final class CompiledRuleSet {
         if (!shadowReasons.isEmpty()) {
             shadowOutcome = outcomeFor(score + shadowScore).atLeast(direct).atLeast(shadowDirect);
         }
+        // Lists come last in the code but first in precedence: a block hit denies, else an allow hit approves.
+        Outcome forced = Outcome.DENY;
+        List<Reason> listReasons = listHits(blockLists, payment);
+        if (listReasons == null) {
+            forced = Outcome.APPROVE;
+            listReasons = listHits(allowLists, payment);
+        }
+        if (listReasons != null) {
+            outcome = forced;
+            if (shadowOutcome != null) {
+                shadowOutcome = forced;
+            }
+            listReasons.addAll(reasons);
+            reasons = listReasons;
+        }
         return new Evaluation(outcome, score, reasons, shadowOutcome, score + shadowScore, shadowReasons, errors);
+    }
+
+    /** One reason per list of {@code candidates} the payment is on, or null when it is on none. */
+    private static List<Reason> listHits(List<EntityList> candidates, PaymentEvent payment) {
+        List<Reason> hits = null;
+        for (EntityList l : candidates) {
+            ListEntry e = l.match(payment);
+            if (e == null) {
+                continue;
+            }
+            if (hits == null) {
+                hits = new ArrayList<>(2);
+            }
+            String key = l.entity().keyOf(payment);
+            String detail = l.entity().label() + " " + key
+                    + (e.value().equals(key) ? "" : " (in " + e.value() + ")")
+                    + " is on " + l.kind().yamlName() + " list " + l.id()
+                    + (e.note() == null ? "" : ": " + e.note());
+            hits.add(new Reason(l.reasonId(), 0, l.kind().outcome().name(), detail));
+        }
+        return hits;
     }
 
     /** The rule's explanation with the values that made it fire, in words, never with code. */
@@ -142,9 +238,10 @@ public final class CompiledRuleSet {
         for (String f : r.fields()) {
             append(values, f, format(f, vars.value(f), p));
         }
-        for (FeatureSpec s : r.features()) {
+        for (Map.Entry<String, FeatureSpec> e : r.features().entrySet()) {
+            FeatureSpec s = e.getValue();
             Object v = vars.value(s.entity().ruleName()) instanceof Map<?, ?> m ? m.get(s.name()) : null;
-            append(values, s.qualifiedName(), format(s.qualifiedName(), v, p));
+            append(values, e.getKey(), format(e.getKey(), v, p));
         }
         String head;
         if (r.explain() != null) {

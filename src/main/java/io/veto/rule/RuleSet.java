@@ -65,6 +65,32 @@ public record RuleSet(String name, SortedMap<String, String> files) implements S
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read rule set " + dir + ": " + e.getMessage(), e);
         }
-        return new RuleSet(dir.getFileName().toString(), files);
+        String name = manifestName(files.get(MANIFEST));
+        return new RuleSet(name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString(), files);
+    }
+
+    /**
+     * The {@code name:} of a manifest, or null when it has none or cannot be read (the compiler then
+     * reports why). Read as YAML nodes, like every rule file, so it constructs no objects.
+     */
+    static String manifestName(String manifest) {
+        if (manifest == null) {
+            return null;
+        }
+        try {
+            org.yaml.snakeyaml.nodes.Node root =
+                    new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.LoaderOptions()).compose(new java.io.StringReader(manifest));
+            if (root instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
+                for (org.yaml.snakeyaml.nodes.NodeTuple t : m.getValue()) {
+                    if (t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k && k.getValue().equals("name")
+                            && t.getValueNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode v && !v.getValue().isBlank()) {
+                        return v.getValue().trim();
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return null;
     }
 }

@@ -18,13 +18,11 @@ import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import io.veto.feature.Entity;
 import io.veto.feature.FeatureSpec;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -47,9 +45,10 @@ public final class RuleSetCompiler {
 
     private static final Set<String> MANIFEST_KEYS = orderedSet("name", "description", "thresholds");
     private static final Set<String> THRESHOLD_KEYS = orderedSet("review", "deny");
+    private static final Set<String> RULE_FILE_KEYS = orderedSet("rules", "examples");
     private static final Set<String> RULE_KEYS =
             orderedSet("id", "description", "owner", "when", "points", "outcome", "mode", "explain", "validFrom", "validUntil", "tags");
-    private static final Pattern RULE_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+    static final Pattern RULE_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final Pattern NESTED_QUANTIFIER = Pattern.compile("\\([^()]*[+*}][^()]*\\)\\s*[+*{]");
 
     private static final CelOptions OPTIONS =
@@ -98,6 +97,11 @@ public final class RuleSetCompiler {
             if (root != null) {
                 Map<String, Node> m = y.mapping(root, "the rule set manifest");
                 y.rejectUnknownKeys(m, MANIFEST_KEYS, "the rule set manifest");
+                String name = m.containsKey("name") ? y.text(m.get("name"), "name") : null;
+                // The name keys the rule set on the rules topic and starts its version: keep it plain.
+                if (name != null && !RULE_ID.matcher(name).matches()) {
+                    y.problem(m.get("name"), "rule set name '" + name + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
+                }
                 Node th = m.get("thresholds");
                 if (th == null) {
                     y.problem(root, "missing 'thresholds' (review and deny scores)");
@@ -119,30 +123,77 @@ public final class RuleSetCompiler {
         }
 
         List<CompiledRule> rules = new ArrayList<>();
+        List<EntityList> lists = new ArrayList<>();
+        List<Example> examples = new ArrayList<>();
+        List<ExampleCompiler.Reference> references = new ArrayList<>();
         Map<String, String> seenIds = new HashMap<>();
+        Map<String, String> seenListIds = new HashMap<>();
         for (Map.Entry<String, String> f : ruleSet.files().entrySet()) {
             if (f.getKey().equals(RuleSet.MANIFEST)) {
                 continue;
             }
-            compileFile(f.getKey(), f.getValue(), rules, seenIds, problems);
+            YamlNodes y = new YamlNodes(f.getKey(), problems);
+            Node root = y.parse(f.getValue());
+            if (root == null) {
+                continue;
+            }
+            Map<String, Node> top = y.mapping(root, ListCompiler.isListFile(f.getKey()) ? "a list file" : "a rule file");
+            if (top.isEmpty()) {
+                continue;
+            }
+            if (ListCompiler.isListFile(f.getKey())) {
+                EntityList l = ListCompiler.compile(y, root, top, seenListIds);
+                if (l != null) {
+                    lists.add(l);
+                }
+            } else {
+                compileFile(y, f.getValue(), root, top, rules, seenIds);
+            }
+            if (top.containsKey("examples")) {
+                examples.addAll(ExampleCompiler.compile(y, top.get("examples"), references));
+            }
         }
+        checkExamples(examples, references, seenIds, seenListIds, problems);
         if (!problems.isEmpty()) {
             throw new RuleSetException(problems);
         }
-        return new CompiledRuleSet(ruleSet.version(), review, deny, rules);
+        return new CompiledRuleSet(ruleSet.version(), review, deny, rules, lists, examples);
     }
 
-    private void compileFile(String file, String text, List<CompiledRule> rules, Map<String, String> seenIds, List<RuleProblem> problems) {
-        YamlNodes y = new YamlNodes(file, problems);
-        Node root = y.parse(text);
-        if (root == null) {
+    /** Example names are unique; what examples expect to fire must be a rule or list of the set. */
+    private static void checkExamples(List<Example> examples, List<ExampleCompiler.Reference> references, Map<String, String> ruleIds,
+                                      Map<String, String> listIds, List<RuleProblem> problems) {
+        Map<String, String> names = new HashMap<>();
+        for (Example ex : examples) {
+            String prev = names.putIfAbsent(ex.name(), ex.location());
+            if (prev != null) {
+                problems.add(new RuleProblem(ex.file(), ex.line(), ex.column(), "duplicate example name '" + ex.name() + "' (first at " + prev + ")"));
+            }
+        }
+        for (ExampleCompiler.Reference r : references) {
+            String id = r.id();
+            boolean known = id.startsWith("list:") ? listIds.containsKey(id.substring(5)) : ruleIds.containsKey(id);
+            if (!known) {
+                String hint = !id.startsWith("list:") && listIds.containsKey(id)
+                        ? "; '" + id + "' is a list: write list:" + id
+                        : " (rules are named by id, lists as list:<id>)";
+                r.yaml().problem(r.node(), "no rule or list '" + id + "' in this rule set" + hint);
+            }
+        }
+    }
+
+    private void compileFile(YamlNodes y, String text, Node root, Map<String, Node> top, List<CompiledRule> rules, Map<String, String> seenIds) {
+        String file = y.file();
+        if (!top.containsKey("rules") && (top.containsKey("values") || top.containsKey("kind") || top.containsKey("entity"))) {
+            y.problem(root, "this looks like an allow or block list: lists go in the rule set's " + ListCompiler.DIRECTORY + " directory");
             return;
         }
-        Map<String, Node> top = y.mapping(root, "a rule file");
-        y.rejectUnknownKeys(top, Set.of("rules"), "a rule file");
+        y.rejectUnknownKeys(top, RULE_FILE_KEYS, "a rule file");
         Node list = top.get("rules");
         if (list == null) {
-            y.problem(root, "a rule file needs a 'rules:' list");
+            if (!top.containsKey("examples")) {
+                y.problem(root, "a rule file needs a 'rules:' list");
+            }
             return;
         }
         for (Node rn : y.sequence(list, "'rules'")) {
@@ -186,8 +237,8 @@ public final class RuleSetCompiler {
             if (points == null && outcome == null) {
                 y.problem(rn, "rule '" + id + "' needs 'points' or an 'outcome'");
             }
-            long from = r.containsKey("validFrom") ? time(y, r.get("validFrom"), "validFrom") : Long.MIN_VALUE;
-            long until = r.containsKey("validUntil") ? time(y, r.get("validUntil"), "validUntil") : Long.MAX_VALUE;
+            long from = r.containsKey("validFrom") ? orZero(y.instant(r.get("validFrom"), "validFrom")) : Long.MIN_VALUE;
+            long until = r.containsKey("validUntil") ? orZero(y.instant(r.get("validUntil"), "validUntil")) : Long.MAX_VALUE;
             if (from >= until) {
                 y.problem(r.get("validUntil"), "validUntil must be after validFrom");
             }
@@ -200,31 +251,89 @@ public final class RuleSetCompiler {
             if (expr == null) {
                 continue;
             }
-            int before = problems.size();
-            Condition c = condition(file, text, (ScalarNode) when, expr, problems);
-            if (c == null || problems.size() > before) {
+            int before = y.problemCount();
+            Condition c = condition(file, text, (ScalarNode) when, expr, y);
+            String explain = r.containsKey("explain") ? y.text(r.get("explain"), "explain") : null;
+            Map<String, FeatureSpec> features = c == null ? Map.of() : explainFeatures(text, r.get("explain"), explain, c.features, y);
+            List<String> tags = r.containsKey("tags") ? y.scalars(r.get("tags"), "tags").stream().map(n -> ((ScalarNode) n).getValue()).toList() : List.of();
+            if (c == null || y.problemCount() > before) {
                 continue;
             }
-            rules.add(
-                    new CompiledRule(
-                            id,
-                            r.containsKey("description") ? y.text(r.get("description"), "description") : "",
-                            r.containsKey("owner") ? y.text(r.get("owner"), "owner") : "",
-                            file,
-                            line,
-                            "shadow".equals(mode),
-                            points == null ? 0 : points,
-                            outcome,
-                            r.containsKey("explain") ? y.text(r.get("explain"), "explain") : null,
-                            from,
-                            until,
-                            c.program,
-                            c.features,
-                            c.fields));
+            RuleDefinition def = new RuleDefinition(
+                    id,
+                    r.containsKey("description") ? y.text(r.get("description"), "description") : "",
+                    r.containsKey("owner") ? y.text(r.get("owner"), "owner") : "",
+                    file,
+                    line,
+                    expr,
+                    points == null ? 0 : points,
+                    outcome,
+                    "shadow".equals(mode),
+                    explain,
+                    from,
+                    until,
+                    tags);
+            rules.add(new CompiledRule(def, c.program, features, c.fields));
         }
     }
 
-    private record Condition(CelRuntime.Program program, List<FeatureSpec> features, List<String> fields) {}
+    private static long orZero(Long t) {
+        return t == null ? 0 : t;
+    }
+
+    /**
+     * Checks the {placeholders} of an explanation: each must be a payment field or a feature. Features
+     * named only in the explanation are added to the rule's, so they are computed and shown.
+     */
+    private Map<String, FeatureSpec> explainFeatures(String fileText, Node node, String explain, Map<String, FeatureSpec> conditionFeatures, YamlNodes y) {
+        if (explain == null) {
+            return conditionFeatures;
+        }
+        Map<String, FeatureSpec> out = new LinkedHashMap<>(conditionFeatures);
+        ScalarPositions pos = new ScalarPositions(fileText, (ScalarNode) node);
+        java.util.regex.Matcher m = CompiledRuleSet.PLACEHOLDER.matcher(explain);
+        while (m.find()) {
+            String name = m.group(1);
+            int dot = name.indexOf('.');
+            String problem = null;
+            if (dot < 0) {
+                if (!PaymentVariables.FIELDS.containsKey(name)) {
+                    problem = "explain names {" + name + "}, which is not a payment field (" + String.join(", ", PaymentVariables.FIELDS.keySet()) + ")";
+                }
+            } else {
+                Entity entity = Entity.fromRuleName(name.substring(0, dot));
+                if (entity == null) {
+                    problem = "explain names {" + name + "}: '" + name.substring(0, dot) + "' is not an entity with features";
+                } else {
+                    try {
+                        FeatureSpec spec = FeatureSpec.parse(entity, name.substring(dot + 1));
+                        if (!computedEntities.contains(entity)) {
+                            problem = "explain names {" + name + "}: features of '" + entity.ruleName() + "' are not computed by this job";
+                        } else {
+                            out.putIfAbsent(name, spec);
+                        }
+                    } catch (IllegalArgumentException e) {
+                        problem = "explain names {" + name + "}: " + e.getMessage();
+                    }
+                }
+            }
+            if (problem != null) {
+                int[] lc = pos.lineColumn(m.start());
+                y.addProblem(lc[0], lc[1], problem);
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** @param features by the name the rule writes ({@code card.count_24h}), which may not be the canonical one ({@code card.count_1d}) */
+    private record Condition(CelRuntime.Program program, Map<String, FeatureSpec> features, List<String> fields) {}
+
+    private Condition condition(String file, String fileText, ScalarNode node, String expr, YamlNodes y) {
+        List<RuleProblem> problems = new ArrayList<>();
+        Condition c = condition(file, fileText, node, expr, problems);
+        problems.forEach(p -> y.addProblem(p.line(), p.column(), p.message()));
+        return problems.isEmpty() ? c : null;
+    }
 
     private Condition condition(String file, String fileText, ScalarNode node, String expr, List<RuleProblem> problems) {
         Position pos = new Position(file, fileText, node);
@@ -243,7 +352,7 @@ public final class RuleSetCompiler {
             return null;
         }
         CelSource source = ast.getSource();
-        LinkedHashSet<FeatureSpec> features = new LinkedHashSet<>();
+        Map<String, FeatureSpec> features = new LinkedHashMap<>();
         LinkedHashSet<String> fields = new LinkedHashSet<>();
         CelNavigableAst nav = CelNavigableAst.fromAst(ast);
         nav.getRoot().allNodes().forEach(n -> {
@@ -270,7 +379,7 @@ public final class RuleSetCompiler {
                             problems.add(pos.atOffset(source, sel.id(), "features of '" + name + "' are not computed by this job; available: "
                                     + computedEntities.stream().map(Entity::ruleName).toList()));
                         } else {
-                            features.add(spec);
+                            features.putIfAbsent(name + "." + sel.select().field(), spec);
                         }
                     } catch (IllegalArgumentException ex) {
                         problems.add(pos.atOffset(source, sel.id(), ex.getMessage()));
@@ -281,7 +390,7 @@ public final class RuleSetCompiler {
             }
         });
         try {
-            return new Condition(runtime.createProgram(ast), List.copyOf(features), List.copyOf(fields));
+            return new Condition(runtime.createProgram(ast), Collections.unmodifiableMap(features), List.copyOf(fields));
         } catch (CelEvaluationException e) {
             problems.add(pos.at(1, 0, "cannot compile condition: " + e.getMessage()));
             return null;
@@ -316,6 +425,8 @@ public final class RuleSetCompiler {
         String m = msg.replaceFirst("^ERROR: <input>:\\d+:\\d+: ", "");
         int nl = m.indexOf('\n');
         m = nl > 0 ? m.substring(0, nl) : m;
+        // CEL names the (empty) container it looked in; rules have none, so that only confuses.
+        m = m.replace(" (in container '')", "");
         if (m.startsWith("mismatched input") || m.startsWith("extraneous input") || m.startsWith("no viable alternative")
                 || m.startsWith("token recognition error")) {
             return "syntax error: " + m;
@@ -327,19 +438,6 @@ public final class RuleSetCompiler {
         return m;
     }
 
-    private static long time(YamlNodes y, Node node, String what) {
-        String t = y.text(node, what);
-        if (t == null) {
-            return 0;
-        }
-        try {
-            return t.length() == 10 ? LocalDate.parse(t).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli() : Instant.parse(t).toEpochMilli();
-        } catch (DateTimeParseException e) {
-            y.problem(node, what + " must be a date (2026-12-01) or an instant (2026-12-01T00:00:00Z), not '" + t + "'");
-            return 0;
-        }
-    }
-
     private static Set<String> orderedSet(String... keys) {
         return new LinkedHashSet<>(List.of(keys));
     }
@@ -347,33 +445,17 @@ public final class RuleSetCompiler {
     /** Maps a position inside a condition to the rule file's line and column. */
     private static final class Position {
         private final String file;
-        private final int baseLine;
-        private final int baseColumn;
-        private final boolean block;
-        private final String[] lines;
+        private final ScalarPositions positions;
 
         Position(String file, String text, ScalarNode node) {
             this.file = file;
-            this.lines = text.split("\n", -1);
-            var style = node.getScalarStyle();
-            this.block = style == org.yaml.snakeyaml.DumperOptions.ScalarStyle.LITERAL || style == org.yaml.snakeyaml.DumperOptions.ScalarStyle.FOLDED;
-            int quote = style == org.yaml.snakeyaml.DumperOptions.ScalarStyle.SINGLE_QUOTED || style == org.yaml.snakeyaml.DumperOptions.ScalarStyle.DOUBLE_QUOTED ? 1 : 0;
-            this.baseLine = node.getStartMark().getLine() + 1;
-            this.baseColumn = node.getStartMark().getColumn() + 1 + quote;
+            this.positions = new ScalarPositions(text, node);
         }
 
         /** @param line 1-based line in the condition; @param col 0-based column in that line */
         RuleProblem at(int line, int col, String message) {
-            if (block) {
-                int fileLine = baseLine + line;
-                String l = fileLine - 1 < lines.length ? lines[fileLine - 1] : "";
-                int indent = 0;
-                while (indent < l.length() && l.charAt(indent) == ' ') {
-                    indent++;
-                }
-                return new RuleProblem(file, fileLine, indent + col + 1, message);
-            }
-            return new RuleProblem(file, baseLine + line - 1, (line == 1 ? baseColumn : 1) + col, message);
+            int[] lc = positions.lineColumn(line, col);
+            return new RuleProblem(file, lc[0], lc[1], message);
         }
 
         RuleProblem atOffset(CelSource source, long exprId, String message) {
@@ -381,9 +463,8 @@ public final class RuleSetCompiler {
             if (offset == null) {
                 return at(1, 0, message);
             }
-            return source.getOffsetLocation(offset)
-                    .map(l -> at(l.getLine(), l.getColumn(), message))
-                    .orElseGet(() -> at(1, 0, message));
+            int[] lc = positions.lineColumn(offset);
+            return new RuleProblem(file, lc[0], lc[1], message);
         }
     }
 }

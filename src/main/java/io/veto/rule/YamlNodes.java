@@ -50,6 +50,10 @@ final class YamlNodes {
         return null;
     }
 
+    void addProblem(int line, int column, String message) {
+        problems.add(new RuleProblem(file, line, column, message));
+    }
+
     void problem(Node at, String message) {
         Mark m = at == null ? null : at.getStartMark();
         problems.add(new RuleProblem(file, m == null ? 1 : m.getLine() + 1, m == null ? 1 : m.getColumn() + 1, message));
@@ -100,6 +104,51 @@ final class YamlNodes {
             problem(node, what + " must be a whole number, not '" + t + "'");
             return null;
         }
+    }
+
+    /**
+     * A date ({@code 2026-12-01}, midnight UTC) or an instant ({@code 2026-12-01T00:00:00Z}) in epoch
+     * milliseconds, or null (with a problem) when it is neither.
+     */
+    Long instant(Node node, String what) {
+        String t = text(node, what);
+        if (t == null) {
+            return null;
+        }
+        try {
+            return t.length() == 10
+                    ? java.time.LocalDate.parse(t).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli()
+                    : java.time.Instant.parse(t).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            problem(node, what + " must be a date (2026-12-01) or an instant (2026-12-01T00:00:00Z), not '" + t + "'");
+            return null;
+        }
+    }
+
+    /** A single value or a list of values, as text; problems for anything else. */
+    List<Node> scalars(Node node, String what) {
+        if (node instanceof ScalarNode) {
+            return List.of(node);
+        }
+        List<Node> out = new ArrayList<>();
+        for (Node n : sequence(node, what)) {
+            if (text(n, "each of " + what) != null) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    int problemCount() {
+        return problems.size();
+    }
+
+    String file() {
+        return file;
+    }
+
+    static java.util.Set<String> orderedSet(String... keys) {
+        return new java.util.LinkedHashSet<>(List.of(keys));
     }
 
     void rejectUnknownKeys(Map<String, Node> map, java.util.Set<String> known, String what) {

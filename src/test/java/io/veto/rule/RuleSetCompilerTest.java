@@ -152,4 +152,106 @@ class RuleSetCompilerTest {
         assertThat(oneRule("amount > 1").version()).isEqualTo(oneRule("amount > 1").version());
         assertThat(oneRule("amount > 1").version()).isNotEqualTo(oneRule("amount > 2").version());
     }
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> multiLineConditions() {
+        // In each, the unknown name 'amont' is on the condition's second line: file line 5 for a block
+        // scalar (its text starts below 'when: >-'), line 4 otherwise.
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of("folded block", ">-\n      card.count_10m > 1\n        && amont > 10", 5, 12),
+                org.junit.jupiter.params.provider.Arguments.of("folded block, clip", ">\n      card.count_10m > 1\n      && amont > 10", 5, 10),
+                org.junit.jupiter.params.provider.Arguments.of("literal block", "|\n      card.count_10m > 1\n      && amont > 10", 5, 10),
+                org.junit.jupiter.params.provider.Arguments.of("plain on two lines", "card.count_10m > 1\n      && amont > 10", 4, 10),
+                org.junit.jupiter.params.provider.Arguments.of("double-quoted, escaped", "\"card_bin != \\\"4\\\" &&\n      amont > 10\"", 4, 7));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("multiLineConditions")
+    void shouldPointIntoAMultiLineConditionWhereTheAnalystWroteIt(String name, String when, int line, int col) {
+        RuleProblem p = onlyProblem(oneRule(when));
+        assertThat(p.message()).contains("undeclared reference to 'amont'");
+        assertThat(p.line()).as(p.toString()).isEqualTo(line);
+        assertThat(p.column()).as(p.toString()).isEqualTo(col);
+    }
+
+    @Test
+    void shouldPointIntoAFoldedConditionAfterABlankLineAndAtAFeature() {
+        RuleSet rs = Payments.ruleSet("t", 40, 80, """
+                rules:
+                  - id: r1
+                    when: >-
+                      amount > 1
+
+                      && card.cnt_10m > 1
+                    points: 10
+                """);
+        assertThat(onlyProblem(rs).toString()).startsWith("rules.yaml:6:14: unknown aggregate 'cnt'");
+    }
+
+    @Test
+    void shouldRejectAnExplanationNamingAnUnknownFieldOrFeature() {
+        RuleSet rs = Payments.ruleSet("t", 40, 80, """
+                rules:
+                  - id: r1
+                    when: amount > 1
+                    points: 10
+                    explain: "{amont} after {card.cnt_10m}, {card.count_1h} and {merchant.count_1h}"
+                """);
+        RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> compiler.compile(rs));
+        assertThat(e.problems()).extracting(RuleProblem::toString).containsExactly(
+                "rules.yaml:5:15: explain names {amont}, which is not a payment field (amount, currency, country, mcc, channel, card_present, "
+                        + "merchant_id, customer_id, terminal_id, device_id, ip_address, card_bin, card_last4, event_hour)",
+                "rules.yaml:5:29: explain names {card.cnt_10m}: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min",
+                "rules.yaml:5:65: explain names {merchant.count_1h}: features of 'merchant' are not computed by this job");
+    }
+
+    @Test
+    void shouldComputeAFeatureNamedOnlyInTheExplanation() throws Exception {
+        CompiledRuleSet rules = compiler.compile(Payments.ruleSet("t", 40, 80, """
+                rules:
+                  - id: r1
+                    when: amount > 1
+                    points: 10
+                    explain: "{amount} with {card.sum_amount_1h} this hour"
+                """));
+        FeatureValues f = new FeatureValues();
+        f.put(FeatureSpec.parse(Entity.CARD, "sum_amount_1h"), 42.5);
+        assertThat(rules.features(Entity.CARD)).containsExactly(FeatureSpec.parse(Entity.CARD, "sum_amount_1h"));
+        assertThat(rules.evaluate(payment("p", "c", BEGINNING, "5"), f).reasons()).singleElement()
+                .satisfies(r -> assertThat(r.detail()).isEqualTo("5 EUR with 42.50 this hour (amount=5 EUR, card.sum_amount_1h=42.50)"));
+    }
+
+    @Test
+    void shouldFireARuleWhoseFeatureIsWrittenInAnotherUnitThanItsCanonicalName() throws Exception {
+        // card.count_24h is computed as count_1d; the rule must still read it by the name it wrote.
+        CompiledRuleSet rules = compiler.compile(Payments.ruleSet("t", 40, 80, """
+                rules:
+                  - id: daily
+                    when: card.count_24h >= 3 && card.sum_amount_60m > 100
+                    points: 50
+                """));
+        FeatureValues f = new FeatureValues();
+        for (FeatureSpec s : rules.features(Entity.CARD)) {
+            f.put(s, s.aggregate() == io.veto.feature.Aggregate.COUNT ? 3 : 150);
+        }
+        Evaluation e = rules.evaluate(payment("p", "c", BEGINNING, "5"), f);
+        assertThat(e.errors()).isZero();
+        assertThat(e.outcome()).isEqualTo(Outcome.REVIEW);
+        assertThat(e.reasons()).singleElement()
+                .satisfies(r -> assertThat(r.detail()).endsWith("(card.count_24h=3, card.sum_amount_60m=150)"));
+    }
+
+    @Test
+    void shouldNameARuleSetDirectoryAfterItsManifest(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve(RuleSet.MANIFEST), "name: fraud-eu\nthresholds:\n  review: 40\n  deny: 80\n");
+        RuleSet rs = RuleSet.fromDirectory(dir);
+        assertThat(rs.name()).isEqualTo("fraud-eu");
+        assertThat(rs.version()).startsWith("fraud-eu@");
+    }
+    @Test
+    void shouldRejectARuleSetNameThatCannotKeyTheRulesTopic() {
+        RuleSet rs = new RuleSet("t", new java.util.TreeMap<>(java.util.Map.of(
+                RuleSet.MANIFEST, "name: Fraud EU!\nthresholds:\n  review: 40\n  deny: 80\n")));
+        RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> compiler.compile(rs));
+        assertThat(e.problems()).extracting(RuleProblem::toString)
+                .containsExactly("ruleset.yaml:1:7: rule set name 'Fraud EU!' must be lower-case letters, digits, '-', '_' or '.', at most 64");
+    }
 }

@@ -1,0 +1,31 @@
+package io.veto.rule;
+
+import java.util.List;
+
+/**
+ * A rule as the analyst wrote it, without its compiled condition: what {@code rules diff} compares
+ * and what tools show.
+ *
+ * @param outcome the direct outcome, or null for a points rule
+ * @param validFrom event time from which it applies ({@link Long#MIN_VALUE} when always)
+ * @param validUntil event time from which it no longer applies ({@link Long#MAX_VALUE} when never)
+ */
+public record RuleDefinition(
+        String id,
+        String description,
+        String owner,
+        String file,
+        int line,
+        String when,
+        int points,
+        Outcome outcome,
+        boolean shadow,
+        String explain,
+        long validFrom,
+        long validUntil,
+        List<String> tags) {
+
+    public String mode() {
+        return shadow ? "shadow" : "active";
+    }
+}
