@@ -12,6 +12,7 @@ import io.veto.kafka.KafkaConnectors;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
 import io.veto.rule.RuleStatus;
+import io.veto.testing.JobTestSupport;
 import io.veto.testing.Payments;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,7 +27,6 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -48,7 +48,7 @@ class RuleHotReloadITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            JobTestSupport.miniCluster();
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
 
@@ -57,17 +57,7 @@ class RuleHotReloadITCase {
 
     @Test
     void shouldApplyANewRuleSetMidStreamAndRejectBrokenOnes() throws Exception {
-        o = new JobOptions();
-        o.bootstrapServers = KAFKA.bootstrapServers();
-        o.paymentsTopic = KAFKA.newTopic("payments", 4);
-        o.decisionsTopic = KAFKA.newTopic("decisions", 4);
-        o.dlqTopic = KAFKA.newTopic("dlq", 1);
-        o.rulesTopic = KAFKA.newTopic("rules", 1);
-        o.rulesStatusTopic = KAFKA.newTopic("rules-status", 1);
-        o.parallelism = 2;
-        o.checkpointInterval = Duration.ofSeconds(2);
-        o.startFrom = JobOptions.StartFrom.EARLIEST;
-        o.rulesStartFrom = JobOptions.StartFrom.EARLIEST;
+        o = JobTestSupport.freshOptions(KAFKA);
 
         RuleSet initial = RuleSet.fromDirectory(Path.of("rules/default"));
         RuleSet v1 = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: big\n    when: amount >= 100\n    points: 50\n");

@@ -15,6 +15,7 @@ import io.veto.kafka.KafkaConnectors;
 import io.veto.kafka.PanKeySupplier;
 import io.veto.rule.Outcome;
 import io.veto.rule.RuleSet;
+import io.veto.testing.JobTestSupport;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +28,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -49,19 +49,11 @@ class VetoPipelineITCase {
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+            JobTestSupport.miniCluster();
 
     @Test
     void shouldDecideEveryValidPaymentExactlyOnceAndParkEveryBadRecord() throws Exception {
-        JobOptions o = new JobOptions();
-        o.bootstrapServers = KAFKA.bootstrapServers();
-        o.paymentsTopic = KAFKA.newTopic("payments", 4);
-        o.decisionsTopic = KAFKA.newTopic("decisions", 4);
-        o.dlqTopic = KAFKA.newTopic("dlq", 1);
-        o.rulesTopic = KAFKA.newTopic("rules", 1);
-        o.rulesStatusTopic = KAFKA.newTopic("rules-status", 1);
-        o.parallelism = 2;
-        o.checkpointInterval = Duration.ofSeconds(1);
+        JobOptions o = JobTestSupport.freshOptions(KAFKA);
 
         // Given: 3,000 generated events, and every kind of malformed record twice, interleaved.
         PaymentGenerator generator = new PaymentGenerator(GeneratorConfig.defaults().withSeed(42).withCards(300).withFraudRate(0.05));
