@@ -16,8 +16,11 @@ public enum Entity {
     IP,
     BIN;
 
+    /** Cached: feature names are built for every payment. */
+    private final String ruleName = name().toLowerCase(Locale.ROOT);
+
     public String ruleName() {
-        return name().toLowerCase(Locale.ROOT);
+        return ruleName;
     }
 
     /** The entity's key in a payment, or null when the payment does not carry it. */

@@ -27,6 +27,26 @@ public final class FeatureValues {
         values.get(spec.entity()).put(spec.name(), value);
     }
 
+    /** Puts a value by qualified name, {@code merchant.count_1m}, as entity stages answer. */
+    public void put(String qualifiedName, double value) {
+        int dot = qualifiedName.indexOf('.');
+        Entity e = dot > 0 ? Entity.fromRuleName(qualifiedName.substring(0, dot)) : null;
+        if (e == null) {
+            throw new IllegalArgumentException("not a qualified feature name: " + qualifiedName);
+        }
+        values.get(e).put(qualifiedName.substring(dot + 1), value);
+    }
+
+    /** Every value, by qualified name ({@code card.count_10m}), entity by entity. */
+    public void forEach(java.util.function.BiConsumer<String, Double> action) {
+        for (Map.Entry<Entity, Map<String, Double>> e : values.entrySet()) {
+            String prefix = e.getKey().ruleName() + ".";
+            for (Map.Entry<String, Double> v : e.getValue().entrySet()) {
+                action.accept(prefix + v.getKey(), v.getValue());
+            }
+        }
+    }
+
     public Map<String, Double> of(Entity entity) {
         return values.get(entity);
     }

@@ -76,7 +76,7 @@ class RulesValidateCommandTest {
                         + " channel, card_present, merchant_id, customer_id, terminal_id, device_id, ip_address, card_bin, card_last4, event_hour;"
                         + " features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin)",
                 rel + "/rules.yaml:5:9: duplicate rule id 'r1' (first defined at rules.yaml:2)",
-                rel + "/rules.yaml:8:16: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min",
+                rel + "/rules.yaml:8:16: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min, stddev, distinct, chargeback_count, chargeback_rate, refund_count, refund_rate, amount_ratio, since_last",
                 rel + ": 4 problems");
     }
 
