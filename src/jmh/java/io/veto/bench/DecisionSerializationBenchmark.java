@@ -95,7 +95,7 @@ public class DecisionSerializationBenchmark {
             }
             decisions[k] = new Decision(d.paymentId(), d.eventId(), rules.outcomeFor(score), score, reasons,
                     d.ruleSetVersion(), d.shadow(), d.eventTime(), d.decidedAt(), d.late(),
-                    d.cardToken(), d.cardBin(), d.cardLast4());
+                    d.cardToken(), d.cardBin(), d.cardLast4(), d.featureNames(), d.featureValues());
             maps[k] = asMap(decisions[k]);
             byte[] streamed = DecisionJson.write(decisions[k]);
             byte[] viaMap = mapper.writeValueAsBytes(maps[k]);
@@ -155,6 +155,11 @@ public class DecisionSerializationBenchmark {
         if (d.cardLast4() != null) {
             m.put("cardLast4", d.cardLast4());
         }
+        Map<String, Object> features = new LinkedHashMap<>();
+        for (int i = 0; i < d.featureNames().length; i++) {
+            features.put(d.featureNames()[i], d.featureValues()[i]);
+        }
+        m.put("features", features);
         return m;
     }
 

@@ -1,24 +1,24 @@
 package io.veto.card;
 
 import io.veto.decision.Decision;
-import io.veto.feature.EventWindow;
+import io.veto.entity.EntityFeatures;
 import io.veto.event.PaymentEvent;
+import io.veto.feature.EventWindow;
+import io.veto.feature.FeatureValues;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Outcome;
-import io.veto.rule.RuleProblem;
 import io.veto.rule.RuleSet;
-import io.veto.rule.RuleSetCodec;
-import io.veto.rule.RuleSetCompiler;
-import io.veto.rule.RuleSetException;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimerService;
@@ -29,45 +29,53 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides payments, keyed by card token, with the rule set that is active when each payment
- * arrives: keeps the card's rolling window, and emits exactly one {@link Decision} per PAYMENT
- * event, late or not, through {@link CardScorer}.
+ * Decides payments, keyed by card token, and emits exactly one {@link Decision} per PAYMENT
+ * event, late or not.
  *
- * <p>Rule sets published on the rules topic arrive as broadcast elements between payments: each
- * is decoded and compiled here, then replaces the active one in a single reference swap, so no
- * payment is ever evaluated against half of one. A set that does not compile is answered with its
- * problems and the previous one stays active. The active set lives in broadcast state (as its
- * published JSON), so a restored job resumes with it.
+ * <p>Card features are computed when the payment arrives: a card's events keep their order on the
+ * payments topic (its key is the card), so its window is already exact. When the rule set also
+ * reads features of other entities, {@link FeatureFanOut} said how many entity stages will answer;
+ * the payment waits in keyed state until they all have, then is decided with the rule-set version
+ * that asked for those features (kept compiled while a switch is under way). A payment whose
+ * answers have not all arrived once the watermark is {@link #ANSWER_TIMEOUT_MILLIS} past it is
+ * decided with what it has, so none is ever lost.
  *
- * <p>Keyed state per card is one {@link EventWindow}: one read and one write per payment. One
- * event-time timer per card, at most, drops it once the card has been quiet for the rules'
- * longest horizon, so idle cards leave nothing behind.
+ * <p>Rule sets published on the rules topic arrive as broadcast elements between inputs, replace
+ * the active one in a single reference swap (no payment sees half a rule set), and are answered
+ * for the status aggregator; one that does not compile is answered with its problems and the
+ * previous one stays active. See {@link ActiveRules}.
+ *
+ * <p>Keyed state per card: one {@link EventWindow} (one read and one write per payment) and the
+ * payments still waiting. One event-time timer per card drops the window once the card has been
+ * quiet for the rules' longest horizon, so idle cards leave nothing behind.
  */
-public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, PaymentEvent, RuleSetUpdate, Decision> {
-    private static final long serialVersionUID = 2L;
+public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, CardInput, RuleSetUpdate, Decision> {
+    private static final long serialVersionUID = 3L;
     private static final Logger LOG = LoggerFactory.getLogger(CardDecisionFunction.class);
 
+    public static final String STAGE = "card";
     /** Cleanup timers are rounded up to this, so a busy card re-arms rarely. */
     static final long TIMER_GRANULARITY_MILLIS = 60_000L;
+    /** How far the watermark may pass a waiting payment before it is decided without the missing answers. */
+    static final long ANSWER_TIMEOUT_MILLIS = 60_000L;
 
     public static final String WINDOW_STATE = "card-window";
-    static final String ACTIVE = "active";
+    public static final String PENDING_STATE = "card-pending";
 
-    /** The active rule set, as its published JSON, under the key {@value #ACTIVE}. */
-    public static final MapStateDescriptor<String, byte[]> RULES_STATE =
-            new MapStateDescriptor<>("active-rule-set", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-
-    public static final OutputTag<RuleAck> RULE_ACKS = new OutputTag<>("rule-acks") {};
+    public static final MapStateDescriptor<String, byte[]> RULES_STATE = ActiveRules.STATE;
+    public static final OutputTag<RuleAck> RULE_ACKS = ActiveRules.ACKS;
 
     private final RuleSet initialRules;
 
+    private transient ActiveRules active;
     private transient CardScorer scorer;
-    /** The broadcast-state value {@link #scorer} was built from; a different one (after a restore) means rebuild. */
-    private transient byte[] scorerSource;
-    private transient RuleSetCompiler compiler;
     private transient ValueState<EventWindow> window;
+    private transient MapState<String, Pending> pending;
+    private transient FeatureValues values;
     private transient Map<Outcome, Counter> decisions;
     private transient Counter lateDecisions;
+    private transient Counter incompleteDecisions;
+    private transient Counter strayAnswers;
     private transient Counter ruleSetsApplied;
     private transient Counter ruleSetsRejected;
 
@@ -77,26 +85,32 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
 
     @Override
     public void open(OpenContext openContext) throws Exception {
-        compiler = RuleSetCompiler.forJob();
-        scorer = new CardScorer(compiler.compile(initialRules));
+        active = new ActiveRules(initialRules);
         window = getRuntimeContext().getState(new ValueStateDescriptor<>(WINDOW_STATE, EventWindow.class));
+        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>(PENDING_STATE, Types.STRING, TypeInformation.of(Pending.class)));
+        values = new FeatureValues();
         decisions = new EnumMap<>(Outcome.class);
         var metrics = getRuntimeContext().getMetricGroup();
         for (Outcome o : Outcome.values()) {
             decisions.put(o, metrics.counter("decisions_" + o.name().toLowerCase()));
         }
         lateDecisions = metrics.counter("decisions_late");
+        incompleteDecisions = metrics.counter("decisions_without_all_features");
+        strayAnswers = metrics.counter("entity_answers_unmatched");
         ruleSetsApplied = metrics.counter("rule_sets_applied");
         ruleSetsRejected = metrics.counter("rule_sets_rejected");
     }
 
     @Override
-    public void processElement(PaymentEvent event, ReadOnlyContext ctx, Collector<Decision> out) throws Exception {
-        if (!event.needsDecision()) {
-            // Refunds, reversals and chargebacks do not count as payments in the card's window.
+    public void processElement(CardInput in, ReadOnlyContext ctx, Collector<Decision> out) throws Exception {
+        ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(RULES_STATE);
+        if (in.answer() != null) {
+            onAnswer(in.answer(), rulesState, ctx.timerService(), out);
             return;
         }
-        CardScorer s = scorer(ctx.getBroadcastState(RULES_STATE));
+        PaymentEvent event = in.event();
+        CardScorer s = scorer(active.version(in.rulesVersion(), rulesState));
+        long watermark = ctx.timerService().currentWatermark();
         EventWindow w = null;
         if (s.horizon() > 0) {
             w = window.value();
@@ -104,11 +118,74 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
                 w = new EventWindow();
             }
         }
-        Decision d = s.decide(w, event, ctx.timerService().currentWatermark(), System.currentTimeMillis());
+        if (!event.needsDecision()) {
+            // Refunds, reversals and chargebacks feed the card's feedback features, never its payment counts.
+            if (w != null && s.recordFeedback(w, event)) {
+                window.update(w);
+            }
+            return;
+        }
+        values.clear();
+        s.cardFeatures(w, event, watermark, values);
         if (w != null) {
             armCleanup(w, s.horizon(), ctx.timerService());
             window.update(w);
         }
+        if (in.parts() == 0) {
+            emit(s.decide(event, values, event.eventTime() <= watermark, System.currentTimeMillis()), out);
+            return;
+        }
+        Pending p = pending.get(event.paymentId());
+        boolean early = p != null;
+        if (!early) {
+            p = new Pending();
+        }
+        p.arrived(event, in.rulesVersion(), in.parts(), event.eventTime() <= watermark);
+        values.forEach(p::add);
+        if (p.complete()) {
+            // Every answer came before the payment itself.
+            pending.remove(event.paymentId());
+            decide(p, rulesState, out);
+            return;
+        }
+        pending.put(event.paymentId(), p);
+        if (!early) {
+            ctx.timerService().registerEventTimeTimer(event.eventTime() + ANSWER_TIMEOUT_MILLIS);
+        }
+    }
+
+    private void onAnswer(EntityFeatures a, ReadOnlyBroadcastState<String, byte[]> rulesState, TimerService timers, Collector<Decision> out) throws Exception {
+        Pending p = pending.get(a.paymentId());
+        if (p == null) {
+            // The answer overtook its payment; it waits for it, or for the timeout if the payment was
+            // already decided without it.
+            p = new Pending();
+            p.eventTime = a.eventTime();
+            timers.registerEventTimeTimer(a.eventTime() + ANSWER_TIMEOUT_MILLIS);
+        }
+        String prefix = a.entity().ruleName() + ".";
+        for (int i = 0; i < a.names().length; i++) {
+            p.add(prefix + a.names()[i], a.values()[i]);
+        }
+        p.received++;
+        if (p.complete()) {
+            pending.remove(a.paymentId());
+            decide(p, rulesState, out);
+        } else {
+            pending.put(a.paymentId(), p);
+        }
+    }
+
+    private void decide(Pending p, ReadOnlyBroadcastState<String, byte[]> rulesState, Collector<Decision> out) throws Exception {
+        CardScorer s = scorer(active.version(p.rulesVersion, rulesState));
+        values.clear();
+        for (int i = 0; i < p.names.length; i++) {
+            values.put(p.names[i], p.values[i]);
+        }
+        emit(s.decide(p.payment, values, p.late, System.currentTimeMillis()), out);
+    }
+
+    private void emit(Decision d, Collector<Decision> out) {
         out.collect(d);
         decisions.get(d.decision()).inc();
         if (d.late()) {
@@ -118,42 +195,47 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
 
     @Override
     public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<Decision> out) throws Exception {
-        int subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        int parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-        RuleSet rs = null;
-        try {
-            rs = RuleSetCodec.decode(update.json());
-            CompiledRuleSet compiled = compiler.compile(rs);
-            byte[] canonical = RuleSetCodec.encode(rs);
-            BroadcastState<String, byte[]> state = ctx.getBroadcastState(RULES_STATE);
-            state.put(ACTIVE, canonical);
-            scorer = new CardScorer(compiled);
-            scorerSource = canonical;
-            ruleSetsApplied.inc();
-            if (subtask == 0) {
-                LOG.info("rule set {} ({} rules) applied from {}", compiled.version(), compiled.size(), update.origin());
+        var task = getRuntimeContext().getTaskInfo();
+        RuleAck ack = active.apply(update, ctx.getBroadcastState(RULES_STATE), STAGE, task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks());
+        (ack.applied() ? ruleSetsApplied : ruleSetsRejected).inc();
+        if (task.getIndexOfThisSubtask() == 0) {
+            if (ack.applied()) {
+                LOG.info("rule set {} applied from {}", ack.version(), update.origin());
+            } else {
+                LOG.warn("rule set from {} rejected, the previous one stays active: {}", update.origin(), String.join("; ", ack.problems()));
             }
-            ctx.output(RULE_ACKS, new RuleAck(rs.name(), compiled.version(), true, new String[0], subtask, parallelism, update.origin()));
-        } catch (RuleSetException e) {
-            ruleSetsRejected.inc();
-            String[] problems = e.problems().stream().map(RuleProblem::toString).toArray(String[]::new);
-            if (subtask == 0) {
-                LOG.warn("rule set from {} rejected, {} stays active: {}", update.origin(), scorer.rules().version(), e.getMessage());
-            }
-            ctx.output(RULE_ACKS, new RuleAck(
-                    rs == null ? "?" : rs.name(), rs == null ? "?" : rs.version(), false, problems, subtask, parallelism, update.origin()));
         }
+        ctx.output(RULE_ACKS, ack);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Decision> out) throws Exception {
+        ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(RULES_STATE);
+        if (!pending.isEmpty()) {
+            List<Map.Entry<String, Pending>> overdue = new ArrayList<>();
+            for (Map.Entry<String, Pending> e : pending.entries()) {
+                if (e.getValue().eventTime + ANSWER_TIMEOUT_MILLIS <= timestamp) {
+                    overdue.add(Map.entry(e.getKey(), e.getValue()));
+                }
+            }
+            for (Map.Entry<String, Pending> e : overdue) {
+                pending.remove(e.getKey());
+                if (e.getValue().payment == null) {
+                    // Answers whose payment was decided without them (it timed out first).
+                    strayAnswers.inc();
+                } else {
+                    incompleteDecisions.inc();
+                    decide(e.getValue(), rulesState, out);
+                }
+            }
+        }
         EventWindow w = window.value();
-        if (w == null) {
+        if (w == null || w.cleanupTimer != timestamp) {
             return;
         }
-        long horizon = scorer(ctx.getBroadcastState(RULES_STATE)).horizon();
+        long horizon = scorer(active.current(rulesState)).horizon();
         w.cleanupTimer = Long.MIN_VALUE;
-        w.evictUpTo(timestamp - horizon);
+        w.expire(timestamp, horizon);
         if (w.isEmpty()) {
             // The card has been quiet for a whole horizon: nothing of it is needed any more.
             window.clear();
@@ -163,17 +245,14 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         }
     }
 
-    /** The scorer of the active rule set; rebuilt only when the broadcast state holds another one (after a restore). */
-    private CardScorer scorer(ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
-        byte[] active = state.get(ACTIVE);
-        if (active != null && active != scorerSource) {
-            scorer = new CardScorer(compiler.compile(RuleSetCodec.decode(active)));
-            scorerSource = active;
+    private CardScorer scorer(CompiledRuleSet rules) {
+        if (scorer == null || scorer.rules() != rules) {
+            scorer = new CardScorer(rules);
         }
         return scorer;
     }
 
-    /** Keeps exactly one pending timer per card, due once its newest event leaves the horizon. */
+    /** Keeps exactly one pending cleanup timer per card, due once its newest event leaves the horizon. */
     private static void armCleanup(EventWindow w, long horizon, TimerService timers) {
         if (w.isEmpty() || w.cleanupTimer != Long.MIN_VALUE) {
             // An earlier timer re-arms itself when it fires and finds newer events.

@@ -8,6 +8,7 @@ import io.veto.feature.Entity;
 import io.veto.feature.EventWindow;
 import io.veto.feature.FeatureSpec;
 import io.veto.feature.FeatureValues;
+import io.veto.feature.WindowNeeds;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Evaluation;
 import java.util.Set;
@@ -23,12 +24,14 @@ import java.util.Set;
 public final class CardScorer {
     private final CompiledRuleSet rules;
     private final Set<FeatureSpec> cardFeatures;
+    private final WindowNeeds needs;
     private final long horizon;
     private final FeatureValues values = new FeatureValues();
 
     public CardScorer(CompiledRuleSet rules) {
         this.rules = rules;
         this.cardFeatures = rules.features(Entity.CARD);
+        this.needs = WindowNeeds.of(cardFeatures);
         this.horizon = rules.maxHorizon(Entity.CARD);
     }
 
@@ -50,17 +53,63 @@ public final class CardScorer {
      * @param now wall-clock time written as {@code decidedAt}
      */
     public Decision decide(EventWindow window, PaymentEvent payment, long watermark, long now) {
-        long ts = payment.eventTime();
         values.clear();
-        if (horizon > 0) {
-            window.add(ts, payment.amountFixed());
-            for (FeatureSpec spec : cardFeatures) {
-                values.put(spec, window.compute(spec, ts));
-            }
-            // Anything at or before min(watermark, ts) - horizon is in no later on-time payment's window.
-            window.evictUpTo(saturatedMinus(Math.min(watermark, ts), horizon));
+        cardFeatures(window, payment, watermark, values);
+        return decide(payment, values, payment.eventTime() <= watermark, now);
+    }
+
+    /**
+     * Adds {@code payment} to the card's window and puts the card features the rules read into
+     * {@code out}; then drops what no later on-time payment can need.
+     *
+     * @param window the card's window; may be null when {@link #horizon()} is 0
+     */
+    public void cardFeatures(EventWindow window, PaymentEvent payment, long watermark, FeatureValues out) {
+        if (horizon <= 0) {
+            return;
         }
-        Evaluation ev = rules.evaluate(payment, values);
+        window.track(needs);
+        window.add(payment);
+        for (FeatureSpec spec : cardFeatures) {
+            out.put(spec, window.compute(spec, payment));
+        }
+        // No later on-time payment is at or before min(watermark, ts): what only it could need goes.
+        window.expire(Math.min(watermark, payment.eventTime()), horizon);
+    }
+
+    /** Adds a refund, reversal or chargeback to the card's window; whether the window changed. */
+    public boolean recordFeedback(EventWindow window, PaymentEvent feedback) {
+        if (horizon <= 0) {
+            return false;
+        }
+        window.track(needs);
+        return window.add(feedback);
+    }
+
+    /**
+     * Decides a payment whose features are all in {@code features}; a feature of an entity the
+     * payment does not have (no device on a card-present payment) reads as 0.
+     *
+     * @param late whether the payment was behind the watermark when it arrived
+     */
+    public Decision decide(PaymentEvent payment, FeatureValues features, boolean late, long now) {
+        for (Entity e : Entity.values()) {
+            if (e != Entity.CARD) {
+                for (FeatureSpec spec : rules.features(e)) {
+                    if (features.get(spec) == null) {
+                        features.put(spec, 0.0);
+                    }
+                }
+            }
+        }
+        long ts = payment.eventTime();
+        java.util.List<String> names = new java.util.ArrayList<>();
+        java.util.List<Double> vals = new java.util.ArrayList<>();
+        features.forEach((n, v) -> {
+            names.add(n);
+            vals.add(v);
+        });
+        Evaluation ev = rules.evaluate(payment, features);
         ShadowResult shadow =
                 ev.shadowOutcome() == null
                         ? null
@@ -75,14 +124,11 @@ public final class CardScorer {
                 shadow,
                 ts,
                 now,
-                ts <= watermark,
+                late,
                 payment.cardToken(),
                 payment.bin(),
-                payment.last4());
-    }
-
-    static long saturatedMinus(long a, long b) {
-        long r = a - b;
-        return ((a ^ b) & (a ^ r)) < 0 ? Long.MIN_VALUE : r;
+                payment.last4(),
+                names.toArray(new String[0]),
+                vals.stream().mapToDouble(Double::doubleValue).toArray());
     }
 }

@@ -9,6 +9,8 @@ import io.veto.rule.Outcome;
  * @param late the payment's event time was behind the watermark when it arrived; it is decided all
  *     the same, with the features its window still held
  * @param cardToken the keyed card token (not the card number): what card allow and block lists name
+ * @param featureNames every window feature computed for the payment, qualified ({@code card.count_10m}),
+ *     with its value at the same index of {@code featureValues}: what backtests and analysts replay
  */
 public record Decision(
         String paymentId,
@@ -23,4 +25,6 @@ public record Decision(
         boolean late,
         String cardToken,
         String cardBin,
-        String cardLast4) {}
+        String cardLast4,
+        String[] featureNames,
+        double[] featureValues) {}

@@ -55,6 +55,11 @@ public final class DecisionJson {
             if (d.cardLast4() != null) {
                 g.writeStringField("cardLast4", d.cardLast4());
             }
+            g.writeObjectFieldStart("features");
+            for (int i = 0; i < d.featureNames().length; i++) {
+                g.writeNumberField(d.featureNames()[i], d.featureValues()[i]);
+            }
+            g.writeEndObject();
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -115,10 +120,28 @@ public final class DecisionJson {
                     n.get("late").asBoolean(),
                     n.hasNonNull("cardToken") ? n.get("cardToken").asText() : null,
                     n.hasNonNull("cardBin") ? n.get("cardBin").asText() : null,
-                    n.hasNonNull("cardLast4") ? n.get("cardLast4").asText() : null);
+                    n.hasNonNull("cardLast4") ? n.get("cardLast4").asText() : null,
+                    featureNames(n.get("features")),
+                    featureValues(n.get("features")));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String[] featureNames(JsonNode features) {
+        List<String> names = new ArrayList<>();
+        if (features != null) {
+            features.fieldNames().forEachRemaining(names::add);
+        }
+        return names.toArray(new String[0]);
+    }
+
+    private static double[] featureValues(JsonNode features) {
+        List<Double> values = new ArrayList<>();
+        if (features != null) {
+            features.elements().forEachRemaining(v -> values.add(v.asDouble()));
+        }
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static Reason[] reasons(JsonNode arr) {

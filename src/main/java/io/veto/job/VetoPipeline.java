@@ -1,6 +1,11 @@
 package io.veto.job;
 
 import io.veto.card.CardDecisionFunction;
+import io.veto.card.CardInput;
+import io.veto.card.FeatureFanOut;
+import io.veto.entity.EntityFeatureFunction;
+import io.veto.entity.EntityRequest;
+import java.util.Set;
 import io.veto.card.RuleSetUpdate;
 import io.veto.card.RuleStatusAggregator;
 import io.veto.decision.Decision;
@@ -31,8 +36,13 @@ import org.apache.flink.util.OutputTag;
  * <pre>
  * payments source (parse; bad records become DLQ records) -> watermarks
  *   -> split: valid events | DLQ records -> DLQ sink
- *   -> keyBy(card token) -> CardDecisionFunction (card window + active rule set) -> decisions sink
- * rules source -> broadcast ----------^          \-> rule acks -> RuleStatusAggregator (p=1) -> rules-status sink
+ *   -> FeatureFanOut: one request per entity the rules read -> keyBy(entity:value) -> EntityFeatureFunction
+ *        |  the event itself, and how many answers to wait for            (window, in event-time order)
+ *        v                                                                       | answers
+ *   -> keyBy(card token) <-------------------------------------------------------+
+ *   -> CardDecisionFunction (card window, wait for answers, active rule set) -> decisions sink
+ * rules source -> broadcast to FeatureFanOut and CardDecisionFunction; their acks -> RuleStatusAggregator (p=1)
+ *   -> rules-status sink
  * </pre>
  */
 public final class VetoPipeline {
@@ -72,19 +82,31 @@ public final class VetoPipeline {
                         .setParallelism(1)
                         .broadcast(CardDecisionFunction.RULES_STATE);
 
+        // Each event goes to the windows of the entities the rules read, and to its card.
+        SingleOutputStreamOperator<CardInput> toCards =
+                events.connect(rules)
+                        .process(new FeatureFanOut(initialRules))
+                        .uid("feature-fan-out")
+                        .name("feature fan-out");
+        DataStream<CardInput> entityAnswers =
+                toCards.getSideOutput(FeatureFanOut.ENTITY_REQUESTS)
+                        .keyBy(EntityRequest::key)
+                        .process(new EntityFeatureFunction())
+                        .uid("entity-features")
+                        .name("entity features (merchant, device, IP, ...)");
+
         SingleOutputStreamOperator<Decision> decisions =
-                events.filter(e -> e.cardToken() != null)
-                        .uid("card-events")
-                        .name("card events")
-                        .keyBy(PaymentEvent::cardToken)
+                toCards.union(entityAnswers)
+                        .keyBy(CardInput::cardToken)
                         .connect(rules)
                         .process(new CardDecisionFunction(initialRules))
                         .uid("card-decisions")
                         .name("card features + rules");
         decisions.sinkTo(io.decisions()).uid("decisions-sink").name("decisions sink");
 
-        decisions.getSideOutput(CardDecisionFunction.RULE_ACKS)
-                .process(new RuleStatusAggregator())
+        toCards.getSideOutput(CardDecisionFunction.RULE_ACKS)
+                .union(decisions.getSideOutput(CardDecisionFunction.RULE_ACKS))
+                .process(new RuleStatusAggregator(Set.of(FeatureFanOut.STAGE, CardDecisionFunction.STAGE)))
                 .uid("rule-status")
                 .name("rule-set status")
                 .setParallelism(1)

@@ -81,7 +81,7 @@ public final class RuleSetCompiler {
 
     /** The compiler for this version of Veto's job, which computes card features. */
     public static RuleSetCompiler forJob() {
-        return new RuleSetCompiler(EnumSet.of(Entity.CARD));
+        return new RuleSetCompiler(EnumSet.allOf(Entity.class));
     }
 
     public CompiledRuleSet compile(RuleSet ruleSet) throws RuleSetException {

@@ -41,7 +41,7 @@ class CardDecisionFunctionTest {
                         points: 40
                     """);
 
-    private KeyedBroadcastOperatorTestHarness<String, PaymentEvent, RuleSetUpdate, Decision> harness;
+    private KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> harness;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -51,11 +51,16 @@ class CardDecisionFunctionTest {
         harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
     }
 
-    private static KeyedBroadcastOperatorTestHarness<String, PaymentEvent, RuleSetUpdate, Decision> newHarness() throws Exception {
+    private static KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> newHarness() throws Exception {
         // Not opened yet, so that a test can restore state into it first.
         return new KeyedBroadcastOperatorTestHarness<>(
                 new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(RULES), List.of(CardDecisionFunction.RULES_STATE)),
-                PaymentEvent::cardToken, Types.STRING, 1, 1, 0);
+                CardInput::cardToken, Types.STRING, 1, 1, 0);
+    }
+
+    /** A card event as the fan-out sends it when the rules read card features only. */
+    private static CardInput in(PaymentEvent e) {
+        return CardInput.event(e, 0, null);
     }
 
     private int keyedStateEntries() {
@@ -83,9 +88,9 @@ class CardDecisionFunctionTest {
 
     @Test
     void shouldDecideEveryPaymentExactlyOnceIncludingItselfInTheWindow() throws Exception {
-        harness.processElement(payment("p1", "card-a", BEGINNING, "10.00"), BEGINNING);
-        harness.processElement(payment("p2", "card-a", BEGINNING + ONE_MINUTE, "10.00"), BEGINNING + ONE_MINUTE);
-        harness.processElement(payment("p3", "card-a", BEGINNING + 2 * ONE_MINUTE, "10.00"), BEGINNING + 2 * ONE_MINUTE);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "10.00")), BEGINNING);
+        harness.processElement(in(payment("p2", "card-a", BEGINNING + ONE_MINUTE, "10.00")), BEGINNING + ONE_MINUTE);
+        harness.processElement(in(payment("p3", "card-a", BEGINNING + 2 * ONE_MINUTE, "10.00")), BEGINNING + 2 * ONE_MINUTE);
 
         assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1", "p2", "p3");
         assertThat(decisions()).extracting(Decision::decision).containsExactly(Outcome.APPROVE, Outcome.APPROVE, Outcome.REVIEW);
@@ -100,15 +105,15 @@ class CardDecisionFunctionTest {
 
     @Test
     void shouldExcludeAPaymentExactlyOneHorizonOld() throws Exception {
-        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
-        harness.processElement(payment("p2", "card-a", BEGINNING + 1, "1.00"), BEGINNING + 1);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
+        harness.processElement(in(payment("p2", "card-a", BEGINNING + 1, "1.00")), BEGINNING + 1);
         // (t - 10m, t]: p1 at exactly t - 10m is out, p2 one millisecond later is in.
-        harness.processElement(payment("p3", "card-a", BEGINNING + TEN_MINUTES, "1.00"), BEGINNING + TEN_MINUTES);
-        harness.processElement(payment("p4", "card-a", BEGINNING + TEN_MINUTES + 1, "1.00"), BEGINNING + TEN_MINUTES + 1);
+        harness.processElement(in(payment("p3", "card-a", BEGINNING + TEN_MINUTES, "1.00")), BEGINNING + TEN_MINUTES);
+        harness.processElement(in(payment("p4", "card-a", BEGINNING + TEN_MINUTES + 1, "1.00")), BEGINNING + TEN_MINUTES + 1);
 
         assertThat(decisions()).extracting(Decision::decision)
                 .containsExactly(Outcome.APPROVE, Outcome.APPROVE, Outcome.APPROVE, Outcome.APPROVE);
-        harness.processElement(payment("p5", "card-a", BEGINNING + TEN_MINUTES + 2, "1.00"), BEGINNING + TEN_MINUTES + 2);
+        harness.processElement(in(payment("p5", "card-a", BEGINNING + TEN_MINUTES + 2, "1.00")), BEGINNING + TEN_MINUTES + 2);
         // p3, p4, p5 are within 10 minutes of p5; p2 (t - 10m + 1) is exactly on the edge and out.
         assertThat(decisions().get(4).decision()).isEqualTo(Outcome.REVIEW);
         assertThat(decisions().get(4).reasons()[0].detail()).contains("card.count_10m=3");
@@ -117,15 +122,15 @@ class CardDecisionFunctionTest {
     @Test
     void shouldCountOutOfOrderPaymentsInsideTheWatermarkBound() throws Exception {
         harness.processWatermark(new Watermark(BEGINNING - ONE_MINUTE));
-        harness.processElement(payment("p2", "card-a", BEGINNING + 2 * ONE_MINUTE, "600.00"), BEGINNING + 2 * ONE_MINUTE);
-        harness.processElement(payment("p1", "card-a", BEGINNING, "600.00"), BEGINNING);
-        harness.processElement(payment("p3", "card-a", BEGINNING + ONE_MINUTE, "1.00"), BEGINNING + ONE_MINUTE);
+        harness.processElement(in(payment("p2", "card-a", BEGINNING + 2 * ONE_MINUTE, "600.00")), BEGINNING + 2 * ONE_MINUTE);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "600.00")), BEGINNING);
+        harness.processElement(in(payment("p3", "card-a", BEGINNING + ONE_MINUTE, "1.00")), BEGINNING + ONE_MINUTE);
 
         // p1 arrives after p2 but is earlier: its window (t-10m, t] holds only itself.
         assertThat(decisions().get(1).score()).isZero();
         // p3 sees p1 (earlier) but not p2 (later event time): sum 601, count 2.
         assertThat(decisions().get(2).score()).isZero();
-        harness.processElement(payment("p4", "card-a", BEGINNING + 3 * ONE_MINUTE, "1.00"), BEGINNING + 3 * ONE_MINUTE);
+        harness.processElement(in(payment("p4", "card-a", BEGINNING + 3 * ONE_MINUTE, "1.00")), BEGINNING + 3 * ONE_MINUTE);
         assertThat(decisions().get(3).decision()).isEqualTo(Outcome.DENY);
         assertThat(decisions().get(3).score()).isEqualTo(90);
         assertThat(decisions()).noneMatch(Decision::late);
@@ -133,9 +138,9 @@ class CardDecisionFunctionTest {
 
     @Test
     void shouldDecideALatePaymentAndFlagIt() throws Exception {
-        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
         harness.processWatermark(new Watermark(BEGINNING + TEN_MINUTES));
-        harness.processElement(payment("late", "card-a", BEGINNING + ONE_MINUTE, "1.00"), BEGINNING + ONE_MINUTE);
+        harness.processElement(in(payment("late", "card-a", BEGINNING + ONE_MINUTE, "1.00")), BEGINNING + ONE_MINUTE);
 
         assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1", "late");
         assertThat(decisions().get(1).late()).isTrue();
@@ -143,10 +148,10 @@ class CardDecisionFunctionTest {
 
     @Test
     void shouldNotDecideOrCountRefunds() throws Exception {
-        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
-        harness.processElement(refund("p1", "card-a", BEGINNING + 1, "1.00"), BEGINNING + 1);
-        harness.processElement(refund("p1", "card-a", BEGINNING + 2, "1.00"), BEGINNING + 2);
-        harness.processElement(payment("p2", "card-a", BEGINNING + 3, "1.00"), BEGINNING + 3);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
+        harness.processElement(in(refund("p1", "card-a", BEGINNING + 1, "1.00")), BEGINNING + 1);
+        harness.processElement(in(refund("p1", "card-a", BEGINNING + 2, "1.00")), BEGINNING + 2);
+        harness.processElement(in(payment("p2", "card-a", BEGINNING + 3, "1.00")), BEGINNING + 3);
 
         assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1", "p2");
         assertThat(decisions().get(1).reasons()).isEmpty();
@@ -154,9 +159,9 @@ class CardDecisionFunctionTest {
 
     @Test
     void shouldClearStateAndTimersOnceTheWindowHasPassed() throws Exception {
-        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
-        harness.processElement(payment("p2", "card-b", BEGINNING + ONE_MINUTE, "1.00"), BEGINNING + ONE_MINUTE);
-        harness.processElement(payment("p3", "card-a", BEGINNING + 5 * ONE_MINUTE, "1.00"), BEGINNING + 5 * ONE_MINUTE);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
+        harness.processElement(in(payment("p2", "card-b", BEGINNING + ONE_MINUTE, "1.00")), BEGINNING + ONE_MINUTE);
+        harness.processElement(in(payment("p3", "card-a", BEGINNING + 5 * ONE_MINUTE, "1.00")), BEGINNING + 5 * ONE_MINUTE);
         assertThat(keyedStateEntries()).isEqualTo(2);
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
 
@@ -185,9 +190,9 @@ class CardDecisionFunctionTest {
 
     @Test
     void shouldSwitchToAPublishedRuleSetBetweenTwoPaymentsAndAcknowledgeIt() throws Exception {
-        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
         harness.processBroadcastElement(publish(STRICTER, 7), BEGINNING);
-        harness.processElement(payment("p2", "card-a", BEGINNING + 1, "1.00"), BEGINNING + 1);
+        harness.processElement(in(payment("p2", "card-a", BEGINNING + 1, "1.00")), BEGINNING + 1);
 
         assertThat(decisions()).extracting(Decision::ruleSetVersion).containsExactly(RULES.version(), STRICTER.version());
         assertThat(decisions().get(1).decision()).isEqualTo(Outcome.DENY);
@@ -203,7 +208,7 @@ class CardDecisionFunctionTest {
         RuleSet broken = Payments.ruleSet("test", 40, 80, "rules:\n  - id: bad\n    when: amount >\n    points: 1\n");
         harness.processBroadcastElement(publish(broken, 1), BEGINNING);
         harness.processBroadcastElement(new RuleSetUpdate("not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), "rules/0/2"), BEGINNING);
-        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
 
         assertThat(decisions()).extracting(Decision::ruleSetVersion).containsExactly(RULES.version());
         assertThat(acks()).hasSize(2).noneMatch(RuleAck::applied);
@@ -214,7 +219,7 @@ class CardDecisionFunctionTest {
     @Test
     void shouldResumeWithThePublishedRuleSetAndTheWindowsAfterARestore() throws Exception {
         harness.processBroadcastElement(publish(STRICTER, 3), BEGINNING);
-        harness.processElement(payment("p1", "card-a", BEGINNING, "1.00"), BEGINNING);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
         OperatorSubtaskState snapshot = harness.snapshot(1L, BEGINNING);
         harness.close();
 
@@ -222,7 +227,7 @@ class CardDecisionFunctionTest {
         harness.initializeState(snapshot);
         harness.open();
         harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
-        harness.processElement(payment("p2", "card-a", BEGINNING + 1, "1.00"), BEGINNING + 1);
+        harness.processElement(in(payment("p2", "card-a", BEGINNING + 1, "1.00")), BEGINNING + 1);
 
         // p2 is DENY only if both the rule set and p1 in the card's window survived the restore.
         assertThat(decisions()).singleElement().satisfies(d -> {
@@ -230,5 +235,74 @@ class CardDecisionFunctionTest {
             assertThat(d.decision()).isEqualTo(Outcome.DENY);
         });
         assertThat(keyedStateEntries()).isEqualTo(1);
+    }
+
+    private static final RuleSet MERCHANT_RULES =
+            Payments.ruleSet(
+                    "merchant",
+                    40,
+                    80,
+                    """
+                    rules:
+                      - id: busy-merchant
+                        when: merchant.count_1m >= 3 && card.count_10m >= 1
+                        points: 50
+                    """);
+
+    private KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> merchantHarness() throws Exception {
+        harness.close();
+        harness = new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(MERCHANT_RULES), List.of(CardDecisionFunction.RULES_STATE)),
+                CardInput::cardToken, Types.STRING, 1, 1, 0);
+        harness.open();
+        harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+        return harness;
+    }
+
+    private static CardInput answer(String paymentId, String card, double merchantCount) {
+        return CardInput.answer(new io.veto.entity.EntityFeatures(card, paymentId, BEGINNING, io.veto.feature.Entity.MERCHANT, new String[] {"count_1m"}, new double[] {merchantCount}));
+    }
+
+    @Test
+    void shouldWaitForTheEntityAnswersThenDecideWithThem() throws Exception {
+        merchantHarness();
+        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        assertThat(decisions()).isEmpty();
+        assertThat(keyedStateEntries()).as("window and the waiting payment").isEqualTo(2);
+
+        harness.processElement(answer("p1", "card-a", 3), BEGINNING);
+
+        assertThat(decisions()).singleElement().satisfies(d -> {
+            assertThat(d.decision()).isEqualTo(Outcome.REVIEW);
+            assertThat(d.reasons()[0].detail()).contains("merchant.count_1m=3").contains("card.count_10m=1");
+        });
+        assertThat(keyedStateEntries()).as("only the window").isEqualTo(1);
+    }
+
+    @Test
+    void shouldDecideWithoutAnAnswerThatNeverComesOnceTheWatermarkIsFarPast() throws Exception {
+        merchantHarness();
+        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        harness.processWatermark(new Watermark(BEGINNING + CardDecisionFunction.ANSWER_TIMEOUT_MILLIS));
+
+        assertThat(decisions()).singleElement().satisfies(d -> assertThat(d.decision()).isEqualTo(Outcome.APPROVE));
+        // The answer that finally arrives finds nothing to complete and decides nothing twice.
+        harness.processElement(answer("p1", "card-a", 3), BEGINNING);
+        assertThat(decisions()).hasSize(1);
+
+        harness.processWatermark(new Watermark(BEGINNING + 2 * TEN_MINUTES));
+        assertThat(keyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldKeepAnAnswerThatOvertookItsPaymentAndDecideWhenThePaymentArrives() throws Exception {
+        merchantHarness();
+        harness.processElement(answer("p1", "card-a", 3), BEGINNING);
+        assertThat(decisions()).isEmpty();
+        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+
+        assertThat(decisions()).singleElement().satisfies(d -> assertThat(d.decision()).isEqualTo(Outcome.REVIEW));
+        assertThat(keyedStateEntries()).as("only the window").isEqualTo(1);
     }
 }

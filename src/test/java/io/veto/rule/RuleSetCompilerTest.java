@@ -34,8 +34,7 @@ class RuleSetCompilerTest {
         "unknown field|'amont > 10'|3|11|undeclared reference to 'amont'",
         "unknown aggregate|'card.cnt_10m > 1'|3|15|unknown aggregate 'cnt'",
         "not a feature|'card.velocity > 1'|3|15|not a feature",
-        "uncomputed entity|'merchant.count_1m > 1'|3|19|not computed by this job",
-        "too long horizon|'card.count_30d > 1'|3|15|longer than the 24h",
+        "too long horizon|'card.count_400d > 1'|3|15|longer than the 120d",
         "catastrophic regex|'merchant_id.matches(\"(a+)+$\")'|3|31|nests quantifiers",
         "dynamic regex|'merchant_id.matches(mcc)'|3|30|constant strings",
         "feature by index|'card[\"count_10m\"] > 1'|3|11|name features as card.<feature>",
@@ -187,6 +186,20 @@ class RuleSetCompilerTest {
     }
 
     @Test
+    void shouldAcceptFeaturesOfEveryEntityInTheJob() throws Exception {
+        CompiledRuleSet rules = compiler.compile(oneRule("merchant.count_1m > 1 && ip.distinct_card_1h > 3 && device.count_10m > 0"));
+        assertThat(rules.features(Entity.MERCHANT)).extracting(FeatureSpec::name).containsExactly("count_1m");
+        assertThat(rules.features(Entity.IP)).extracting(FeatureSpec::name).containsExactly("distinct_card_1h");
+    }
+
+    @Test
+    void shouldRejectFeaturesOfAnEntityTheJobDoesNotCompute() {
+        RuleSetCompiler cardOnly = new RuleSetCompiler(java.util.EnumSet.of(Entity.CARD));
+        RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> cardOnly.compile(oneRule("merchant.count_1m > 1")));
+        assertThat(e.problems()).extracting(RuleProblem::toString).containsExactly("rules.yaml:3:19: features of 'merchant' are not computed by this job; available: [card]");
+    }
+
+    @Test
     void shouldRejectAnExplanationNamingAnUnknownFieldOrFeature() {
         RuleSet rs = Payments.ruleSet("t", 40, 80, """
                 rules:
@@ -195,11 +208,13 @@ class RuleSetCompilerTest {
                     points: 10
                     explain: "{amont} after {card.cnt_10m}, {card.count_1h} and {merchant.count_1h}"
                 """);
-        RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> compiler.compile(rs));
+        // A compiler for a job that computes card features only.
+        RuleSetCompiler cardOnly = new RuleSetCompiler(java.util.EnumSet.of(Entity.CARD));
+        RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> cardOnly.compile(rs));
         assertThat(e.problems()).extracting(RuleProblem::toString).containsExactly(
                 "rules.yaml:5:15: explain names {amont}, which is not a payment field (amount, currency, country, mcc, channel, card_present, "
                         + "merchant_id, customer_id, terminal_id, device_id, ip_address, card_bin, card_last4, event_hour)",
-                "rules.yaml:5:29: explain names {card.cnt_10m}: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min",
+                "rules.yaml:5:29: explain names {card.cnt_10m}: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min, stddev, distinct, chargeback_count, chargeback_rate, refund_count, refund_rate, amount_ratio, since_last",
                 "rules.yaml:5:65: explain names {merchant.count_1h}: features of 'merchant' are not computed by this job");
     }
 

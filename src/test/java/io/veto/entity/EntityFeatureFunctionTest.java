@@ -1,0 +1,114 @@
+package io.veto.entity;
+
+import static io.veto.testing.Payments.BEGINNING;
+import static io.veto.testing.Payments.ONE_MINUTE;
+import static io.veto.testing.Payments.TEN_MINUTES;
+import static io.veto.testing.Payments.payment;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.veto.card.CardInput;
+import io.veto.event.EventType;
+import io.veto.event.PaymentEvent;
+import io.veto.feature.Entity;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class EntityFeatureFunctionTest {
+    private static final String[] COUNT_10M = {"count_10m", "distinct_card_10m"};
+    private KeyedOneInputStreamOperatorTestHarness<String, EntityRequest, CardInput> harness;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new EntityFeatureFunction(), EntityRequest::key, Types.STRING);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        harness.close();
+    }
+
+    private static EntityRequest atMerchant(String paymentId, String card, long ts) {
+        return new EntityRequest(EntityRequest.keyOf(Entity.MERCHANT, "merch-1"), Entity.MERCHANT, payment(paymentId, card, ts, "10.00"), COUNT_10M);
+    }
+
+    private void send(EntityRequest r) throws Exception {
+        harness.processElement(r, r.event().eventTime());
+    }
+
+    private List<EntityFeatures> answers() {
+        return harness.extractOutputValues().stream().map(CardInput::answer).toList();
+    }
+
+    @Test
+    void shouldAnswerInEventTimeOrderOnlyOnceTheWatermarkHasPassed() throws Exception {
+        send(atMerchant("p2", "card-b", BEGINNING + 2 * ONE_MINUTE));
+        send(atMerchant("p1", "card-a", BEGINNING));
+        assertThat(answers()).isEmpty();
+
+        harness.processWatermark(new Watermark(BEGINNING + 2 * ONE_MINUTE));
+
+        // p1 is answered first and does not see p2, which is later in event time though it came first.
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "p2");
+        assertThat(answers().get(0).values()).containsExactly(1.0, 1.0);
+        assertThat(answers().get(1).values()).containsExactly(2.0, 2.0);
+        assertThat(answers().get(1).cardToken()).isEqualTo("card-b");
+        assertThat(answers().get(1).names()).containsExactly(COUNT_10M);
+    }
+
+    @Test
+    void shouldCountEveryPaymentOfTheSameMillisecondInEachOthersWindow() throws Exception {
+        send(atMerchant("p1", "card-a", BEGINNING));
+        send(atMerchant("p2", "card-b", BEGINNING));
+        harness.processWatermark(new Watermark(BEGINNING));
+
+        assertThat(answers()).extracting(a -> a.values()[0]).containsExactly(2.0, 2.0);
+    }
+
+    @Test
+    void shouldAnswerALateRequestAtOnceWithWhatTheWindowHolds() throws Exception {
+        send(atMerchant("p1", "card-a", BEGINNING));
+        harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
+        send(atMerchant("late", "card-b", BEGINNING + 30_000));
+
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "late");
+        assertThat(answers().get(1).values()).containsExactly(2.0, 2.0);
+    }
+
+    @Test
+    void shouldCountFeedbackWithoutAnsweringIt() throws Exception {
+        String[] chargebacks = {"chargeback_count_1h"};
+        PaymentEvent p = payment("p1", "card-a", BEGINNING, "10.00");
+        send(new EntityRequest("merchant:merch-1", Entity.MERCHANT, p, chargebacks));
+        PaymentEvent cb = new PaymentEvent("evt-cb", EventType.CHARGEBACK, "p1", BEGINNING + ONE_MINUTE, "card-a", "411111", "1111",
+                "cust-1", "merch-1", "5411", null, p.amount(), "EUR", "DE", null, null, "ECOM", null, null, "test/0/1");
+        send(new EntityRequest("merchant:merch-1", Entity.MERCHANT, cb, new String[0]));
+        send(new EntityRequest("merchant:merch-1", Entity.MERCHANT, payment("p2", "card-b", BEGINNING + 2 * ONE_MINUTE, "10.00"), chargebacks));
+        harness.processWatermark(new Watermark(BEGINNING + 2 * ONE_MINUTE));
+
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "p2");
+        assertThat(answers().get(1).values()).containsExactly(1.0);
+    }
+
+    @Test
+    void shouldLeaveNoStateOrTimerOnceTheEntityHasBeenQuietForItsHorizon() throws Exception {
+        send(atMerchant("p1", "card-a", BEGINNING));
+        send(new EntityRequest("ip:10.0.0.1", Entity.IP, payment("p2", "card-a", BEGINNING + ONE_MINUTE, "5.00"), COUNT_10M));
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(2);
+
+        harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
+        assertThat(answers()).hasSize(2);
+        assertThat(harness.numKeyedStateEntries()).as("the windows").isEqualTo(2);
+        assertThat(harness.numEventTimeTimers()).as("one cleanup timer per window").isEqualTo(2);
+
+        harness.processWatermark(new Watermark(BEGINNING + TEN_MINUTES + 3 * ONE_MINUTE));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+}

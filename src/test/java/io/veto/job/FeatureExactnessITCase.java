@@ -1,0 +1,221 @@
+package io.veto.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.veto.decision.Decision;
+import io.veto.decision.DecisionJson;
+import io.veto.event.CardTokenizer;
+import io.veto.feature.Entity;
+import io.veto.feature.FeatureSpec;
+import io.veto.generator.GeneratedEvent;
+import io.veto.generator.GeneratorConfig;
+import io.veto.generator.PaymentGenerator;
+import io.veto.kafka.KafkaBrokerExtension;
+import io.veto.kafka.KafkaConnectors;
+import io.veto.rule.RuleSet;
+import io.veto.testing.JobTestSupport;
+import io.veto.testing.Payments;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * 100,000 generated events, sent out of event-time order (within the watermark bound, one card's
+ * events keeping their order as the topic's key guarantees), through the whole job at parallelism
+ * 2: every payment's features of every entity — card, merchant, customer, IP, device — must equal
+ * a brute-force recomputation from the full event list. Zero mismatches.
+ */
+class FeatureExactnessITCase {
+    private static final byte[] KEY = "feature-exactness-test-key-0123".getBytes(StandardCharsets.UTF_8);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long DISORDER_MILLIS = 30_000;
+
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
+
+    /** The features under test: each entity, each aggregate kind, short and long horizons. */
+    private static final List<String> FEATURES = List.of(
+            "card.count_10m", "card.sum_amount_1h", "card.max_amount_24h",
+            "merchant.count_10m", "merchant.sum_amount_1h", "merchant.distinct_card_1h",
+            "customer.count_24h", "customer.distinct_merchant_24h",
+            "ip.count_1h", "device.count_24h", "device.distinct_card_24h");
+
+    /** One event as the reference sees it. */
+    private record Ev(String type, String paymentId, long t, String card, String merchant, String customer, String ip, String device, BigDecimal amount) {}
+
+    @Test
+    void shouldComputeEveryFeatureOfEveryPaymentExactlyAsABruteForceReference() throws Exception {
+        var o = JobTestSupport.freshOptions(KAFKA);
+        o.maxOutOfOrderness = Duration.ofMillis(DISORDER_MILLIS * 2);
+        StringBuilder when = new StringBuilder();
+        for (String f : FEATURES) {
+            when.append(when.length() == 0 ? "" : " || ").append(f).append(" < 0.0");
+        }
+        // A rule that never fires but reads every feature, so every decision carries them all.
+        RuleSet rules = Payments.ruleSet("exactness", 40, 80, "rules:\n  - id: reads-everything\n    when: '" + when + "'\n    points: 1\n");
+
+        // Given 100k events, sent with bounded disorder across cards but in order per card.
+        PaymentGenerator generator = new PaymentGenerator(GeneratorConfig.defaults().withSeed(5).withCards(3_000).withMerchants(300).withFraudRate(0.02));
+        CardTokenizer tokens = new CardTokenizer(KEY);
+        List<GeneratedEvent> events = new ArrayList<>();
+        List<Ev> reference = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            GeneratedEvent e = generator.next();
+            events.add(e);
+            JsonNode n = JSON.readTree(e.json());
+            if (n.hasNonNull("pan")) {
+                reference.add(new Ev(e.type(), e.paymentId(), e.eventTimeMillis(), tokens.token(CardTokenizer.normalize(n.get("pan").asText())),
+                        text(n, "merchantId"), text(n, "customerId"), text(n, "ip"), text(n, "deviceId"), n.get("amount").decimalValue()));
+            }
+        }
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (GeneratedEvent e : disorder(events, new Random(3))) {
+            records.add(new ProducerRecord<>(o.paymentsTopic, e.key().getBytes(StandardCharsets.UTF_8), e.json()));
+        }
+        KAFKA.produce(o.paymentsTopic, records);
+
+        // When the job decides them all,
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
+        VetoJob.configure(env, o);
+        VetoPipeline.build(env, VetoJob.kafkaIo(o,
+                        KafkaConnectors.paymentsSourceBuilder(o, () -> KEY.clone()).setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest()).build(),
+                        KafkaConnectors.rulesSourceBuilder(o).setBounded(OffsetsInitializer.latest()).build()),
+                rules, o.maxOutOfOrderness, o.idleness);
+        env.execute("veto-feature-exactness");
+
+        // then each decision's features equal the brute-force values.
+        Map<String, Decision> decisions = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : KAFKA.drainAll(o.decisionsTopic, Duration.ofSeconds(2))) {
+            Decision d = DecisionJson.read(r.value());
+            decisions.put(d.paymentId(), d);
+        }
+        List<Ev> payments = reference.stream().filter(e -> e.type().equals("PAYMENT")).toList();
+        assertThat(decisions).hasSize(payments.size());
+        assertThat(decisions.values()).noneMatch(Decision::late);
+
+        Map<String, Map<String, List<Ev>>> byEntity = new HashMap<>();
+        for (String entity : List.of("card", "merchant", "customer", "ip", "device")) {
+            Map<String, List<Ev>> m = new HashMap<>();
+            for (Ev e : payments) {
+                String k = key(entity, e);
+                if (k != null) {
+                    m.computeIfAbsent(k, x -> new ArrayList<>()).add(e);
+                }
+            }
+            byEntity.put(entity, m);
+        }
+        List<String> mismatches = new ArrayList<>();
+        int compared = 0;
+        for (Ev p : payments) {
+            Decision d = decisions.get(p.paymentId());
+            Map<String, Double> actual = new HashMap<>();
+            for (int i = 0; i < d.featureNames().length; i++) {
+                actual.put(d.featureNames()[i], d.featureValues()[i]);
+            }
+            for (String f : FEATURES) {
+                String entity = f.substring(0, f.indexOf('.'));
+                String k = key(entity, p);
+                double expected = k == null ? 0.0 : bruteForce(f.substring(f.indexOf('.') + 1), byEntity.get(entity).get(k), p);
+                // Decisions name features canonically (24h is written 1d).
+                Double got = actual.get(FeatureSpec.parse(Entity.fromRuleName(entity), f.substring(f.indexOf('.') + 1)).qualifiedName());
+                compared++;
+                if (got == null || Math.abs(got - expected) > 1e-6) {
+                    mismatches.add(p.paymentId() + " " + f + ": expected " + expected + ", got " + got);
+                }
+            }
+        }
+        System.out.printf("FeatureExactnessITCase: %,d payments, %,d feature values compared, %d mismatches%n", payments.size(), compared, mismatches.size());
+        assertThat(compared).isGreaterThan(500_000);
+        assertThat(mismatches).as("first mismatches: %s", mismatches.stream().limit(10).toList()).isEmpty();
+    }
+
+    private static String text(JsonNode n, String field) {
+        return n.hasNonNull(field) ? n.get(field).asText() : null;
+    }
+
+    private static String key(String entity, Ev e) {
+        return switch (entity) {
+            case "card" -> e.card();
+            case "merchant" -> e.merchant();
+            case "customer" -> e.customer();
+            case "ip" -> e.ip();
+            default -> e.device();
+        };
+    }
+
+    /** The feature recomputed from scratch over the entity's payments in (t - horizon, t]. */
+    private static double bruteForce(String name, List<Ev> history, Ev p) {
+        String[] parts = name.split("_");
+        String horizon = parts[parts.length - 1];
+        long h = Long.parseLong(horizon.substring(0, horizon.length() - 1)) * switch (horizon.charAt(horizon.length() - 1)) {
+            case 'm' -> 60_000L;
+            case 'h' -> 3_600_000L;
+            default -> 86_400_000L;
+        };
+        List<Ev> in = history.stream().filter(e -> e.t() > p.t() - h && e.t() <= p.t()).toList();
+        return switch (parts[0]) {
+            case "count" -> in.size();
+            case "sum" -> in.stream().map(Ev::amount).reduce(BigDecimal.ZERO, BigDecimal::add).doubleValue();
+            case "max" -> in.stream().map(Ev::amount).max(BigDecimal::compareTo).orElse(BigDecimal.ZERO).doubleValue();
+            case "distinct" -> distinct(in, parts[1].equals("card") ? Ev::card : Ev::merchant);
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    private static double distinct(List<Ev> in, Function<Ev, String> field) {
+        Set<String> values = new HashSet<>();
+        for (Ev e : in) {
+            values.add(field.apply(e));
+        }
+        return values.size();
+    }
+
+    /**
+     * The send order: events move later by up to {@link #DISORDER_MILLIS} of event time, but never
+     * past a later event of the same card, as a real payments topic keyed by card guarantees.
+     */
+    private static List<GeneratedEvent> disorder(List<GeneratedEvent> events, Random random) {
+        record Keyed(GeneratedEvent e, long sendAt) {}
+        Map<String, Long> lastSendAt = new HashMap<>();
+        List<Keyed> keyed = new ArrayList<>();
+        for (GeneratedEvent e : events) {
+            long sendAt = Math.max(e.eventTimeMillis() + (long) (random.nextDouble() * DISORDER_MILLIS), lastSendAt.getOrDefault(e.key(), Long.MIN_VALUE));
+            lastSendAt.put(e.key(), sendAt);
+            keyed.add(new Keyed(e, sendAt));
+        }
+        keyed.sort((a, b) -> Long.compare(a.sendAt(), b.sendAt()));
+        long displaced = 0;
+        long maxTime = Long.MIN_VALUE;
+        List<GeneratedEvent> out = new ArrayList<>();
+        for (Keyed k : keyed) {
+            if (k.e().eventTimeMillis() < maxTime) {
+                displaced++;
+            }
+            maxTime = Math.max(maxTime, k.e().eventTimeMillis());
+            out.add(k.e());
+        }
+        assertThat(displaced).as("events sent after a later one").isGreaterThan(events.size() / 10);
+        return out;
+    }
+}
