@@ -1,20 +1,19 @@
 package io.veto.cli;
 
-import io.veto.card.CardScorer;
+import io.veto.card.OfflineDecider;
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
 import io.veto.event.PaymentEvent;
-import io.veto.feature.EventWindow;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Example;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the examples of a rule set through {@link CardScorer}, the class the Flink operator decides
- * with, so an example passes offline exactly when the job would decide the same way. Each example
- * gets a fresh card window; the watermark stays at {@link Long#MIN_VALUE}, so no payment is late
- * and every payment of the example stays in the window its rules need.
+ * Runs the examples of a rule set through {@link OfflineDecider}, which decides with the classes
+ * the Flink job decides with, so an example passes offline exactly when the job would decide the
+ * same way. Each example starts with fresh windows (card and every entity the rules read); its
+ * payments come in order, so none is late and each stays in the windows its rules need.
  */
 public final class ExampleRunner {
 
@@ -28,14 +27,13 @@ public final class ExampleRunner {
     private ExampleRunner() {}
 
     public static List<Result> run(CompiledRuleSet rules) {
-        CardScorer scorer = new CardScorer(rules);
         List<Result> results = new ArrayList<>(rules.examples().size());
         for (Example ex : rules.examples()) {
-            EventWindow window = new EventWindow();
+            OfflineDecider decider = new OfflineDecider(rules);
             Decision last = null;
             for (PaymentEvent p : ex.events()) {
-                // decidedAt is the event time so that a result never depends on the wall clock.
-                last = scorer.decide(window, p, Long.MIN_VALUE, p.eventTime());
+                Decision d = decider.accept(p);
+                last = d != null ? d : last;
             }
             results.add(new Result(ex, last, ex.expect().mismatches(last)));
         }

@@ -69,10 +69,10 @@ public class JobOptions {
     public int maxRecordBytes = EventParser.DEFAULT_MAX_BYTES;
 
     @Option(names = "--max-out-of-orderness", description = "Watermark bound on event-time disorder (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration maxOutOfOrderness = Duration.ofSeconds(2);
+    public Duration maxOutOfOrderness = Duration.ofMillis(500);
 
     @Option(names = "--idleness", description = "A partition quiet this long stops holding back watermarks (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration idleness = Duration.ofSeconds(5);
+    public Duration idleness = Duration.ofSeconds(2);
 
     @Option(names = "--checkpoint-interval", description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration checkpointInterval = Duration.ofSeconds(10);

@@ -95,7 +95,7 @@ public final class VetoJob implements Callable<Integer> {
             env.setParallelism(o.parallelism);
         }
         env.setBufferTimeout(o.bufferTimeout.toMillis());
-        env.getConfig().setAutoWatermarkInterval(50);
+        env.getConfig().setAutoWatermarkInterval(20);
         if (!o.checkpointInterval.isZero()) {
             env.enableCheckpointing(o.checkpointInterval.toMillis());
         }

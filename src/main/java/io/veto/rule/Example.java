@@ -41,7 +41,7 @@ public record Example(
             ExamplePayment p = payments.get(i);
             String id = "example-" + (i + 1);
             out.add(new PaymentEvent(
-                    "evt-" + id, EventType.PAYMENT, id, p.time(), card, bin, last4, p.customer(), p.merchant(), p.mcc(),
+                    "evt-" + id, EventType.PAYMENT, id, p.time(), p.card() != null ? p.card() : card, bin, last4, p.customer(), p.merchant(), p.mcc(),
                     p.terminal(), p.amount(), p.currency(), p.country(), p.ip(), p.device(), p.channel(), null, null,
                     "example:" + file + ":" + p.line()));
         }

@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.event.CardTokenizer;
 import static io.veto.rule.YamlNodes.orderedSet;
 
 import java.math.BigDecimal;
@@ -50,7 +51,7 @@ final class ExampleCompiler {
 
     private static final Set<String> EXAMPLE_KEYS = orderedSet("name", "description", "start", "card", "bin", "last4", "payments", "expect");
     private static final Set<String> PAYMENT_KEYS =
-            orderedSet("at", "repeat", "every", "amount", "currency", "mcc", "country", "channel", "merchant", "customer", "terminal", "device", "ip");
+            orderedSet("at", "repeat", "every", "amount", "currency", "mcc", "country", "channel", "merchant", "customer", "terminal", "device", "ip", "card");
     private static final Set<String> EXPECT_KEYS = orderedSet("decision", "score", "fires", "doesNotFire", "shadow");
     private static final Pattern DURATION = Pattern.compile("(\\+)?\\s*(\\d{1,9})\\s*(ms|s|m|h|d)");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
@@ -204,9 +205,14 @@ final class ExampleCompiler {
         String terminal = pattern(y, m, "terminal", null, null);
         String device = pattern(y, m, "device", null, DEFAULT_DEVICE);
         String ip = pattern(y, m, "ip", null, DEFAULT_IP);
+        // Another card than the example's, for rules about entities many cards share (a device, an IP).
+        String card = pattern(y, m, "card", null, null);
+        if (card != null && CardTokenizer.normalize(card) != null) {
+            y.problem(m.get("card"), "this looks like a card number: an example's card is a card token (e.g. tok_test_2), never a card number");
+        }
         int line = pn.getStartMark().getLine() + 1;
         for (int i = 0; i < repeat && out.size() <= MAX_PAYMENTS; i++) {
-            out.add(new ExamplePayment(time + i * every, amount, currency, mcc, country, channel, merchant, customer, terminal, device, ip, line));
+            out.add(new ExamplePayment(time + i * every, amount, currency, mcc, country, channel, merchant, customer, terminal, device, ip, card, line));
         }
         return time + (long) (repeat - 1) * every;
     }

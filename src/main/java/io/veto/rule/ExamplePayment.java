@@ -20,4 +20,5 @@ public record ExamplePayment(
         String terminal,
         String device,
         String ip,
+        String card,
         int line) {}

@@ -1,0 +1,76 @@
+package io.veto.card;
+
+import io.veto.decision.Decision;
+import io.veto.event.PaymentEvent;
+import io.veto.feature.Entity;
+import io.veto.feature.EventWindow;
+import io.veto.feature.FeatureSpec;
+import io.veto.feature.FeatureValues;
+import io.veto.feature.WindowNeeds;
+import io.veto.rule.CompiledRuleSet;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides a stream of events in one thread, without Flink, the way the job does: one window per
+ * card and per entity the rules read, events taken in event-time order, the same {@link
+ * CardScorer}. For {@code rules test} and backtests, whose events come in order, so no
+ * watermark wait is needed and none is late.
+ */
+public final class OfflineDecider {
+    private final CardScorer scorer;
+    private final Map<Entity, Set<FeatureSpec>> entityFeatures = new EnumMap<>(Entity.class);
+    private final Map<Entity, WindowNeeds> needs = new EnumMap<>(Entity.class);
+    private final Map<String, EventWindow> windows = new HashMap<>();
+    private final FeatureValues values = new FeatureValues();
+
+    public OfflineDecider(CompiledRuleSet rules) {
+        this.scorer = new CardScorer(rules);
+        for (Entity e : Entity.values()) {
+            Set<FeatureSpec> specs = rules.features(e);
+            if (e != Entity.CARD && !specs.isEmpty()) {
+                entityFeatures.put(e, specs);
+                needs.put(e, WindowNeeds.of(specs));
+            }
+        }
+    }
+
+    /**
+     * Takes the next event (in event-time order); returns the decision for a payment, null for
+     * anything else. {@code decidedAt} is the event time, so results never depend on the clock.
+     */
+    public Decision accept(PaymentEvent e) {
+        boolean payment = e.needsDecision();
+        values.clear();
+        if (payment || e.type().refersToPayment()) {
+            for (Map.Entry<Entity, Set<FeatureSpec>> f : entityFeatures.entrySet()) {
+                String key = f.getKey().keyOf(e);
+                if (key == null) {
+                    continue;
+                }
+                EventWindow w = windows.computeIfAbsent(f.getKey().ruleName() + ":" + key, k -> new EventWindow());
+                w.track(needs.get(f.getKey()));
+                w.add(e);
+                if (payment) {
+                    for (FeatureSpec spec : f.getValue()) {
+                        values.put(spec, w.compute(spec, e));
+                    }
+                }
+            }
+        }
+        if (e.cardToken() == null) {
+            return null;
+        }
+        EventWindow card = scorer.horizon() > 0 ? windows.computeIfAbsent("card:" + e.cardToken(), k -> new EventWindow()) : null;
+        if (!payment) {
+            if (card != null) {
+                scorer.recordFeedback(card, e);
+            }
+            return null;
+        }
+        scorer.cardFeatures(card, e, Long.MIN_VALUE, values);
+        return scorer.decide(e, values, false, e.eventTime());
+    }
+}
