@@ -30,6 +30,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,10 +40,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * 100,000 generated events, sent out of event-time order (within the watermark bound, one card's
+ * Generated events, sent out of event-time order (within the watermark bound, one card's
  * events keeping their order as the topic's key guarantees), through the whole job at parallelism
  * 2: every payment's features of every entity — card, merchant, customer, IP, device — must equal
- * a brute-force recomputation from the full event list. Zero mismatches.
+ * a brute-force recomputation from the full event list. Zero mismatches, for an uninterrupted run
+ * of 100,000 events and for a run stopped with a savepoint a third of the way and resumed from it.
  */
 class FeatureExactnessITCase {
     private static final byte[] KEY = "feature-exactness-test-key-0123".getBytes(StandardCharsets.UTF_8);
@@ -64,23 +67,27 @@ class FeatureExactnessITCase {
     /** One event as the reference sees it. */
     private record Ev(String type, String paymentId, long t, String card, String merchant, String customer, String ip, String device, BigDecimal amount) {}
 
-    @Test
-    void shouldComputeEveryFeatureOfEveryPaymentExactlyAsABruteForceReference() throws Exception {
-        var o = JobTestSupport.freshOptions(KAFKA);
-        o.maxOutOfOrderness = Duration.ofMillis(DISORDER_MILLIS * 2);
+    /** The generated events, their send order, and what the reference sees of each. */
+    private record Stream(List<GeneratedEvent> sendOrder, List<Ev> reference) {}
+
+    private static final RuleSet RULES = readsEveryFeature();
+
+    private static RuleSet readsEveryFeature() {
         StringBuilder when = new StringBuilder();
         for (String f : FEATURES) {
             when.append(when.length() == 0 ? "" : " || ").append(f).append(" < 0.0");
         }
         // A rule that never fires but reads every feature, so every decision carries them all.
-        RuleSet rules = Payments.ruleSet("exactness", 40, 80, "rules:\n  - id: reads-everything\n    when: '" + when + "'\n    points: 1\n");
+        return Payments.ruleSet("exactness", 40, 80, "rules:\n  - id: reads-everything\n    when: '" + when + "'\n    points: 1\n");
+    }
 
-        // Given 100k events, sent with bounded disorder across cards but in order per card.
+    /** {@code count} generated events, sent with bounded disorder across cards but in order per card. */
+    private static Stream generate(int count) throws Exception {
         PaymentGenerator generator = new PaymentGenerator(GeneratorConfig.defaults().withSeed(5).withCards(3_000).withMerchants(300).withFraudRate(0.02));
         CardTokenizer tokens = new CardTokenizer(KEY);
         List<GeneratedEvent> events = new ArrayList<>();
         List<Ev> reference = new ArrayList<>();
-        for (int i = 0; i < 100_000; i++) {
+        for (int i = 0; i < count; i++) {
             GeneratedEvent e = generator.next();
             events.add(e);
             JsonNode n = JSON.readTree(e.json());
@@ -89,26 +96,89 @@ class FeatureExactnessITCase {
                         text(n, "merchantId"), text(n, "customerId"), text(n, "ip"), text(n, "deviceId"), n.get("amount").decimalValue()));
             }
         }
+        return new Stream(disorder(events, new Random(3)), reference);
+    }
+
+    private static JobOptions options() {
+        JobOptions o = JobTestSupport.freshOptions(KAFKA);
+        o.maxOutOfOrderness = Duration.ofMillis(DISORDER_MILLIS * 2);
+        return o;
+    }
+
+    private static void send(JobOptions o, List<GeneratedEvent> events) {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (GeneratedEvent e : disorder(events, new Random(3))) {
+        for (GeneratedEvent e : events) {
             records.add(new ProducerRecord<>(o.paymentsTopic, e.key().getBytes(StandardCharsets.UTF_8), e.json()));
         }
         KAFKA.produce(o.paymentsTopic, records);
+    }
 
-        // When the job decides them all,
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
+    private static StreamExecutionEnvironment job(JobOptions o, org.apache.flink.configuration.Configuration extra, boolean bounded) {
+        org.apache.flink.configuration.Configuration conf = VetoJob.flinkConfiguration(o);
+        conf.addAll(extra);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         VetoJob.configure(env, o);
-        VetoPipeline.build(env, VetoJob.kafkaIo(o,
-                        KafkaConnectors.paymentsSourceBuilder(o, () -> KEY.clone()).setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest()).build(),
-                        KafkaConnectors.rulesSourceBuilder(o).setBounded(OffsetsInitializer.latest()).build()),
-                rules, o.maxOutOfOrderness, o.idleness);
-        env.execute("veto-feature-exactness");
+        var payments = KafkaConnectors.paymentsSourceBuilder(o, () -> KEY.clone()).setStartingOffsets(OffsetsInitializer.earliest());
+        var rules = KafkaConnectors.rulesSourceBuilder(o);
+        if (bounded) {
+            payments.setBounded(OffsetsInitializer.latest());
+            rules.setBounded(OffsetsInitializer.latest());
+        }
+        VetoPipeline.build(env, VetoJob.kafkaIo(o, payments.build(), rules.build()), RULES, o.maxOutOfOrderness, o.idleness);
+        return env;
+    }
 
-        // then each decision's features equal the brute-force values.
+    @Test
+    void shouldComputeEveryFeatureOfEveryPaymentExactlyAsABruteForceReference() throws Exception {
+        JobOptions o = options();
+        Stream stream = generate(100_000);
+        send(o, stream.sendOrder());
+
+        job(o, new org.apache.flink.configuration.Configuration(), true).execute("veto-feature-exactness");
+
+        assertMatchesReference(o, stream.reference(), 500_000);
+    }
+
+    @Test
+    void shouldComputeTheSameFeaturesAfterARestoreFromASavepointMidStream() throws Exception {
+        JobOptions o = options();
+        Stream stream = generate(30_000);
+        send(o, stream.sendOrder());
+        long payments = stream.reference().stream().filter(e -> e.type().equals("PAYMENT")).count();
+
+        // Run until about a third is decided, stop with a savepoint, and resume from it in a new job.
+        JobClient first = job(o, new org.apache.flink.configuration.Configuration(), false).executeAsync("veto-before-restore");
+        assertThat(KAFKA.drain(o.decisionsTopic, (int) (payments / 3), TIMEOUT)).hasSizeGreaterThanOrEqualTo((int) (payments / 3));
+        String savepoint = first.stopWithSavepoint(false, savepointDir.toUri().toString(), SavepointFormatType.CANONICAL).get();
+        int beforeRestore = KAFKA.drainAll(o.decisionsTopic, Duration.ofSeconds(2)).size();
+        assertThat(beforeRestore).isLessThan((int) payments);
+
+        org.apache.flink.configuration.Configuration restore = new org.apache.flink.configuration.Configuration();
+        restore.setString("execution.state-recovery.path", savepoint);
+        JobClient second = job(o, restore, false).executeAsync("veto-after-restore");
+        try {
+            KAFKA.drain(o.decisionsTopic, (int) payments, TIMEOUT);
+        } finally {
+            second.cancel().get();
+        }
+        System.out.printf("FeatureExactnessITCase: %,d of %,d payments decided before the savepoint%n", beforeRestore, payments);
+        assertMatchesReference(o, stream.reference(), 100_000);
+    }
+
+    @org.junit.jupiter.api.io.TempDir
+    java.nio.file.Path savepointDir;
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+    /** Every decision's features equal the brute-force values; a payment decided twice, identically. */
+    private static void assertMatchesReference(JobOptions o, List<Ev> reference, int minCompared) {
         Map<String, Decision> decisions = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r : KAFKA.drainAll(o.decisionsTopic, Duration.ofSeconds(2))) {
             Decision d = DecisionJson.read(r.value());
-            decisions.put(d.paymentId(), d);
+            Decision before = decisions.put(d.paymentId(), d);
+            if (before != null) {
+                assertThat(d.featureValues()).as("a payment decided twice (after a restore) is decided the same").containsExactly(before.featureValues());
+            }
         }
         List<Ev> payments = reference.stream().filter(e -> e.type().equals("PAYMENT")).toList();
         assertThat(decisions).hasSize(payments.size());
@@ -146,7 +216,7 @@ class FeatureExactnessITCase {
             }
         }
         System.out.printf("FeatureExactnessITCase: %,d payments, %,d feature values compared, %d mismatches%n", payments.size(), compared, mismatches.size());
-        assertThat(compared).isGreaterThan(500_000);
+        assertThat(compared).isGreaterThan(minCompared);
         assertThat(mismatches).as("first mismatches: %s", mismatches.stream().limit(10).toList()).isEmpty();
     }
 
