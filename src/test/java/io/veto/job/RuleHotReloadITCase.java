@@ -61,7 +61,8 @@ class RuleHotReloadITCase {
 
         RuleSet initial = RuleSet.fromDirectory(Path.of("rules/default"));
         RuleSet v1 = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: big\n    when: amount >= 100\n    points: 50\n");
-        RuleSet v2 = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: big\n    when: amount >= 100\n    points: 90\n");
+        // v2 also reads a merchant feature, which no rule read before: the job starts computing it.
+        RuleSet v2 = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: big\n    when: amount >= 100 && merchant.count_1h >= 1\n    points: 90\n");
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
         VetoJob.configure(env, o);
@@ -86,6 +87,10 @@ class RuleHotReloadITCase {
             assertThat(decisions.keySet()).containsAll(before).containsAll(after);
             assertThat(decisions.values()).extracting(Decision::ruleSetVersion).containsOnly(v1.version(), v2.version());
             assertThat(after).allSatisfy(id -> assertThat(decisions.get(id).ruleSetVersion()).isEqualTo(v2.version()));
+            // Each decision carries exactly the features of its own rule set: merchant.count_1h with v2, never with v1.
+            assertThat(decisions.values()).allSatisfy(d -> assertThat(java.util.List.of(d.featureNames()).contains("merchant.count_1h"))
+                    .as("merchant feature in %s", d.ruleSetVersion()).isEqualTo(d.ruleSetVersion().equals(v2.version())));
+            assertThat(after).allSatisfy(id -> assertThat(valueOf(decisions.get(id), "merchant.count_1h")).isGreaterThanOrEqualTo(1.0));
 
             // Broken sets are each rejected with their problem, and v2 stays active.
             Map<String, String> broken = new TreeMap<>(Map.of(
@@ -113,6 +118,15 @@ class RuleHotReloadITCase {
         } finally {
             job.cancel().get();
         }
+    }
+
+    private static double valueOf(Decision d, String feature) {
+        for (int i = 0; i < d.featureNames().length; i++) {
+            if (d.featureNames()[i].equals(feature)) {
+                return d.featureValues()[i];
+            }
+        }
+        throw new AssertionError(feature + " not in the decision of " + d.paymentId());
     }
 
     private void publish(RuleSet rs) {
