@@ -34,6 +34,12 @@ import org.apache.flink.util.Collector;
  * (the watermark's out-of-orderness bound) is the price of exactness; card features, whose events
  * keep their order on the payments topic, do not pay it.
  *
+ * <p>The watermark only moves while payments flow: after the last payment before a quiet spell, it
+ * stops. So that no payment waits for the next one, a request still waiting {@code maxWait} of wall
+ * clock after it arrived is answered then with what the window holds — exact unless an older event
+ * is still on its way, which in a quiet spell is rare. A catch-up or replay never waits that long
+ * (the watermark keeps moving), so it stays exact.
+ *
  * <p>State per key: the {@link EventWindow} and the requests still waiting; one event-time timer
  * per waiting timestamp and one for cleanup, which drops the window once the entity has been
  * quiet for its longest horizon.
@@ -45,10 +51,18 @@ public class EntityFeatureFunction extends KeyedProcessFunction<String, EntityRe
     public static final String WINDOW_STATE = "entity-window";
     public static final String WAITING_STATE = "entity-waiting";
 
+    private final long maxWaitMillis;
+
     private transient ValueState<EventWindow> window;
     private transient MapState<Long, EntityRequest[]> waiting;
     private transient Map<String, FeatureSpec> specs;
     private transient Counter lateRequests;
+    private transient Counter answeredBeforeWatermark;
+
+    /** @param maxWait how long a request may wait for the watermark, in wall-clock time */
+    public EntityFeatureFunction(java.time.Duration maxWait) {
+        this.maxWaitMillis = maxWait.toMillis();
+    }
 
     @Override
     public void open(OpenContext openContext) {
@@ -57,6 +71,7 @@ public class EntityFeatureFunction extends KeyedProcessFunction<String, EntityRe
                 WAITING_STATE, Types.LONG, Types.OBJECT_ARRAY(TypeInformation.of(EntityRequest.class))));
         specs = new HashMap<>();
         lateRequests = getRuntimeContext().getMetricGroup().counter("entity_requests_late");
+        answeredBeforeWatermark = getRuntimeContext().getMetricGroup().counter("entity_requests_answered_before_watermark");
     }
 
     @Override
@@ -72,6 +87,9 @@ public class EntityFeatureFunction extends KeyedProcessFunction<String, EntityRe
         if (before == null) {
             waiting.put(ts, new EntityRequest[] {request});
             ctx.timerService().registerEventTimeTimer(ts);
+            // Rounded so that a busy key shares its deadlines.
+            long deadline = ctx.timerService().currentProcessingTime() + maxWaitMillis;
+            ctx.timerService().registerProcessingTimeTimer((deadline / 100 + 1) * 100);
         } else {
             EntityRequest[] more = Arrays.copyOf(before, before.length + 1);
             more[before.length] = request;
@@ -81,6 +99,10 @@ public class EntityFeatureFunction extends KeyedProcessFunction<String, EntityRe
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<CardInput> out) throws Exception {
+        if (ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.PROCESSING_TIME) {
+            answerWaiting(ctx, out);
+            return;
+        }
         EntityRequest[] due = waiting.get(timestamp);
         if (due != null) {
             waiting.remove(timestamp);
@@ -97,6 +119,27 @@ public class EntityFeatureFunction extends KeyedProcessFunction<String, EntityRe
                 armCleanup(w, ctx.timerService());
                 window.update(w);
             }
+        }
+    }
+
+    /**
+     * The watermark has not come for a while: answers every request of this key that is still
+     * waiting, oldest first. Its event-time timers find nothing left when they fire.
+     */
+    private void answerWaiting(OnTimerContext ctx, Collector<CardInput> out) throws Exception {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        List<Long> times = new ArrayList<>();
+        for (Long t : waiting.keys()) {
+            times.add(t);
+        }
+        times.sort(null);
+        for (Long t : times) {
+            EntityRequest[] due = waiting.get(t);
+            waiting.remove(t);
+            answeredBeforeWatermark.inc(due.length);
+            handle(due, ctx.timerService().currentWatermark(), ctx.timerService(), out);
         }
     }
 

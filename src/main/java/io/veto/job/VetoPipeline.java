@@ -14,7 +14,6 @@ import io.veto.event.Ingested;
 import io.veto.event.PaymentEvent;
 import io.veto.rule.RuleSet;
 import java.time.Duration;
-import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -60,6 +59,12 @@ public final class VetoPipeline {
 
     /** Adds the whole job to {@code env}; returns the decision stream (for tests that tap it). */
     public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness) {
+        return build(env, io, initialRules, maxOutOfOrderness, idleness, new JobOptions().maxFeatureWait);
+    }
+
+    /** Adds the whole job to {@code env}; returns the decision stream (for tests that tap it). */
+    public static DataStream<Decision> build(
+            StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness, Duration maxFeatureWait) {
         WatermarkStrategy<Ingested> watermarks =
                 WatermarkStrategy.<Ingested>forBoundedOutOfOrderness(maxOutOfOrderness)
                         .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE)
@@ -74,8 +79,9 @@ public final class VetoPipeline {
 
         events.getSideOutput(DLQ).sinkTo(io.dlq()).uid("dlq-sink").name("DLQ sink");
 
-        // Rule updates must never hold back event time: their watermark is always "end of time",
-        // so the decision operator's watermark is that of the payments alone.
+        // Rule updates must never move event time: the rules input is always idle, so the rule-aware
+        // operators' watermark is that of the payments alone — also while payments are quiet, when an
+        // "end of time" watermark from this input would fire every cleanup timer and wipe the windows.
         BroadcastStream<RuleSetUpdate> rules =
                 env.fromSource(io.ruleUpdates(), WatermarkStrategy.forGenerator(ctx -> new NeverHoldsBack()), "rule updates")
                         .uid("rules-source")
@@ -91,7 +97,7 @@ public final class VetoPipeline {
         DataStream<CardInput> entityAnswers =
                 toCards.getSideOutput(FeatureFanOut.ENTITY_REQUESTS)
                         .keyBy(EntityRequest::key)
-                        .process(new EntityFeatureFunction())
+                        .process(new EntityFeatureFunction(maxFeatureWait))
                         .uid("entity-features")
                         .name("entity features (merchant, device, IP, ...)");
 
@@ -129,14 +135,14 @@ public final class VetoPipeline {
         }
     }
 
-    /** A watermark generator for control streams: always at the end of time. */
+    /** A watermark generator for control streams: always idle, never a watermark. */
     static final class NeverHoldsBack implements WatermarkGenerator<RuleSetUpdate> {
         @Override
         public void onEvent(RuleSetUpdate event, long eventTimestamp, WatermarkOutput output) {}
 
         @Override
         public void onPeriodicEmit(WatermarkOutput output) {
-            output.emitWatermark(new Watermark(Long.MAX_VALUE));
+            output.markIdle();
         }
     }
 }

@@ -47,8 +47,7 @@ class CardDecisionFunctionTest {
     void setUp() throws Exception {
         harness = newHarness();
         harness.open();
-        // As in the job: the rules input never holds back event time.
-        harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+        rulesInputIdle();
     }
 
     private static KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> newHarness() throws Exception {
@@ -61,6 +60,11 @@ class CardDecisionFunctionTest {
     /** A card event as the fan-out sends it when the rules read card features only. */
     private static CardInput in(PaymentEvent e) {
         return CardInput.event(e, 0, null);
+    }
+
+    /** As in the job: the rules input is idle, so the payments alone move event time. */
+    private void rulesInputIdle() throws Exception {
+        harness.getTwoInputOperator().processWatermarkStatus2(org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus.IDLE);
     }
 
     private int keyedStateEntries() {
@@ -226,7 +230,7 @@ class CardDecisionFunctionTest {
         harness = newHarness();
         harness.initializeState(snapshot);
         harness.open();
-        harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+        rulesInputIdle();
         harness.processElement(in(payment("p2", "card-a", BEGINNING + 1, "1.00")), BEGINNING + 1);
 
         // p2 is DENY only if both the rule set and p1 in the card's window survived the restore.
@@ -255,7 +259,7 @@ class CardDecisionFunctionTest {
                 new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(MERCHANT_RULES), List.of(CardDecisionFunction.RULES_STATE)),
                 CardInput::cardToken, Types.STRING, 1, 1, 0);
         harness.open();
-        harness.processBroadcastWatermark(new Watermark(Long.MAX_VALUE));
+        rulesInputIdle();
         return harness;
     }
 

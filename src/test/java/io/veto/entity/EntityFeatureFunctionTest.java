@@ -25,7 +25,7 @@ class EntityFeatureFunctionTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new EntityFeatureFunction(), EntityRequest::key, Types.STRING);
+        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new EntityFeatureFunction(java.time.Duration.ofSeconds(1)), EntityRequest::key, Types.STRING);
     }
 
     @AfterEach
@@ -108,7 +108,27 @@ class EntityFeatureFunctionTest {
         assertThat(harness.numEventTimeTimers()).as("one cleanup timer per window").isEqualTo(2);
 
         harness.processWatermark(new Watermark(BEGINNING + TEN_MINUTES + 3 * ONE_MINUTE));
+        harness.setProcessingTime(10_000);
         assertThat(harness.numKeyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldAnswerAfterTheLongestWaitWhenTheWatermarkStopsInAQuietSpell() throws Exception {
+        harness.setProcessingTime(0);
+        send(atMerchant("p1", "card-a", BEGINNING));
+        send(atMerchant("p2", "card-b", BEGINNING + 1));
+        harness.setProcessingTime(999);
+        assertThat(answers()).isEmpty();
+
+        harness.setProcessingTime(1_100);
+
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "p2");
+        assertThat(answers().get(1).values()).containsExactly(2.0, 2.0);
+        // When the watermark comes at last, nothing is answered twice.
+        harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
+        assertThat(answers()).hasSize(2);
+        assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 }
