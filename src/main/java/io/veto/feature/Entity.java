@@ -25,16 +25,12 @@ public enum Entity {
 
     /** The entity's key in a payment, or null when the payment does not carry it. */
     public String keyOf(PaymentEvent p) {
-        return switch (this) {
-            case CARD -> p.cardToken();
-            case CUSTOMER -> p.customerId();
-            case MERCHANT -> p.merchantId();
-            case TERMINAL -> p.terminalId();
-            case DEVICE -> p.deviceId();
-            case IP -> p.ip();
-            case BIN -> p.bin();
-        };
+        return FIELDS[ordinal()].of(p);
     }
+
+    /** The payment field each entity is, by ordinal: looked up once, read per payment. */
+    private static final ValueField[] FIELDS =
+            java.util.Arrays.stream(values()).map(e -> ValueField.valueOf(e.name())).toArray(ValueField[]::new);
 
     public static Entity fromRuleName(String name) {
         for (Entity e : values()) {

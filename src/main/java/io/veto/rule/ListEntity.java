@@ -1,6 +1,7 @@
 package io.veto.rule;
 
 import io.veto.event.PaymentEvent;
+import io.veto.feature.ValueField;
 import java.util.Locale;
 
 /**
@@ -36,17 +37,12 @@ public enum ListEntity {
 
     /** The payment's value for this entity, or null when the payment does not carry it. */
     public String keyOf(PaymentEvent p) {
-        return switch (this) {
-            case CARD -> p.cardToken();
-            case CUSTOMER -> p.customerId();
-            case MERCHANT -> p.merchantId();
-            case TERMINAL -> p.terminalId();
-            case DEVICE -> p.deviceId();
-            case IP -> p.ip();
-            case COUNTRY -> p.country();
-            case BIN -> p.bin();
-        };
+        return FIELDS[ordinal()].of(p);
     }
+
+    /** The payment field each entity is, by ordinal: looked up once, read per payment. */
+    private static final ValueField[] FIELDS =
+            java.util.Arrays.stream(values()).map(e -> ValueField.valueOf(e.name())).toArray(ValueField[]::new);
 
     public static ListEntity fromYaml(String name) {
         for (ListEntity e : values()) {
