@@ -54,6 +54,7 @@ public final class CompiledRuleSet {
      */
     private final Map<Entity, Map<String, String>> aliases;
     private final PaymentVariables vars = new PaymentVariables();
+    private final java.util.Map<String, Long> ruleErrors = new java.util.HashMap<>();
 
     CompiledRuleSet(String version, int reviewThreshold, int denyThreshold, List<CompiledRule> rules, List<EntityList> lists,
                     List<Example> examples) {
@@ -167,7 +168,12 @@ public final class CompiledRuleSet {
             } catch (Exception e) {
                 // A rule that cannot be evaluated on this payment does not fire; the payment is still decided.
                 errors++;
-                LOG.warn("rule {} ({}) could not be evaluated on payment {}: {}", r.id(), version, payment.paymentId(), e.getMessage());
+                long n = ruleErrors.merge(r.id(), 1L, Long::sum);
+                // 1st, 10th, 100th ... failure of a rule: a rule failing on every payment must not flood the log.
+                if (Long.toString(n).matches("10*")) {
+                    LOG.warn("rule {} ({}) could not be evaluated on payment {} ({} failures so far): {}",
+                            r.id(), version, payment.paymentId(), n, e.getMessage());
+                }
                 continue;
             }
             if (!fired) {

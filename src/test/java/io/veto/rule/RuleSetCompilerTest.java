@@ -186,6 +186,25 @@ class RuleSetCompilerTest {
     }
 
     @Test
+    void shouldDecideAPaymentEvenWhenARuleFailsOnIt() throws Exception {
+        CompiledRuleSet rules = compiler.compile(Payments.ruleSet("t", 40, 80, """
+                rules:
+                  - id: divides-by-zero
+                    when: 1 / (event_hour - event_hour) > 0
+                    points: 90
+                  - id: big
+                    when: amount >= 100
+                    points: 50
+                """));
+        for (int i = 0; i < 3; i++) {
+            Evaluation e = rules.evaluate(payment("p" + i, "c", BEGINNING, "150"), new FeatureValues());
+            assertThat(e.errors()).isEqualTo(1);
+            assertThat(e.reasons()).extracting(r -> r.ruleId()).containsExactly("big");
+            assertThat(e.outcome()).isEqualTo(Outcome.REVIEW);
+        }
+    }
+
+    @Test
     void shouldAcceptFeaturesOfEveryEntityInTheJob() throws Exception {
         CompiledRuleSet rules = compiler.compile(oneRule("merchant.count_1m > 1 && ip.distinct_card_1h > 3 && device.count_10m > 0"));
         assertThat(rules.features(Entity.MERCHANT)).extracting(FeatureSpec::name).containsExactly("count_1m");
