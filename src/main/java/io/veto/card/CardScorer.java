@@ -103,11 +103,12 @@ public final class CardScorer {
             }
         }
         long ts = payment.eventTime();
-        java.util.List<String> names = new java.util.ArrayList<>();
-        java.util.List<Double> vals = new java.util.ArrayList<>();
+        String[] names = new String[features.size()];
+        double[] vals = new double[names.length];
+        int[] i = {0};
         features.forEach((n, v) -> {
-            names.add(n);
-            vals.add(v);
+            names[i[0]] = n;
+            vals[i[0]++] = v;
         });
         Evaluation ev = rules.evaluate(payment, features);
         ShadowResult shadow =
@@ -128,7 +129,7 @@ public final class CardScorer {
                 payment.cardToken(),
                 payment.bin(),
                 payment.last4(),
-                names.toArray(new String[0]),
-                vals.stream().mapToDouble(Double::doubleValue).toArray());
+                names,
+                vals);
     }
 }

@@ -637,25 +637,20 @@ public final class EventWindow {
 
     /** Index of the first payment of the exact tier later than {@code x}. */
     private int after(long x) {
-        int lo = 0;
-        int hi = size;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (times[mid] <= x) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
+        return firstAfter(times, size, x);
     }
 
     private int feedbackAfter(long x) {
+        return firstAfter(feedbackTimes, feedbackSize, x);
+    }
+
+    /** Index of the first of the {@code n} ascending values later than {@code x}. */
+    private static int firstAfter(long[] ascending, int n, long x) {
         int lo = 0;
-        int hi = feedbackSize;
+        int hi = n;
         while (lo < hi) {
             int mid = (lo + hi) >>> 1;
-            if (feedbackTimes[mid] <= x) {
+            if (ascending[mid] <= x) {
                 lo = mid + 1;
             } else {
                 hi = mid;

@@ -37,6 +37,15 @@ public final class FeatureValues {
         values.get(e).put(qualifiedName.substring(dot + 1), value);
     }
 
+    /** How many values there are, over all entities. */
+    public int size() {
+        int n = 0;
+        for (Map<String, Double> m : values.values()) {
+            n += m.size();
+        }
+        return n;
+    }
+
     /** Every value, by qualified name ({@code card.count_10m}), entity by entity. */
     public void forEach(java.util.function.BiConsumer<String, Double> action) {
         for (Map.Entry<Entity, Map<String, Double>> e : values.entrySet()) {
