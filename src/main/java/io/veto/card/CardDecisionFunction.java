@@ -8,6 +8,12 @@ import io.veto.feature.FeatureValues;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Outcome;
 import io.veto.rule.RuleSet;
+import io.veto.rule.SequenceDefinition;
+import io.veto.rule.SequenceMatch;
+import io.veto.rule.CompiledSequence;
+import io.veto.sequence.Alert;
+import io.veto.sequence.RuntimeContextStateStore;
+import io.veto.sequence.SequenceHost;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -64,6 +70,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
 
     public static final MapStateDescriptor<String, byte[]> RULES_STATE = ActiveRules.STATE;
     public static final OutputTag<RuleAck> RULE_ACKS = ActiveRules.ACKS;
+    /** Entity alerts raised by sequence rules with an {@code alert:}. */
+    public static final OutputTag<Alert> ALERTS = new OutputTag<>("alerts") {};
 
     private final RuleSet initialRules;
 
@@ -78,6 +86,9 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     private transient Counter strayAnswers;
     private transient Counter ruleSetsApplied;
     private transient Counter ruleSetsRejected;
+    private transient SequenceHost sequences;
+    private transient Counter sequenceMatches;
+    private transient Counter alertsRaised;
 
     public CardDecisionFunction(RuleSet initialRules) {
         this.initialRules = initialRules;
@@ -99,6 +110,17 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         strayAnswers = metrics.counter("entity_answers_unmatched");
         ruleSetsApplied = metrics.counter("rule_sets_applied");
         ruleSetsRejected = metrics.counter("rule_sets_rejected");
+        sequenceMatches = metrics.counter("sequence_matches");
+        alertsRaised = metrics.counter("alerts");
+        sequences = new SequenceHost(new RuntimeContextStateStore(getRuntimeContext()),
+                getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)), getRuntimeContext());
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (sequences != null) {
+            sequences.close();
+        }
     }
 
     @Override
@@ -111,6 +133,13 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         PaymentEvent event = in.event();
         CardScorer s = scorer(active.version(in.rulesVersion(), rulesState));
         long watermark = ctx.timerService().currentWatermark();
+        // Sequences see every event of the card, in the card's order, at once: no wait for the watermark.
+        List<CompiledSequence> cardSequences = s.rules().sequences(SequenceDefinition.SequenceKey.CARD);
+        List<SequenceMatch> matches = cardSequences.isEmpty()
+                ? List.of()
+                : sequences.onEvent(event, cardSequences, ctx.timerService()::registerEventTimeTimer);
+        List<SequenceMatch> completed = completedBy(event, matches);
+        raiseAlerts(s.rules(), matches, event, ctx.getCurrentKey(), ctx::output);
         EventWindow w = null;
         if (s.horizon() > 0) {
             w = window.value();
@@ -132,7 +161,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
             window.update(w);
         }
         if (in.parts() == 0) {
-            emit(s.decide(event, values, event.eventTime() <= watermark, System.currentTimeMillis()), out);
+            emit(s.decide(event, values, event.eventTime() <= watermark, System.currentTimeMillis(), completed), out);
             return;
         }
         Pending p = pending.get(event.paymentId());
@@ -142,6 +171,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         }
         p.arrived(event, in.rulesVersion(), in.parts(), event.eventTime() <= watermark);
         values.forEach(p::add);
+        p.matches = completed.toArray(new SequenceMatch[0]);
         if (p.complete()) {
             // Every answer came before the payment itself.
             pending.remove(event.paymentId());
@@ -182,7 +212,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         for (int i = 0; i < p.names.length; i++) {
             values.put(p.names[i], p.values[i]);
         }
-        emit(s.decide(p.payment, values, p.late, System.currentTimeMillis()), out);
+        emit(s.decide(p.payment, values, p.late, System.currentTimeMillis(), p.matches == null ? List.of() : List.of(p.matches)), out);
     }
 
     private void emit(Decision d, Collector<Decision> out) {
@@ -229,11 +259,17 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
                 }
             }
         }
+        CompiledRuleSet current = active.current(rulesState);
+        if (sequences.hasState()) {
+            List<SequenceMatch> byTime = sequences.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CARD),
+                    ctx.timerService()::registerEventTimeTimer);
+            raiseAlerts(current, byTime, null, ctx.getCurrentKey(), ctx::output);
+        }
         EventWindow w = window.value();
         if (w == null || w.cleanupTimer != timestamp) {
             return;
         }
-        long horizon = scorer(active.current(rulesState)).horizon();
+        long horizon = scorer(current).horizon();
         w.cleanupTimer = Long.MIN_VALUE;
         w.expire(timestamp, horizon);
         if (w.isEmpty()) {
@@ -242,6 +278,44 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         } else {
             armCleanup(w, horizon, ctx.timerService());
             window.update(w);
+        }
+    }
+
+    /** The matches that {@code event} completes (a skip strategy may release older ones with it). */
+    private static List<SequenceMatch> completedBy(PaymentEvent event, List<SequenceMatch> matches) {
+        if (matches.isEmpty() || !event.needsDecision()) {
+            return List.of();
+        }
+        List<SequenceMatch> out = new ArrayList<>(matches.size());
+        for (SequenceMatch m : matches) {
+            if (m.completingEventId().equals(event.eventId())) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** One alert per match of a sequence rule that raises one; the decision of {@code event} carries the match when it completes it. */
+    private void raiseAlerts(CompiledRuleSet rules, List<SequenceMatch> matches, PaymentEvent event, String cardToken,
+                             java.util.function.BiConsumer<OutputTag<Alert>, Alert> output) {
+        if (matches.isEmpty()) {
+            return;
+        }
+        sequenceMatches.inc(matches.size());
+        for (SequenceMatch m : matches) {
+            String alert = null;
+            for (CompiledSequence cs : rules.sequences()) {
+                if (cs.ruleId().equals(m.ruleId())) {
+                    alert = cs.definition().alert();
+                }
+            }
+            if (alert == null) {
+                continue;
+            }
+            boolean decided = event != null && event.needsDecision() && m.completingEventId().equals(event.eventId());
+            output.accept(ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "card", cardToken, m.eventIds(),
+                    m.firstEventTime(), m.lastEventTime(), System.currentTimeMillis(), rules.version(), decided ? event.paymentId() : null));
+            alertsRaised.inc();
         }
     }
 

@@ -93,6 +93,14 @@ public final class CardScorer {
      * @param late whether the payment was behind the watermark when it arrived
      */
     public Decision decide(PaymentEvent payment, FeatureValues features, boolean late, long now) {
+        return decide(payment, features, late, now, java.util.List.of());
+    }
+
+    /**
+     * Decides a payment whose features are all in {@code features}, with the sequence matches it
+     * completes.
+     */
+    public Decision decide(PaymentEvent payment, FeatureValues features, boolean late, long now, java.util.List<io.veto.rule.SequenceMatch> matches) {
         for (Entity e : Entity.values()) {
             if (e != Entity.CARD) {
                 for (FeatureSpec spec : rules.features(e)) {
@@ -110,7 +118,7 @@ public final class CardScorer {
             names[i[0]] = n;
             vals[i[0]++] = v;
         });
-        Evaluation ev = rules.evaluate(payment, features);
+        Evaluation ev = rules.evaluate(payment, features, matches);
         ShadowResult shadow =
                 ev.shadowOutcome() == null
                         ? null

@@ -11,6 +11,15 @@ import io.veto.rule.CompiledRuleSet;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.List;
+import java.util.ArrayList;
+import io.veto.rule.CompiledSequence;
+import io.veto.rule.SequenceDefinition;
+import io.veto.rule.SequenceMatch;
+import io.veto.sequence.InMemoryKeyedStateStore;
+import io.veto.sequence.SequenceHost;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import java.util.Set;
 
 /**
@@ -25,9 +34,16 @@ public final class OfflineDecider {
     private final Map<Entity, WindowNeeds> needs = new EnumMap<>(Entity.class);
     private final Map<String, EventWindow> windows = new HashMap<>();
     private final FeatureValues values = new FeatureValues();
+    private final List<CompiledSequence> cardSequences;
+    private final InMemoryKeyedStateStore sequenceState = new InMemoryKeyedStateStore();
+    private final SequenceHost sequences;
+    private final List<SequenceMatch> allMatches = new ArrayList<>();
 
     public OfflineDecider(CompiledRuleSet rules) {
         this.scorer = new CardScorer(rules);
+        this.cardSequences = rules.sequences(SequenceDefinition.SequenceKey.CARD);
+        this.sequences = new SequenceHost(sequenceState,
+                TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl()), null);
         for (Entity e : Entity.values()) {
             Set<FeatureSpec> specs = rules.features(e);
             if (e != Entity.CARD && !specs.isEmpty()) {
@@ -41,6 +57,11 @@ public final class OfflineDecider {
      * Takes the next event (in event-time order); returns the decision for a payment, null for
      * anything else. {@code decidedAt} is the event time, so results never depend on the clock.
      */
+    /** Every sequence match found so far, also those no decision carries (completed by a refund). */
+    public List<SequenceMatch> matches() {
+        return List.copyOf(allMatches);
+    }
+
     public Decision accept(PaymentEvent e) {
         boolean payment = e.needsDecision();
         values.clear();
@@ -63,6 +84,18 @@ public final class OfflineDecider {
         if (e.cardToken() == null) {
             return null;
         }
+        List<SequenceMatch> completed = List.of();
+        if (!cardSequences.isEmpty()) {
+            sequenceState.setCurrentKey(e.cardToken());
+            try {
+                // Offline, every event is in order: partial matches expire on the card's next event.
+                List<SequenceMatch> found = sequences.onEvent(e, cardSequences, t -> {});
+                allMatches.addAll(found);
+                completed = found.stream().filter(m -> payment && m.completingEventId().equals(e.eventId())).toList();
+            } catch (Exception ex) {
+                throw new IllegalStateException("sequence rules failed on event " + e.eventId(), ex);
+            }
+        }
         EventWindow card = scorer.horizon() > 0 ? windows.computeIfAbsent("card:" + e.cardToken(), k -> new EventWindow()) : null;
         if (!payment) {
             if (card != null) {
@@ -71,6 +104,6 @@ public final class OfflineDecider {
             return null;
         }
         scorer.cardFeatures(card, e, Long.MIN_VALUE, values);
-        return scorer.decide(e, values, false, e.eventTime());
+        return scorer.decide(e, values, false, e.eventTime(), completed);
     }
 }

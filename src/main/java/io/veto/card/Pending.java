@@ -1,6 +1,7 @@
 package io.veto.card;
 
 import io.veto.event.PaymentEvent;
+import io.veto.rule.SequenceMatch;
 import java.util.Arrays;
 
 /**
@@ -20,6 +21,8 @@ public final class Pending {
     /** Qualified feature names ({@code card.count_10m}, {@code merchant.count_1m}) and their values. */
     public String[] names = new String[0];
     public double[] values = new double[0];
+    /** The sequence matches the payment completed when it arrived. */
+    public SequenceMatch[] matches = new SequenceMatch[0];
 
     public Pending() {}
 

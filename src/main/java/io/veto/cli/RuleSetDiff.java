@@ -172,7 +172,7 @@ final class RuleSetDiff {
     private static List<ExamplePayment> payments(Example e) {
         return e.payments().stream()
                 .map(p -> new ExamplePayment(p.time(), p.amount().stripTrailingZeros(), p.currency(), p.mcc(), p.country(), p.channel(),
-                        p.merchant(), p.customer(), p.terminal(), p.device(), p.ip(), p.card(), 0))
+                        p.merchant(), p.customer(), p.terminal(), p.device(), p.ip(), p.card(), 0, p.type(), p.lat(), p.lon()))
                 .toList();
     }
 

@@ -77,6 +77,13 @@ public final class DecisionJson {
                 g.writeStringField("outcome", r.outcome());
             }
             g.writeStringField("detail", r.detail());
+            if (r.events() != null) {
+                g.writeArrayFieldStart("events");
+                for (String e : r.events()) {
+                    g.writeString(e);
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
         }
         g.writeEndArray();
@@ -144,6 +151,12 @@ public final class DecisionJson {
         return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
+    private static String[] eventIds(JsonNode arr) {
+        List<String> ids = new ArrayList<>();
+        arr.forEach(e -> ids.add(e.asText()));
+        return ids.toArray(new String[0]);
+    }
+
     private static Reason[] reasons(JsonNode arr) {
         List<Reason> out = new ArrayList<>();
         for (JsonNode r : arr) {
@@ -151,7 +164,8 @@ public final class DecisionJson {
                     r.get("ruleId").asText(),
                     r.get("points").asInt(),
                     r.hasNonNull("outcome") ? r.get("outcome").asText() : null,
-                    r.get("detail").asText()));
+                    r.get("detail").asText(),
+                    r.hasNonNull("events") ? eventIds(r.get("events")) : null));
         }
         return out.toArray(new Reason[0]);
     }

@@ -11,12 +11,15 @@ import java.util.Map;
  *
  * @param features the features the rule reads, by the qualified name it writes them with
  *     ({@code card.count_24h}); the spec's own name may differ ({@code card.count_1d})
+ * @param sequence the compiled pattern of a sequence rule, null for a rule on single payments;
+ *     a sequence rule fires on a payment that completes a match and satisfies {@code program}
  */
 record CompiledRule(
         RuleDefinition definition,
         CelRuntime.Program program,
         Map<String, FeatureSpec> features,
-        List<String> fields) {
+        List<String> fields,
+        CompiledSequence sequence) {
 
     String id() {
         return definition.id();

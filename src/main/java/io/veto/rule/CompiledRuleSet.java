@@ -47,6 +47,7 @@ public final class CompiledRuleSet {
     private final List<EntityList> lists;
     private final List<Example> examples;
     private final Map<Entity, Set<FeatureSpec>> features;
+    private final List<CompiledSequence> sequences;
     /**
      * Feature names rules write differently from the spec's canonical name (count_24h for count_1d),
      * per entity: written -> canonical. Features are computed once under the canonical name; these
@@ -79,6 +80,7 @@ public final class CompiledRuleSet {
             }
         }
         f.replaceAll((e, s) -> Collections.unmodifiableSet(s));
+        this.sequences = rules.stream().map(CompiledRule::sequence).filter(java.util.Objects::nonNull).toList();
         this.aliases = a;
         this.features = Collections.unmodifiableMap(f);
     }
@@ -118,6 +120,16 @@ public final class CompiledRuleSet {
         return examples;
     }
 
+    /** The patterns of the sequence rules, in file order. */
+    public List<CompiledSequence> sequences() {
+        return sequences;
+    }
+
+    /** The patterns of the sequence rules over one key's events, in file order. */
+    public List<CompiledSequence> sequences(SequenceDefinition.SequenceKey key) {
+        return sequences.stream().filter(s -> s.key() == key).toList();
+    }
+
     /** The features the rules of this set read, for one entity (empty when none). */
     public Set<FeatureSpec> features(Entity entity) {
         return features.getOrDefault(entity, Set.of());
@@ -141,6 +153,14 @@ public final class CompiledRuleSet {
      * the written name, so the caller's per-payment values gain those keys.
      */
     public Evaluation evaluate(PaymentEvent payment, FeatureValues values) {
+        return evaluate(payment, values, List.of());
+    }
+
+    /**
+     * Decides one payment from its features and the sequence matches it completes. A sequence rule
+     * fires when one of {@code matches} is its own and its {@code when}, if any, holds.
+     */
+    public Evaluation evaluate(PaymentEvent payment, FeatureValues values, List<SequenceMatch> matches) {
         for (Map.Entry<Entity, Map<String, String>> e : aliases.entrySet()) {
             Map<String, Double> m = values.of(e.getKey());
             for (Map.Entry<String, String> alias : e.getValue().entrySet()) {
@@ -162,6 +182,13 @@ public final class CompiledRuleSet {
             if (!r.validAt(payment.eventTime())) {
                 continue;
             }
+            SequenceMatch match = null;
+            if (r.sequence() != null) {
+                match = matchOf(r, matches);
+                if (match == null) {
+                    continue;
+                }
+            }
             boolean fired;
             try {
                 fired = Boolean.TRUE.equals(r.program().eval(vars));
@@ -179,7 +206,9 @@ public final class CompiledRuleSet {
             if (!fired) {
                 continue;
             }
-            Reason reason = new Reason(r.id(), r.points(), r.outcome() == null ? null : r.outcome().name(), explain(r, payment));
+            Reason reason = match == null
+                    ? new Reason(r.id(), r.points(), r.outcome() == null ? null : r.outcome().name(), explain(r, payment))
+                    : new Reason(r.id(), r.points(), r.outcome() == null ? null : r.outcome().name(), explainMatch(r, payment, match), match.eventIds());
             if (r.shadow()) {
                 if (shadowReasons.isEmpty()) {
                     shadowReasons = new ArrayList<>(2);
@@ -215,6 +244,21 @@ public final class CompiledRuleSet {
             reasons = listReasons;
         }
         return new Evaluation(outcome, score, reasons, shadowOutcome, score + shadowScore, shadowReasons, errors);
+    }
+
+    private static SequenceMatch matchOf(CompiledRule r, List<SequenceMatch> matches) {
+        for (SequenceMatch m : matches) {
+            if (m.ruleId().equals(r.id())) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private String explainMatch(CompiledRule r, PaymentEvent p, SequenceMatch m) {
+        long seconds = (m.lastEventTime() - m.firstEventTime()) / 1000;
+        String span = seconds < 120 ? seconds + " s" : seconds < 7200 ? (seconds / 60) + " min" : String.format(java.util.Locale.ROOT, "%.1f h", seconds / 3600.0);
+        return explain(r, p) + " [sequence of " + m.eventIds().length + " events in " + span + ": " + String.join(" > ", m.eventIds()) + "]";
     }
 
     /** One reason per list of {@code candidates} the payment is on, or null when it is on none. */

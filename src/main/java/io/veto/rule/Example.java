@@ -34,15 +34,23 @@ public record Example(
         return file + ":" + line;
     }
 
-    /** The payment events, in the order written; the last is the one the expectation is about. */
+    /** The events, in the order written; the last payment is the one the expectation is about. */
     public List<PaymentEvent> events() {
         List<PaymentEvent> out = new ArrayList<>(payments.size());
+        String lastPayment = null;
         for (int i = 0; i < payments.size(); i++) {
             ExamplePayment p = payments.get(i);
             String id = "example-" + (i + 1);
+            // A refund, reversal or chargeback is about the payment written before it.
+            String paymentId = p.type() == EventType.PAYMENT ? id : p.type().refersToPayment() ? lastPayment : null;
+            if (p.type() == EventType.PAYMENT) {
+                lastPayment = id;
+            }
+            boolean cardEvent = p.type().isCardEvent();
             out.add(new PaymentEvent(
-                    "evt-" + id, EventType.PAYMENT, id, p.time(), p.card() != null ? p.card() : card, bin, last4, p.customer(), p.merchant(), p.mcc(),
-                    p.terminal(), p.amount(), p.currency(), p.country(), p.ip(), p.device(), p.channel(), null, null,
+                    "evt-" + id, p.type(), paymentId, p.time(), cardEvent ? (p.card() != null ? p.card() : card) : null, cardEvent ? bin : null,
+                    cardEvent ? last4 : null, p.customer(), p.merchant(), p.mcc(),
+                    p.terminal(), p.amount(), p.currency(), p.country(), p.ip(), p.device(), p.channel(), p.lat(), p.lon(),
                     "example:" + file + ":" + p.line()));
         }
         return out;

@@ -51,7 +51,7 @@ final class ExampleCompiler {
 
     private static final Set<String> EXAMPLE_KEYS = orderedSet("name", "description", "start", "card", "bin", "last4", "payments", "expect");
     private static final Set<String> PAYMENT_KEYS =
-            orderedSet("at", "repeat", "every", "amount", "currency", "mcc", "country", "channel", "merchant", "customer", "terminal", "device", "ip", "card");
+            orderedSet("at", "repeat", "every", "amount", "currency", "mcc", "country", "channel", "merchant", "customer", "terminal", "device", "ip", "card", "type", "lat", "lon");
     private static final Set<String> EXPECT_KEYS = orderedSet("decision", "score", "fires", "doesNotFire", "shadow");
     private static final Pattern DURATION = Pattern.compile("(\\+)?\\s*(\\d{1,9})\\s*(ms|s|m|h|d)");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
@@ -210,11 +210,46 @@ final class ExampleCompiler {
         if (card != null && CardTokenizer.normalize(card) != null) {
             y.problem(m.get("card"), "this looks like a card number: an example's card is a card token (e.g. tok_test_2), never a card number");
         }
+        io.veto.event.EventType type = io.veto.event.EventType.PAYMENT;
+        if (m.containsKey("type")) {
+            String t = y.text(m.get("type"), "type");
+            try {
+                type = io.veto.event.EventType.valueOf(t == null ? "" : t.trim());
+            } catch (IllegalArgumentException e) {
+                y.problem(m.get("type"), "type must be one of " + java.util.Arrays.toString(io.veto.event.EventType.values()) + ", not '" + t + "'");
+            }
+        }
+        if (type.refersToPayment() && out.stream().noneMatch(p -> p.type() == io.veto.event.EventType.PAYMENT)) {
+            y.problem(pn, "a " + type + " refers to the payment written before it: write that payment first");
+        }
+        Double lat = coordinate(y, m, "lat", 90);
+        Double lon = coordinate(y, m, "lon", 180);
+        if ((lat == null) != (lon == null)) {
+            y.problem(pn, "a location needs both 'lat' and 'lon'");
+        }
         int line = pn.getStartMark().getLine() + 1;
         for (int i = 0; i < repeat && out.size() <= MAX_PAYMENTS; i++) {
-            out.add(new ExamplePayment(time + i * every, amount, currency, mcc, country, channel, merchant, customer, terminal, device, ip, card, line));
+            out.add(new ExamplePayment(time + i * every, amount, currency, mcc, country, channel, merchant, customer, terminal, device, ip, card, line,
+                    type, lat, lon));
         }
         return time + (long) (repeat - 1) * every;
+    }
+
+    private static Double coordinate(YamlNodes y, Map<String, Node> m, String key, double limit) {
+        if (!m.containsKey(key)) {
+            return null;
+        }
+        String t = y.text(m.get(key), key);
+        try {
+            double v = Double.parseDouble(t == null ? "" : t.trim());
+            if (Math.abs(v) > limit) {
+                y.problem(m.get(key), key + " must be between -" + (int) limit + " and " + (int) limit);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            y.problem(m.get(key), key + " must be a number of degrees such as 48.8566, not '" + t + "'");
+            return null;
+        }
     }
 
     private static Expectation expectation(YamlNodes y, Node node, List<Reference> references) {

@@ -9,6 +9,8 @@ import java.util.List;
  * @param outcome the direct outcome, or null for a points rule
  * @param validFrom event time from which it applies ({@link Long#MIN_VALUE} when always)
  * @param validUntil event time from which it no longer applies ({@link Long#MAX_VALUE} when never)
+ * @param when the condition; for a sequence rule, the optional check at the completing payment (null when none)
+ * @param sequence for a sequence rule, its steps; null for a rule on single payments
  */
 public record RuleDefinition(
         String id,
@@ -23,7 +25,12 @@ public record RuleDefinition(
         String explain,
         long validFrom,
         long validUntil,
-        List<String> tags) {
+        List<String> tags,
+        SequenceDefinition sequence) {
+
+    public boolean isSequence() {
+        return sequence != null;
+    }
 
     public String mode() {
         return shadow ? "shadow" : "active";

@@ -45,9 +45,10 @@ public final class RuleSetCompiler {
 
     private static final Set<String> MANIFEST_KEYS = orderedSet("name", "description", "thresholds");
     private static final Set<String> THRESHOLD_KEYS = orderedSet("review", "deny");
-    private static final Set<String> RULE_FILE_KEYS = orderedSet("rules", "examples");
+    private static final Set<String> RULE_FILE_KEYS = orderedSet("rules", "sequences", "examples");
     private static final Set<String> RULE_KEYS =
             orderedSet("id", "description", "owner", "when", "points", "outcome", "mode", "explain", "validFrom", "validUntil", "tags");
+    private static final Set<String> SEQUENCE_RULE_KEYS = union(RULE_KEYS, SequenceCompiler.SEQUENCE_KEYS);
     static final Pattern RULE_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final Pattern NESTED_QUANTIFIER = Pattern.compile("\\([^()]*[+*}][^()]*\\)\\s*[+*{]");
 
@@ -63,6 +64,7 @@ public final class RuleSetCompiler {
     private final Set<Entity> computedEntities;
     private final CelCompiler compiler;
     private final CelRuntime runtime;
+    private final SequenceCompiler sequences;
 
     /** A compiler for a job whose window stages compute the features of the given entities. */
     public RuleSetCompiler(Set<Entity> computedEntities) {
@@ -77,6 +79,7 @@ public final class RuleSetCompiler {
         }
         this.compiler = builder.build();
         this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
+        this.sequences = new SequenceCompiler(this, OPTIONS);
     }
 
     /** The compiler for this version of Veto's job, which computes card features. */
@@ -183,97 +186,132 @@ public final class RuleSetCompiler {
     }
 
     private void compileFile(YamlNodes y, String text, Node root, Map<String, Node> top, List<CompiledRule> rules, Map<String, String> seenIds) {
-        String file = y.file();
-        if (!top.containsKey("rules") && (top.containsKey("values") || top.containsKey("kind") || top.containsKey("entity"))) {
+        if (!top.containsKey("rules") && !top.containsKey("sequences")
+                && (top.containsKey("values") || top.containsKey("kind") || top.containsKey("entity"))) {
             y.problem(root, "this looks like an allow or block list: lists go in the rule set's " + ListCompiler.DIRECTORY + " directory");
             return;
         }
         y.rejectUnknownKeys(top, RULE_FILE_KEYS, "a rule file");
-        Node list = top.get("rules");
-        if (list == null) {
+        if (!top.containsKey("rules") && !top.containsKey("sequences")) {
             if (!top.containsKey("examples")) {
-                y.problem(root, "a rule file needs a 'rules:' list");
+                y.problem(root, "a rule file needs a 'rules:' or 'sequences:' list");
             }
             return;
         }
-        for (Node rn : y.sequence(list, "'rules'")) {
-            Map<String, Node> r = y.mapping(rn, "a rule");
-            if (r.isEmpty()) {
-                continue;
+        if (top.containsKey("rules")) {
+            for (Node rn : y.sequence(top.get("rules"), "'rules'")) {
+                compileRule(y, text, rn, false, rules, seenIds);
             }
-            y.rejectUnknownKeys(r, RULE_KEYS, "a rule");
-            String id = r.containsKey("id") ? y.text(r.get("id"), "id") : null;
-            if (id == null) {
-                y.problem(rn, "a rule needs an 'id'");
-                continue;
+        }
+        if (top.containsKey("sequences")) {
+            for (Node rn : y.sequence(top.get("sequences"), "'sequences'")) {
+                compileRule(y, text, rn, true, rules, seenIds);
             }
-            if (!RULE_ID.matcher(id).matches()) {
-                y.problem(r.get("id"), "rule id '" + id + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
-            }
-            int line = rn.getStartMark().getLine() + 1;
-            String prev = seenIds.putIfAbsent(id, file + ":" + line);
-            if (prev != null) {
-                y.problem(r.get("id"), "duplicate rule id '" + id + "' (first defined at " + prev + ")");
-            }
-            String mode = r.containsKey("mode") ? y.text(r.get("mode"), "mode") : "active";
-            if (mode != null && !mode.equals("active") && !mode.equals("shadow")) {
-                y.problem(r.get("mode"), "mode must be 'active' or 'shadow', not '" + mode + "'");
-            }
-            Integer points = r.containsKey("points") ? y.integer(r.get("points"), "points") : null;
-            Outcome outcome = null;
-            if (r.containsKey("outcome")) {
-                String o = y.text(r.get("outcome"), "outcome");
-                if (o != null) {
-                    try {
-                        outcome = Outcome.valueOf(o.trim().toUpperCase(Locale.ROOT));
-                        if (outcome == Outcome.APPROVE) {
-                            y.problem(r.get("outcome"), "a rule's outcome can be REVIEW or DENY; trusted entities belong in an allow list");
-                        }
-                    } catch (IllegalArgumentException e) {
-                        y.problem(r.get("outcome"), "outcome must be REVIEW or DENY, not '" + o + "'");
+        }
+    }
+
+    /** One rule or sequence rule: the parts they share, then the sequence's pattern. */
+    private void compileRule(YamlNodes y, String text, Node rn, boolean sequence, List<CompiledRule> rules, Map<String, String> seenIds) {
+        String file = y.file();
+        String what = sequence ? "a sequence rule" : "a rule";
+        Map<String, Node> r = y.mapping(rn, what);
+        if (r.isEmpty()) {
+            return;
+        }
+        if (!sequence && r.containsKey("steps")) {
+            y.problem(r.get("steps"), "a rule with 'steps' is a sequence rule: list it under 'sequences:', not 'rules:'");
+            return;
+        }
+        y.rejectUnknownKeys(r, sequence ? SEQUENCE_RULE_KEYS : RULE_KEYS, what);
+        String id = r.containsKey("id") ? y.text(r.get("id"), "id") : null;
+        if (id == null) {
+            y.problem(rn, what + " needs an 'id'");
+            return;
+        }
+        if (!RULE_ID.matcher(id).matches()) {
+            y.problem(r.get("id"), "rule id '" + id + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
+        }
+        int line = rn.getStartMark().getLine() + 1;
+        String prev = seenIds.putIfAbsent(id, file + ":" + line);
+        if (prev != null) {
+            y.problem(r.get("id"), "duplicate rule id '" + id + "' (first defined at " + prev + ")");
+        }
+        String mode = r.containsKey("mode") ? y.text(r.get("mode"), "mode") : "active";
+        if (mode != null && !mode.equals("active") && !mode.equals("shadow")) {
+            y.problem(r.get("mode"), "mode must be 'active' or 'shadow', not '" + mode + "'");
+        }
+        Integer points = r.containsKey("points") ? y.integer(r.get("points"), "points") : null;
+        Outcome outcome = null;
+        if (r.containsKey("outcome")) {
+            String o = y.text(r.get("outcome"), "outcome");
+            if (o != null) {
+                try {
+                    outcome = Outcome.valueOf(o.trim().toUpperCase(Locale.ROOT));
+                    if (outcome == Outcome.APPROVE) {
+                        y.problem(r.get("outcome"), "a rule's outcome can be REVIEW or DENY; trusted entities belong in an allow list");
                     }
+                } catch (IllegalArgumentException e) {
+                    y.problem(r.get("outcome"), "outcome must be REVIEW or DENY, not '" + o + "'");
                 }
             }
-            if (points == null && outcome == null) {
-                y.problem(rn, "rule '" + id + "' needs 'points' or an 'outcome'");
-            }
-            long from = r.containsKey("validFrom") ? orZero(y.instant(r.get("validFrom"), "validFrom")) : Long.MIN_VALUE;
-            long until = r.containsKey("validUntil") ? orZero(y.instant(r.get("validUntil"), "validUntil")) : Long.MAX_VALUE;
-            if (from >= until) {
-                y.problem(r.get("validUntil"), "validUntil must be after validFrom");
-            }
-            Node when = r.get("when");
-            if (when == null) {
+        }
+        if (points == null && outcome == null) {
+            y.problem(rn, "rule '" + id + "' needs 'points' or an 'outcome'");
+        }
+        long from = r.containsKey("validFrom") ? orZero(y.instant(r.get("validFrom"), "validFrom")) : Long.MIN_VALUE;
+        long until = r.containsKey("validUntil") ? orZero(y.instant(r.get("validUntil"), "validUntil")) : Long.MAX_VALUE;
+        if (from >= until) {
+            y.problem(r.get("validUntil"), "validUntil must be after validFrom");
+        }
+        int before = y.problemCount();
+        // A sequence rule's 'when' is optional: checked at the completing payment, with its features.
+        Node when = r.get("when");
+        String expr;
+        Condition c;
+        if (when == null) {
+            if (!sequence) {
                 y.problem(rn, "rule '" + id + "' needs a 'when' condition");
-                continue;
+                return;
             }
-            String expr = y.text(when, "when");
+            expr = null;
+            c = alwaysTrue();
+        } else {
+            expr = y.text(when, "when");
             if (expr == null) {
-                continue;
+                return;
             }
-            int before = y.problemCount();
-            Condition c = condition(file, text, (ScalarNode) when, expr, y);
-            String explain = r.containsKey("explain") ? y.text(r.get("explain"), "explain") : null;
-            Map<String, FeatureSpec> features = c == null ? Map.of() : explainFeatures(text, r.get("explain"), explain, c.features, y);
-            List<String> tags = r.containsKey("tags") ? y.scalars(r.get("tags"), "tags").stream().map(n -> ((ScalarNode) n).getValue()).toList() : List.of();
-            if (c == null || y.problemCount() > before) {
-                continue;
-            }
-            RuleDefinition def = new RuleDefinition(
-                    id,
-                    r.containsKey("description") ? y.text(r.get("description"), "description") : "",
-                    r.containsKey("owner") ? y.text(r.get("owner"), "owner") : "",
-                    file,
-                    line,
-                    expr,
-                    points == null ? 0 : points,
-                    outcome,
-                    "shadow".equals(mode),
-                    explain,
-                    from,
-                    until,
-                    tags);
-            rules.add(new CompiledRule(def, c.program, features, c.fields));
+            c = condition(file, text, (ScalarNode) when, expr, y);
+        }
+        CompiledSequence seq = sequence ? sequences.compile(id, y, text, rn, r) : null;
+        String explain = r.containsKey("explain") ? y.text(r.get("explain"), "explain") : null;
+        Map<String, FeatureSpec> features = c == null ? Map.of() : explainFeatures(text, r.get("explain"), explain, c.features, y);
+        List<String> tags = r.containsKey("tags") ? y.scalars(r.get("tags"), "tags").stream().map(n -> ((ScalarNode) n).getValue()).toList() : List.of();
+        if (c == null || y.problemCount() > before) {
+            return;
+        }
+        RuleDefinition def = new RuleDefinition(
+                id,
+                r.containsKey("description") ? y.text(r.get("description"), "description") : "",
+                r.containsKey("owner") ? y.text(r.get("owner"), "owner") : "",
+                file,
+                line,
+                expr,
+                points == null ? 0 : points,
+                outcome,
+                "shadow".equals(mode),
+                explain,
+                from,
+                until,
+                tags,
+                seq == null ? null : seq.definition());
+        rules.add(new CompiledRule(def, c.program, features, c.fields, seq));
+    }
+
+    private Condition alwaysTrue() {
+        try {
+            return new Condition(runtime.createProgram(compiler.compile("true").getAst()), Map.of(), List.of(), Set.of());
+        } catch (CelValidationException | CelEvaluationException e) {
+            throw new IllegalStateException(e);
         }
     }
 
@@ -326,16 +364,24 @@ public final class RuleSetCompiler {
     }
 
     /** @param features by the name the rule writes ({@code card.count_24h}), which may not be the canonical one ({@code card.count_1d}) */
-    private record Condition(CelRuntime.Program program, Map<String, FeatureSpec> features, List<String> fields) {}
+    /** @param idents every name the expression reads */
+    record Condition(CelRuntime.Program program, Map<String, FeatureSpec> features, List<String> fields, Set<String> idents) {}
 
     private Condition condition(String file, String fileText, ScalarNode node, String expr, YamlNodes y) {
+        return condition(compiler, runtime, RULE_NAMES_HINT, file, fileText, node, expr, y);
+    }
+
+    /** Compiles a condition with the given CEL environment; null (problems recorded) when it does not compile. */
+    Condition condition(CelCompiler compiler, CelRuntime runtime, String namesHint, String file, String fileText, ScalarNode node, String expr,
+                        YamlNodes y) {
         List<RuleProblem> problems = new ArrayList<>();
-        Condition c = condition(file, fileText, node, expr, problems);
+        Condition c = condition(compiler, runtime, namesHint, file, fileText, node, expr, problems);
         problems.forEach(p -> y.addProblem(p.line(), p.column(), p.message()));
         return problems.isEmpty() ? c : null;
     }
 
-    private Condition condition(String file, String fileText, ScalarNode node, String expr, List<RuleProblem> problems) {
+    private Condition condition(CelCompiler compiler, CelRuntime runtime, String namesHint, String file, String fileText, ScalarNode node,
+                                String expr, List<RuleProblem> problems) {
         Position pos = new Position(file, fileText, node);
         if (expr.length() > MAX_EXPRESSION_CHARS) {
             problems.add(pos.at(1, 0, "condition is " + expr.length() + " characters; the limit is " + MAX_EXPRESSION_CHARS));
@@ -347,19 +393,21 @@ public final class RuleSetCompiler {
         } catch (CelValidationException e) {
             for (CelIssue issue : e.getErrors()) {
                 CelSourceLocation l = issue.getSourceLocation();
-                problems.add(pos.at(Math.max(1, l.getLine()), Math.max(0, l.getColumn()), explainCelError(issue.getMessage())));
+                problems.add(pos.at(Math.max(1, l.getLine()), Math.max(0, l.getColumn()), explainCelError(issue.getMessage(), namesHint)));
             }
             return null;
         }
         CelSource source = ast.getSource();
         Map<String, FeatureSpec> features = new LinkedHashMap<>();
         LinkedHashSet<String> fields = new LinkedHashSet<>();
+        Set<String> idents = new java.util.HashSet<>();
         CelNavigableAst nav = CelNavigableAst.fromAst(ast);
         nav.getRoot().allNodes().forEach(n -> {
             CelExpr e = n.expr();
             switch (e.getKind()) {
                 case IDENT -> {
                     String name = e.ident().name();
+                    idents.add(name);
                     Entity entity = Entity.fromRuleName(name);
                     if (entity == null) {
                         if (PaymentVariables.FIELDS.containsKey(name)) {
@@ -390,7 +438,7 @@ public final class RuleSetCompiler {
             }
         });
         try {
-            return new Condition(runtime.createProgram(ast), Collections.unmodifiableMap(features), List.copyOf(fields));
+            return new Condition(runtime.createProgram(ast), Collections.unmodifiableMap(features), List.copyOf(fields), Set.copyOf(idents));
         } catch (CelEvaluationException e) {
             problems.add(pos.at(1, 0, "cannot compile condition: " + e.getMessage()));
             return null;
@@ -421,7 +469,10 @@ public final class RuleSetCompiler {
         }
     }
 
-    private static String explainCelError(String msg) {
+    private static final String RULE_NAMES_HINT = "payment fields: " + String.join(", ", PaymentVariables.FIELDS.keySet())
+            + "; features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin";
+
+    private static String explainCelError(String msg, String namesHint) {
         String m = msg.replaceFirst("^ERROR: <input>:\\d+:\\d+: ", "");
         int nl = m.indexOf('\n');
         m = nl > 0 ? m.substring(0, nl) : m;
@@ -432,14 +483,19 @@ public final class RuleSetCompiler {
             return "syntax error: " + m;
         }
         if (m.startsWith("undeclared reference to")) {
-            return m + " (payment fields: " + String.join(", ", PaymentVariables.FIELDS.keySet())
-                    + "; features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin)";
+            return m + " (" + namesHint + ")";
         }
         return m;
     }
 
     private static Set<String> orderedSet(String... keys) {
         return new LinkedHashSet<>(List.of(keys));
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new LinkedHashSet<>(a);
+        u.addAll(b);
+        return u;
     }
 
     /** Maps a position inside a condition to the rule file's line and column. */
