@@ -98,7 +98,7 @@ class ExampleParsingTest {
                     expect: {decision: MAYBE, shadow: sometimes}
                 """)).containsExactlyInAnyOrder(
                 "rules.yaml:6:5: an example needs a 'name' (it is how 'rules test' reports it)",
-                "rules.yaml:7:66: unknown key 'colour' in a payment; known keys: at, repeat, every, amount, currency, mcc, country, channel, merchant, customer, terminal, device, ip, card",
+                "rules.yaml:7:66: unknown key 'colour' in a payment; known keys: at, repeat, every, amount, currency, mcc, country, channel, merchant, customer, terminal, device, ip, card, type, lat, lon",
                 "rules.yaml:7:26: at must be a time after the example's start (2m, 90s) or after the previous payment (+30s), not 'soon'",
                 "rules.yaml:7:18: amount must be zero or more, with at most 4 decimals, not '-1'",
                 "rules.yaml:7:51: mcc '54111' is not valid here: write the 4-digit merchant category code, e.g. 5411",
