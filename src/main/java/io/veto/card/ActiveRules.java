@@ -22,12 +22,12 @@ import org.apache.flink.util.OutputTag;
  * applied versions stay compiled, so a payment stamped upstream with a version is decided by
  * exactly that version while a switch is under way.
  */
-final class ActiveRules {
+public final class ActiveRules {
     /** The active rule set, as its published JSON, under the key {@value #ACTIVE}. */
-    static final MapStateDescriptor<String, byte[]> STATE =
+    public static final MapStateDescriptor<String, byte[]> STATE =
             new MapStateDescriptor<>("active-rule-set", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
-    static final OutputTag<RuleAck> ACKS = new OutputTag<>("rule-acks") {};
+    public static final OutputTag<RuleAck> ACKS = new OutputTag<>("rule-acks") {};
 
     private static final String ACTIVE = "active";
     private static final int KEEP_VERSIONS = 4;
@@ -43,13 +43,13 @@ final class ActiveRules {
     /** The broadcast-state value {@link #current} was built from; another one (after a restore) means rebuild. */
     private byte[] source;
 
-    ActiveRules(RuleSet initial) throws RuleSetException {
+    public ActiveRules(RuleSet initial) throws RuleSetException {
         current = compiler.compile(initial);
         recent.put(current.version(), current);
     }
 
     /** The active rule set, rebuilt from broadcast state when that holds another one (after a restore). */
-    CompiledRuleSet current(ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
+    public CompiledRuleSet current(ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
         byte[] active = state.get(ACTIVE);
         if (active != null && active != source) {
             install(compiler.compile(RuleSetCodec.decode(active)), active);
@@ -58,7 +58,7 @@ final class ActiveRules {
     }
 
     /** The given version if it is one of the last few applied here, else the active one. */
-    CompiledRuleSet version(String version, ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
+    public CompiledRuleSet version(String version, ReadOnlyBroadcastState<String, byte[]> state) throws Exception {
         CompiledRuleSet active = current(state);
         if (version == null || version.equals(active.version())) {
             return active;
@@ -71,7 +71,7 @@ final class ActiveRules {
      * Decodes, compiles and (when it compiles) activates a published rule set; returns this
      * subtask's answer for the status aggregator.
      */
-    RuleAck apply(RuleSetUpdate update, BroadcastState<String, byte[]> state, String stage, int subtask, int parallelism) throws Exception {
+    public RuleAck apply(RuleSetUpdate update, BroadcastState<String, byte[]> state, String stage, int subtask, int parallelism) throws Exception {
         RuleSet rs = null;
         try {
             rs = RuleSetCodec.decode(update.json());

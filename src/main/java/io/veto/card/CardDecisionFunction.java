@@ -171,7 +171,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         }
         p.arrived(event, in.rulesVersion(), in.parts(), event.eventTime() <= watermark);
         values.forEach(p::add);
-        p.matches = completed.toArray(new SequenceMatch[0]);
+        // Customer-sequence answers may have come first: keep their matches too.
+        p.matches = Pending.concat(completed.toArray(new SequenceMatch[0]), p.matches);
         if (p.complete()) {
             // Every answer came before the payment itself.
             pending.remove(event.paymentId());
@@ -196,6 +197,9 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         String prefix = a.entity().ruleName() + ".";
         for (int i = 0; i < a.names().length; i++) {
             p.add(prefix + a.names()[i], a.values()[i]);
+        }
+        if (a.matches() != null && a.matches().length > 0) {
+            p.matches = Pending.concat(p.matches, a.matches());
         }
         p.received++;
         if (p.complete()) {

@@ -6,6 +6,8 @@ import io.veto.feature.Entity;
 import io.veto.feature.FeatureSpec;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleSet;
+import io.veto.rule.SequenceDefinition;
+import io.veto.sequence.CustomerEvent;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
@@ -26,12 +28,15 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
     private static final long serialVersionUID = 1L;
     public static final String STAGE = "fan-out";
     public static final OutputTag<EntityRequest> ENTITY_REQUESTS = new OutputTag<>("entity-requests") {};
+    /** Events for the customer-sequence stage, while the active rules have sequences keyed by customer. */
+    public static final OutputTag<CustomerEvent> CUSTOMER_EVENTS = new OutputTag<>("customer-events") {};
     private static final String[] NO_FEATURES = new String[0];
 
     private final RuleSet initialRules;
     private transient ActiveRules active;
     private transient CompiledRuleSet namesFor;
     private transient Map<Entity, String[]> names;
+    private transient boolean customerSequences;
 
     public FeatureFanOut(RuleSet initialRules) {
         this.initialRules = initialRules;
@@ -54,6 +59,7 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
                     names.put(entity, specs.stream().map(FeatureSpec::name).toArray(String[]::new));
                 }
             }
+            customerSequences = !rules.sequences(SequenceDefinition.SequenceKey.CUSTOMER).isEmpty();
             namesFor = rules;
         }
         boolean payment = e.needsDecision();
@@ -68,6 +74,14 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
                 if (payment) {
                     parts++;
                 }
+            }
+        }
+        if (customerSequences && e.customerId() != null) {
+            // Account events and payments alike: a customer's sequences need both. Payments wait for the answer.
+            boolean answer = payment && e.cardToken() != null;
+            ctx.output(CUSTOMER_EVENTS, new CustomerEvent(e.customerId(), e, rules.version(), answer));
+            if (answer) {
+                parts++;
             }
         }
         if (e.cardToken() != null) {

@@ -37,13 +37,18 @@ public final class OfflineDecider {
     private final List<CompiledSequence> cardSequences;
     private final InMemoryKeyedStateStore sequenceState = new InMemoryKeyedStateStore();
     private final SequenceHost sequences;
+    private final List<CompiledSequence> customerSequences;
+    private final InMemoryKeyedStateStore customerState = new InMemoryKeyedStateStore();
+    private final SequenceHost customers;
     private final List<SequenceMatch> allMatches = new ArrayList<>();
 
     public OfflineDecider(CompiledRuleSet rules) {
         this.scorer = new CardScorer(rules);
         this.cardSequences = rules.sequences(SequenceDefinition.SequenceKey.CARD);
-        this.sequences = new SequenceHost(sequenceState,
-                TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl()), null);
+        var serializer = TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl());
+        this.sequences = new SequenceHost(sequenceState, serializer, null);
+        this.customerSequences = rules.sequences(SequenceDefinition.SequenceKey.CUSTOMER);
+        this.customers = new SequenceHost(customerState, serializer, null);
         for (Entity e : Entity.values()) {
             Set<FeatureSpec> specs = rules.features(e);
             if (e != Entity.CARD && !specs.isEmpty()) {
@@ -57,6 +62,18 @@ public final class OfflineDecider {
      * Takes the next event (in event-time order); returns the decision for a payment, null for
      * anything else. {@code decidedAt} is the event time, so results never depend on the clock.
      */
+    /** Runs the event through one key's sequences; returns the matches a payment completes. */
+    private List<SequenceMatch> run(SequenceHost host, PaymentEvent e, List<CompiledSequence> active, boolean payment) {
+        try {
+            // Offline, every event is in order: partial matches expire on the key's next event.
+            List<SequenceMatch> found = host.onEvent(e, active, t -> {});
+            allMatches.addAll(found);
+            return found.stream().filter(m -> payment && m.completingEventId().equals(e.eventId())).toList();
+        } catch (Exception ex) {
+            throw new IllegalStateException("sequence rules failed on event " + e.eventId(), ex);
+        }
+    }
+
     /** Every sequence match found so far, also those no decision carries (completed by a refund). */
     public List<SequenceMatch> matches() {
         return List.copyOf(allMatches);
@@ -81,20 +98,17 @@ public final class OfflineDecider {
                 }
             }
         }
+        List<SequenceMatch> completed = new ArrayList<>();
+        if (!customerSequences.isEmpty() && e.customerId() != null) {
+            customerState.setCurrentKey(e.customerId());
+            completed.addAll(run(customers, e, customerSequences, payment));
+        }
         if (e.cardToken() == null) {
             return null;
         }
-        List<SequenceMatch> completed = List.of();
         if (!cardSequences.isEmpty()) {
             sequenceState.setCurrentKey(e.cardToken());
-            try {
-                // Offline, every event is in order: partial matches expire on the card's next event.
-                List<SequenceMatch> found = sequences.onEvent(e, cardSequences, t -> {});
-                allMatches.addAll(found);
-                completed = found.stream().filter(m -> payment && m.completingEventId().equals(e.eventId())).toList();
-            } catch (Exception ex) {
-                throw new IllegalStateException("sequence rules failed on event " + e.eventId(), ex);
-            }
+            completed.addAll(0, run(sequences, e, cardSequences, payment));
         }
         EventWindow card = scorer.horizon() > 0 ? windows.computeIfAbsent("card:" + e.cardToken(), k -> new EventWindow()) : null;
         if (!payment) {

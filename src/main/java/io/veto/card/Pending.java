@@ -43,6 +43,18 @@ public final class Pending {
         values[n] = value;
     }
 
+    static SequenceMatch[] concat(SequenceMatch[] a, SequenceMatch[] b) {
+        if (b == null || b.length == 0) {
+            return a;
+        }
+        if (a == null || a.length == 0) {
+            return b;
+        }
+        SequenceMatch[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
     boolean complete() {
         return payment != null && received >= parts;
     }

@@ -89,6 +89,58 @@ public final class DecisionJson {
         g.writeEndArray();
     }
 
+    /** An entity alert as its JSON on the alerts topic. */
+    public static byte[] write(io.veto.sequence.Alert a) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("alertId", a.alertId());
+            g.writeStringField("alert", a.alert());
+            g.writeStringField("ruleId", a.ruleId());
+            g.writeStringField("entity", a.entity());
+            g.writeStringField("entityKey", a.entityKey());
+            g.writeArrayFieldStart("events");
+            for (String e : a.eventIds()) {
+                g.writeString(e);
+            }
+            g.writeEndArray();
+            g.writeStringField("firstEventTime", Instant.ofEpochMilli(a.firstEventTime()).toString());
+            g.writeStringField("lastEventTime", Instant.ofEpochMilli(a.lastEventTime()).toString());
+            g.writeStringField("detectedAt", Instant.ofEpochMilli(a.detectedAt()).toString());
+            g.writeStringField("ruleSetVersion", a.ruleSetVersion());
+            if (a.decidedPaymentId() != null) {
+                g.writeStringField("paymentId", a.decidedPaymentId());
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** Reads an alert back (tests, tools). */
+    public static io.veto.sequence.Alert readAlert(byte[] json) {
+        try {
+            JsonNode n = MAPPER.readTree(json);
+            List<String> events = new ArrayList<>();
+            n.get("events").forEach(e -> events.add(e.asText()));
+            return new io.veto.sequence.Alert(
+                    n.get("alertId").asText(),
+                    n.get("alert").asText(),
+                    n.get("ruleId").asText(),
+                    n.get("entity").asText(),
+                    n.get("entityKey").asText(),
+                    events.toArray(new String[0]),
+                    Instant.parse(n.get("firstEventTime").asText()).toEpochMilli(),
+                    Instant.parse(n.get("lastEventTime").asText()).toEpochMilli(),
+                    Instant.parse(n.get("detectedAt").asText()).toEpochMilli(),
+                    n.get("ruleSetVersion").asText(),
+                    n.hasNonNull("paymentId") ? n.get("paymentId").asText() : null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static byte[] write(DlqRecord r) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 + r.payload().length());
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {

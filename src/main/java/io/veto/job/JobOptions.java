@@ -35,6 +35,9 @@ public class JobOptions {
     @Option(names = "--dlq-topic", description = "Topic rejected records are written to (default: ${DEFAULT-VALUE})")
     public String dlqTopic = "payments-dlq";
 
+    @Option(names = "--alerts-topic", description = "Topic entity alerts from sequence rules are written to (default: ${DEFAULT-VALUE})")
+    public String alertsTopic = "veto-alerts";
+
     @Option(names = "--rules-topic", description = "Topic rule sets are published to (default: ${DEFAULT-VALUE})")
     public String rulesTopic = "veto-rules";
 

@@ -79,7 +79,8 @@ public final class VetoJob implements Callable<Integer> {
                 ruleUpdates,
                 KafkaConnectors.decisionsSink(o),
                 KafkaConnectors.dlqSink(o),
-                KafkaConnectors.rulesStatusSink(o));
+                KafkaConnectors.rulesStatusSink(o),
+                KafkaConnectors.alertsSink(o));
     }
 
     /** Reads and compiles the initial rule set; a broken one stops the job before it starts. */

@@ -1,6 +1,11 @@
 package io.veto.job;
 
+import io.veto.card.ActiveRules;
 import io.veto.card.CardDecisionFunction;
+import io.veto.sequence.Alert;
+import io.veto.sequence.CustomerEvent;
+import io.veto.sequence.CustomerSequenceFunction;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import io.veto.card.CardInput;
 import io.veto.card.FeatureFanOut;
 import io.veto.entity.EntityFeatureFunction;
@@ -38,9 +43,12 @@ import org.apache.flink.util.OutputTag;
  *   -> FeatureFanOut: one request per entity the rules read -> keyBy(entity:value) -> EntityFeatureFunction
  *        |  the event itself, and how many answers to wait for            (window, in event-time order)
  *        v                                                                       | answers
+ *   -> CustomerSequenceFunction (keyBy customer; sequences over account events and all the customer's cards)
+ *        |                                                                       | answers (matches)
  *   -> keyBy(card token) <-------------------------------------------------------+
- *   -> CardDecisionFunction (card window, wait for answers, active rule set) -> decisions sink
- * rules source -> broadcast to FeatureFanOut and CardDecisionFunction; their acks -> RuleStatusAggregator (p=1)
+ *   -> CardDecisionFunction (card window, card sequences, wait for answers, active rule set) -> decisions sink
+ *        | alerts of sequence rules (card and customer) -> alerts sink
+ * rules source -> broadcast to FeatureFanOut, CustomerSequenceFunction and CardDecisionFunction; their acks -> RuleStatusAggregator (p=1)
  *   -> rules-status sink
  * </pre>
  */
@@ -53,7 +61,15 @@ public final class VetoPipeline {
             Source<RuleSetUpdate, ?, ?> ruleUpdates,
             Sink<Decision> decisions,
             Sink<DlqRecord> dlq,
-            Sink<RuleStatusAggregator.StatusRecord> ruleStatus) {}
+            Sink<RuleStatusAggregator.StatusRecord> ruleStatus,
+            Sink<Alert> alerts) {
+
+        /** Without an alerts topic: alerts are dropped (decisions still carry every match). */
+        public Io(Source<Ingested, ?, ?> payments, Source<RuleSetUpdate, ?, ?> ruleUpdates, Sink<Decision> decisions, Sink<DlqRecord> dlq,
+                  Sink<RuleStatusAggregator.StatusRecord> ruleStatus) {
+            this(payments, ruleUpdates, decisions, dlq, ruleStatus, new DiscardingSink<>());
+        }
+    }
 
     private VetoPipeline() {}
 
@@ -101,18 +117,32 @@ public final class VetoPipeline {
                         .uid("entity-features")
                         .name("entity features (merchant, device, IP, ...)");
 
+        // Sequences over a customer's events (account events and all the customer's cards), answered like entity features.
+        SingleOutputStreamOperator<CardInput> customerSequences =
+                toCards.getSideOutput(FeatureFanOut.CUSTOMER_EVENTS)
+                        .keyBy(CustomerEvent::customerId)
+                        .connect(rules)
+                        .process(new CustomerSequenceFunction(initialRules, maxFeatureWait))
+                        .uid("customer-sequences")
+                        .name("customer sequences");
+
         SingleOutputStreamOperator<Decision> decisions =
-                toCards.union(entityAnswers)
+                toCards.union(entityAnswers, customerSequences)
                         .keyBy(CardInput::cardToken)
                         .connect(rules)
                         .process(new CardDecisionFunction(initialRules))
                         .uid("card-decisions")
                         .name("card features + rules");
         decisions.sinkTo(io.decisions()).uid("decisions-sink").name("decisions sink");
+        decisions.getSideOutput(CardDecisionFunction.ALERTS)
+                .union(customerSequences.getSideOutput(CustomerSequenceFunction.ALERTS))
+                .sinkTo(io.alerts())
+                .uid("alerts-sink")
+                .name("alerts sink");
 
         toCards.getSideOutput(CardDecisionFunction.RULE_ACKS)
-                .union(decisions.getSideOutput(CardDecisionFunction.RULE_ACKS))
-                .process(new RuleStatusAggregator(Set.of(FeatureFanOut.STAGE, CardDecisionFunction.STAGE)))
+                .union(decisions.getSideOutput(CardDecisionFunction.RULE_ACKS), customerSequences.getSideOutput(ActiveRules.ACKS))
+                .process(new RuleStatusAggregator(Set.of(FeatureFanOut.STAGE, CardDecisionFunction.STAGE, CustomerSequenceFunction.STAGE)))
                 .uid("rule-status")
                 .name("rule-set status")
                 .setParallelism(1)

@@ -101,6 +101,16 @@ public final class KafkaConnectors {
                 .build();
     }
 
+    public static KafkaSink<io.veto.sequence.Alert> alertsSink(JobOptions o) {
+        return KafkaSink.<io.veto.sequence.Alert>builder()
+                .setBootstrapServers(o.bootstrapServers)
+                .setRecordSerializer(new AlertSerializer(o.alertsTopic))
+                .setDeliveryGuarantee(guarantee(o))
+                .setTransactionalIdPrefix(o.transactionalIdPrefix + "-alerts")
+                .setKafkaProducerConfig(producerProperties(o))
+                .build();
+    }
+
     private static DeliveryGuarantee guarantee(JobOptions o) {
         return o.delivery == JobOptions.Delivery.EXACTLY_ONCE ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
     }

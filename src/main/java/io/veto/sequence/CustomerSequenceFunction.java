@@ -1,0 +1,179 @@
+package io.veto.sequence;
+
+import io.veto.card.ActiveRules;
+import io.veto.card.CardInput;
+import io.veto.card.RuleAck;
+import io.veto.card.RuleSetUpdate;
+import io.veto.entity.EntityFeatures;
+import io.veto.event.PaymentEvent;
+import io.veto.feature.Entity;
+import io.veto.rule.CompiledRuleSet;
+import io.veto.rule.CompiledSequence;
+import io.veto.rule.RuleSet;
+import io.veto.rule.SequenceDefinition;
+import io.veto.rule.SequenceMatch;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Runs the sequence rules over a customer's events (keyed by customer id): account events
+ * (password resets, device changes, logins) and the payments of all the customer's cards. Those
+ * come from many cards, so from many Kafka partitions, in no fixed order; to find the same matches
+ * live and on a replay, events wait until the watermark passes their time and are then taken in
+ * event-time order (ties by event id). A wall-clock fallback of {@code maxWait} answers in quiet
+ * spells, as the entity feature stage does. An event already behind the watermark is taken at once.
+ *
+ * <p>Every payment is answered to the card stage, which waits for it, with the matches it completes
+ * (usually none); every match of a rule with an {@code alert:} is also raised as an alert.
+ *
+ * <p>State per customer: events waiting for the watermark, and {@link SequenceHost}'s partial
+ * matches; both are empty once the customer is quiet for the longest {@code within}.
+ */
+public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<String, CustomerEvent, RuleSetUpdate, CardInput> {
+    private static final long serialVersionUID = 1L;
+    public static final String STAGE = "customer-sequences";
+    public static final String WAITING_STATE = "customer-waiting";
+    public static final OutputTag<Alert> ALERTS = new OutputTag<>("customer-alerts") {};
+
+    private static final Comparator<CustomerEvent> ORDER =
+            Comparator.comparingLong((CustomerEvent c) -> c.event().eventTime()).thenComparing(c -> c.event().eventId());
+
+    private final RuleSet initialRules;
+    private final long maxWaitMillis;
+    private transient ActiveRules rules;
+    private transient MapState<Long, CustomerEvent[]> waiting;
+    private transient SequenceHost host;
+    private transient Counter matchesFound;
+    private transient Counter alertsRaised;
+
+    public CustomerSequenceFunction(RuleSet initialRules, java.time.Duration maxWait) {
+        this.initialRules = initialRules;
+        this.maxWaitMillis = maxWait.toMillis();
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        rules = new ActiveRules(initialRules);
+        waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
+                WAITING_STATE, Types.LONG, Types.OBJECT_ARRAY(TypeInformation.of(CustomerEvent.class))));
+        host = new SequenceHost(new RuntimeContextStateStore(getRuntimeContext()),
+                getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)), getRuntimeContext());
+        matchesFound = getRuntimeContext().getMetricGroup().counter("customer_sequence_matches");
+        alertsRaised = getRuntimeContext().getMetricGroup().counter("customer_alerts");
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    @Override
+    public void processElement(CustomerEvent in, ReadOnlyContext ctx, Collector<CardInput> out) throws Exception {
+        long ts = in.event().eventTime();
+        long watermark = ctx.timerService().currentWatermark();
+        if (ts <= watermark) {
+            take(new CustomerEvent[] {in}, ctx, out);
+            return;
+        }
+        CustomerEvent[] before = waiting.get(ts);
+        if (before == null) {
+            waiting.put(ts, new CustomerEvent[] {in});
+            ctx.timerService().registerEventTimeTimer(ts);
+            long deadline = ctx.timerService().currentProcessingTime() + maxWaitMillis;
+            ctx.timerService().registerProcessingTimeTimer((deadline / 100 + 1) * 100);
+        } else {
+            CustomerEvent[] more = Arrays.copyOf(before, before.length + 1);
+            more[before.length] = in;
+            waiting.put(ts, more);
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<CardInput> out) throws Exception {
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            // The watermark has not come for a while: take everything waiting, oldest first.
+            if (!waiting.isEmpty()) {
+                List<Long> times = new ArrayList<>();
+                waiting.keys().forEach(times::add);
+                times.sort(null);
+                for (Long t : times) {
+                    CustomerEvent[] due = waiting.get(t);
+                    waiting.remove(t);
+                    take(due, ctx, out);
+                }
+            }
+            return;
+        }
+        CustomerEvent[] due = waiting.get(timestamp);
+        if (due != null) {
+            waiting.remove(timestamp);
+            take(due, ctx, out);
+        }
+        if (host.hasState()) {
+            CompiledRuleSet current = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
+            alerts(current, host.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
+                    ctx.timerService()::registerEventTimeTimer), null, ctx.getCurrentKey(), ctx);
+        }
+    }
+
+    /** Runs events of one timestamp through the customer's sequences, in a fixed order, and answers the payments. */
+    private void take(CustomerEvent[] events, ReadOnlyContext ctx, Collector<CardInput> out) throws Exception {
+        if (events.length > 1) {
+            Arrays.sort(events, ORDER);
+        }
+        for (CustomerEvent in : events) {
+            CompiledRuleSet rs = rules.version(in.rulesVersion(), ctx.getBroadcastState(ActiveRules.STATE));
+            PaymentEvent e = in.event();
+            List<SequenceMatch> found = host.onEvent(e, rs.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
+                    ctx.timerService()::registerEventTimeTimer);
+            alerts(rs, found, e, ctx.getCurrentKey(), ctx);
+            if (in.wantsAnswer()) {
+                SequenceMatch[] mine = found.stream().filter(m -> m.completingEventId().equals(e.eventId())).toArray(SequenceMatch[]::new);
+                out.collect(CardInput.answer(new EntityFeatures(e.cardToken(), e.paymentId(), e.eventTime(), Entity.CUSTOMER,
+                        new String[0], new double[0], mine)));
+            }
+        }
+    }
+
+    private void alerts(CompiledRuleSet rs, List<SequenceMatch> found, PaymentEvent event, String customer, ReadOnlyContext ctx) {
+        if (found.isEmpty()) {
+            return;
+        }
+        matchesFound.inc(found.size());
+        for (SequenceMatch m : found) {
+            String alert = null;
+            for (CompiledSequence cs : rs.sequences()) {
+                if (cs.ruleId().equals(m.ruleId())) {
+                    alert = cs.definition().alert();
+                }
+            }
+            if (alert != null) {
+                boolean decided = event != null && event.needsDecision() && m.completingEventId().equals(event.eventId());
+                ctx.output(ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "customer", customer, m.eventIds(),
+                        m.firstEventTime(), m.lastEventTime(), System.currentTimeMillis(), rs.version(), decided ? event.paymentId() : null));
+                alertsRaised.inc();
+            }
+        }
+    }
+
+    @Override
+    public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<CardInput> out) throws Exception {
+        var task = getRuntimeContext().getTaskInfo();
+        ctx.output(ActiveRules.ACKS, rules.apply(update, ctx.getBroadcastState(ActiveRules.STATE), STAGE,
+                task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks()));
+    }
+}
