@@ -36,9 +36,9 @@ public final class BrokerMain implements Callable<Integer> {
             stopped.countDown();
         }, "veto-kafka-shutdown"));
         broker.createTopics(partitions, job.paymentsTopic, job.decisionsTopic);
-        broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic);
+        broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic, job.alertsTopic);
         System.out.println("veto | Kafka broker at " + broker.bootstrapServers() + " with topics " + job.paymentsTopic + ", " + job.decisionsTopic
-                + ", " + job.dlqTopic + ", " + job.rulesTopic + ", " + job.rulesStatusTopic + "; Ctrl-C stops it");
+                + ", " + job.dlqTopic + ", " + job.rulesTopic + ", " + job.rulesStatusTopic + ", " + job.alertsTopic + "; Ctrl-C stops it");
         stopped.await();
         return 0;
     }

@@ -70,7 +70,7 @@ public final class LocalRun implements Callable<Integer> {
             job.parallelism = 2;
         }
         broker.createTopics(4, job.paymentsTopic, job.decisionsTopic);
-        broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic);
+        broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic, job.alertsTopic);
         say("Kafka broker at " + broker.bootstrapServers() + " (topics " + job.paymentsTopic + ", " + job.decisionsTopic + ", " + job.dlqTopic + ")");
 
         PanKeySupplier keys = PanKeySupplier.fromEnvironment();

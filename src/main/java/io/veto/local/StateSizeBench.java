@@ -65,7 +65,7 @@ public final class StateSizeBench implements Callable<Integer> {
             job.parallelism = job.parallelism == 0 ? 2 : job.parallelism;
             job.startFrom = JobOptions.StartFrom.EARLIEST;
             broker.createTopics(4, job.paymentsTopic, job.decisionsTopic);
-            broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic);
+            broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic, job.alertsTopic);
 
             long gapMicros = span.toNanos() / 1000 / events;
             GeneratorConfig config = GeneratorConfig.defaults().withCards(cards).withMeanGapMicros(gapMicros);

@@ -144,10 +144,16 @@ class FeatureExactnessITCase {
     @Test
     void shouldComputeTheSameFeaturesAfterARestoreFromASavepointMidStream() throws Exception {
         JobOptions o = options();
-        // The stream's last payments wait for a watermark no later event brings: let them go after 5 s.
-        o.maxFeatureWait = Duration.ofSeconds(5);
         Stream stream = generate(30_000);
         send(o, stream.sendOrder());
+        // The stream's last payments wait for a watermark no later event of theirs brings: an account
+        // event an hour after the stream, of a customer no payment has, moves it past them. So no
+        // answer depends on wall-clock time (a loaded machine would make the fallback answer early).
+        long end = stream.sendOrder().stream().mapToLong(GeneratedEvent::eventTimeMillis).max().orElseThrow();
+        String pusher = "{\"eventId\":\"evt-watermark-pusher\",\"type\":\"LOGIN\",\"eventTime\":" + (end + 3_600_000L)
+                + ",\"customerId\":\"cust-watermark-pusher\"}";
+        KAFKA.produce(o.paymentsTopic, List.of(new ProducerRecord<>(o.paymentsTopic, "pusher".getBytes(StandardCharsets.UTF_8),
+                pusher.getBytes(StandardCharsets.UTF_8))));
         long payments = stream.reference().stream().filter(e -> e.type().equals("PAYMENT")).count();
 
         // Run until about a third is decided, stop with a savepoint, and resume from it in a new job.

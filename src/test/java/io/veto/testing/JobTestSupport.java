@@ -25,6 +25,7 @@ public final class JobTestSupport {
         o.dlqTopic = kafka.newTopic("dlq", 1);
         o.rulesTopic = kafka.newTopic("rules", 1);
         o.rulesStatusTopic = kafka.newTopic("rules-status", 1);
+        o.alertsTopic = kafka.newTopic("alerts", 1);
         o.parallelism = 2;
         o.checkpointInterval = Duration.ofSeconds(1);
         o.startFrom = JobOptions.StartFrom.EARLIEST;

@@ -1,0 +1,249 @@
+package io.veto.sequence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.veto.decision.Decision;
+import io.veto.decision.DecisionJson;
+import io.veto.decision.Reason;
+import io.veto.job.JobOptions;
+import io.veto.job.VetoJob;
+import io.veto.job.VetoPipeline;
+import io.veto.kafka.KafkaBrokerExtension;
+import io.veto.kafka.KafkaConnectors;
+import io.veto.rule.Outcome;
+import io.veto.rule.RuleSet;
+import io.veto.rule.RuleSetCodec;
+import io.veto.rule.RuleStatus;
+import io.veto.testing.JobTestSupport;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Sequence rules in a running job (MiniCluster, parallelism 2, real broker): the default sequences
+ * catch injected fraud at the completing payment, naming the matched events; then a new sequence
+ * rule is published mid-stream and its threshold changed, each taking effect without a restart,
+ * with every payment decided exactly once.
+ */
+class SequenceRulesITCase {
+    @RegisterExtension
+    static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long T0 = Instant.parse("2026-11-28T12:00:00Z").toEpochMilli();
+
+    private JobOptions o;
+    private final Map<String, Decision> decisions = new HashMap<>();
+    private final List<String> paymentsSent = new ArrayList<>();
+    private KafkaConsumer<byte[], byte[]> decisionConsumer;
+    private int seq;
+
+    @Test
+    void shouldDecideSequencesAtTheCompletingPaymentAndTakeNewOnesWithoutARestart() throws Exception {
+        o = JobTestSupport.freshOptions(KAFKA);
+        RuleSet defaults = RuleSet.fromDirectory(Path.of("rules/default"));
+
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
+        VetoJob.configure(env, o);
+        VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "sequence-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
+                .setStartingOffsets(OffsetsInitializer.earliest()).build()), defaults, o.maxOutOfOrderness, o.idleness, o.maxFeatureWait);
+        JobClient job = env.executeAsync("veto-sequences");
+        try (KafkaConsumer<byte[], byte[]> status = consumer(o.rulesStatusTopic, "status");
+             KafkaConsumer<byte[], byte[]> alerts = consumer(o.alertsTopic, "alerts")) {
+            decisionConsumer = consumer(o.decisionsTopic, "decisions");
+
+            // Card testing at three merchants, then a cash-out, on a card of its own: denied at the cash-out.
+            List<String> testing = List.of(
+                    pay("tok-ct", T0, "0.50", "m-1"), pay("tok-ct", T0 + 40_000, "1.00", "m-2"),
+                    pay("tok-ct", T0 + 80_000, "0.80", "m-3"), pay("tok-ct", T0 + 200_000, "450.00", "m-4"));
+            Decision cashOut = awaitDecision(testing.get(3));
+            assertThat(cashOut.decision()).isEqualTo(Outcome.DENY);
+            Reason r = reason(cashOut, "seq-card-testing");
+            assertThat(r.events()).containsExactly(testing.stream().map(SequenceRulesITCase::eventIdOf).toArray(String[]::new));
+            assertThat(awaitDecision(testing.get(2)).reasons()).extracting(Reason::ruleId).doesNotContain("seq-card-testing");
+
+            // A v2 that adds a sequence rule, published mid-stream. It sees events from its publication on:
+            // a probe before it applied and a spend after it complete nothing.
+            pay("tok-a", T0 + 300_000, "7.77", "m-9");
+            RuleSet v2 = withExtraSequence(defaults, "amount >= 10");
+            publish(v2);
+            assertThat(awaitStatus(status, v2.version()).state()).isEqualTo(RuleStatus.State.APPLIED);
+            String straddling = pay("tok-a", T0 + 330_000, "20.00", "m-9");
+            assertThat(awaitDecision(straddling).reasons()).extracting(Reason::ruleId).doesNotContain("seq-test-then-spend");
+            String b1 = pay("tok-b", T0 + 400_000, "7.77", "m-9");
+            String b2 = pay("tok-b", T0 + 430_000, "20.00", "m-9");
+            Decision added = awaitDecision(b2);
+            assertThat(added.ruleSetVersion()).isEqualTo(v2.version());
+            assertThat(reason(added, "seq-test-then-spend").events()).containsExactly(eventIdOf(b1), eventIdOf(b2));
+            assertThat(added.decision()).isEqualTo(Outcome.REVIEW);
+
+            // v3 raises the rule's threshold: 20 no longer completes it, 60 does.
+            RuleSet v3 = withExtraSequence(defaults, "amount >= 50");
+            publish(v3);
+            assertThat(awaitStatus(status, v3.version()).state()).isEqualTo(RuleStatus.State.APPLIED);
+            String c1 = pay("tok-c", T0 + 500_000, "7.77", "m-9");
+            String c2 = pay("tok-c", T0 + 530_000, "20.00", "m-9");
+            String c3 = pay("tok-c", T0 + 560_000, "60.00", "m-9");
+            assertThat(awaitDecision(c2).reasons()).extracting(Reason::ruleId).doesNotContain("seq-test-then-spend");
+            Decision raised = awaitDecision(c3);
+            assertThat(raised.ruleSetVersion()).isEqualTo(v3.version());
+            assertThat(reason(raised, "seq-test-then-spend").events()).containsExactly(eventIdOf(c1), eventIdOf(c3));
+
+            // One job the whole time, every payment decided exactly once.
+            assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+            awaitAll();
+            assertThat(decisions.keySet()).containsExactlyInAnyOrderElementsOf(paymentsSent);
+
+            // The card-testing match raised its alert, keyed by the card token, naming the payment decided with it.
+            Alert alert = awaitAlert(alerts, "seq-card-testing");
+            assertThat(alert.entity()).isEqualTo("card");
+            assertThat(alert.entityKey()).isEqualTo("tok-ct");
+            assertThat(alert.decidedPaymentId()).isEqualTo(testing.get(3));
+        } finally {
+            if (decisionConsumer != null) {
+                decisionConsumer.close();
+            }
+            job.cancel().get();
+        }
+    }
+
+    /** The default rules plus a sequence that a payment of 7.77 followed by a second payment over {@code threshold} completes. */
+    private static RuleSet withExtraSequence(RuleSet defaults, String threshold) {
+        TreeMap<String, String> files = new TreeMap<>(defaults.files());
+        files.put("mid-stream.yaml", String.join("\n",
+                "sequences:",
+                "  - id: seq-test-then-spend",
+                "    within: 10m",
+                "    steps:",
+                "      - name: probe",
+                "        where: type == \"PAYMENT\" && amount == 7.77",
+                "      - name: spend",
+                "        where: type == \"PAYMENT\" && " + threshold,
+                "    points: 45",
+                ""));
+        return new RuleSet(defaults.name(), files);
+    }
+
+    /** Sends one payment on {@code card} (an upstream card token, no card number); returns its payment id. */
+    private String pay(String card, long time, String amount, String merchant) {
+        seq++;
+        String paymentId = "pay-seq-" + seq;
+        ObjectNode n = JSON.createObjectNode();
+        n.put("eventId", "evt-seq-" + seq);
+        n.put("type", "PAYMENT");
+        n.put("paymentId", paymentId);
+        n.put("eventTime", Instant.ofEpochMilli(time).toString());
+        n.put("cardToken", card);
+        n.put("customerId", "cust-" + card);
+        n.put("merchantId", merchant);
+        n.put("amount", amount);
+        n.put("currency", "EUR");
+        n.put("country", "DE");
+        n.put("channel", "ECOM");
+        KAFKA.produce(o.paymentsTopic, List.of(new ProducerRecord<>(o.paymentsTopic, card.getBytes(StandardCharsets.UTF_8), n.toString().getBytes(StandardCharsets.UTF_8))));
+        paymentsSent.add(paymentId);
+        return paymentId;
+    }
+
+    private static String eventIdOf(String paymentId) {
+        return paymentId.replace("pay-", "evt-");
+    }
+
+    private static Reason reason(Decision d, String ruleId) {
+        return Arrays.stream(d.reasons()).filter(r -> r.ruleId().equals(ruleId)).findFirst()
+                .orElseThrow(() -> new AssertionError(ruleId + " not among the reasons of " + d.paymentId() + ": " + Arrays.toString(d.reasons())));
+    }
+
+    private Decision awaitDecision(String paymentId) {
+        long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
+        while (!decisions.containsKey(paymentId) && System.currentTimeMillis() < deadline) {
+            poll();
+        }
+        assertThat(decisions).as("decision for %s within %s", paymentId, TIMEOUT).containsKey(paymentId);
+        return decisions.get(paymentId);
+    }
+
+    private void awaitAll() {
+        for (String p : paymentsSent) {
+            awaitDecision(p);
+        }
+    }
+
+    private void poll() {
+        for (ConsumerRecord<byte[], byte[]> r : decisionConsumer.poll(Duration.ofMillis(200))) {
+            Decision d = DecisionJson.read(r.value());
+            Decision prev = decisions.put(d.paymentId(), d);
+            assertThat(prev).as("a second decision for %s", d.paymentId()).isNull();
+        }
+    }
+
+    private void publish(RuleSet rs) {
+        KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, rs.name().getBytes(StandardCharsets.UTF_8), RuleSetCodec.encode(rs))));
+    }
+
+    private static Alert awaitAlert(KafkaConsumer<byte[], byte[]> consumer, String ruleId) {
+        long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                Alert a = DecisionJson.readAlert(r.value());
+                if (a.ruleId().equals(ruleId)) {
+                    return a;
+                }
+            }
+        }
+        throw new AssertionError("no alert of " + ruleId + " within " + TIMEOUT);
+    }
+
+    private static RuleStatus awaitStatus(KafkaConsumer<byte[], byte[]> consumer, String version) {
+        long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                RuleStatus s = RuleStatus.fromJson(r.value());
+                if (s.version().equals(version)) {
+                    return s;
+                }
+            }
+        }
+        throw new AssertionError("no status for rule set " + version + " within " + TIMEOUT);
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String topic, String group) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group + "-" + topic);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p);
+        c.subscribe(List.of(topic));
+        return c;
+    }
+}
