@@ -117,6 +117,8 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
 
     private long clockMicros;
     private long lastMicros = Long.MIN_VALUE;
+    /** Event time of the last event returned (a scenario event may be stamped before its tick). */
+    private long lastEventMicros = Long.MIN_VALUE;
     private long eventSeq;
     private long paymentSeq;
     private long scenarioSeq;
@@ -218,8 +220,14 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         long now = tick();
         Pending head = pending.peek();
         if (head != null && head.due <= now) {
-            return emit(pending.poll(), now);
+            pending.poll();
+            // on the simulated clock a scenario event keeps its planned time (unless events before it
+            // are later), so its spacing is exactly as planned and not stretched to the next tick
+            long at = liveClock != null ? now : Math.max(head.due, lastEventMicros);
+            lastEventMicros = at;
+            return emit(head, at);
         }
+        lastEventMicros = now;
         double u = rng.nextDouble();
         if (u < config.accountEventShare()) {
             return accountEvent(now);
