@@ -44,8 +44,8 @@ import java.util.SplittableRandom;
  *         <li>{@code card_testing}: 3-6 probes of 0.50-1.99 at distinct, mostly digital-goods
  *             merchants, 25-110 s apart, then one 400-1500 EUR purchase within ~12 minutes of the
  *             first probe, all online; the purchase completes it;
- *         <li>{@code velocity_burst}: 6-10 payments of 15-400 EUR, each 3-50 s after the previous,
- *             all within 4.5 minutes, online or at one shop; the 6th completes it;
+ *         <li>{@code velocity_burst}: 6-10 payments of 15-400 EUR, each 3-25 s after the previous,
+ *             all within 2.5 minutes, online or at one shop; the 6th completes it;
  *         <li>{@code amount_anomaly}: one payment of 10-30x the card's usual median at a merchant
  *             the cardholder never uses;
  *         <li>{@code impossible_travel}: an ordinary card-present payment where the cardholder is,
@@ -53,7 +53,7 @@ import java.util.SplittableRandom;
  *             {@value #TRAVEL_MIN_KMH} km/h); the second completes it;
  *         <li>{@code account_takeover}: a PASSWORD_RESET or DEVICE_CHANGE from a device new to the
  *             customer, then 6-55 minutes later an online payment on one of the customer's cards
- *             from that device, of 8-20x the customer's usual ticket, at a merchant the customer
+ *             from that device, of 8-20x the customer's usual ticket (and at least 150), at a merchant the customer
  *             never uses; the payment completes it;
  *         <li>{@code refund_abuse}: payment, full REFUND, payment, full REFUND, payment on one card
  *             at one online shop within 2h20; the third payment completes it;
@@ -102,6 +102,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
      * card-present payment than this speed allows: a cardholder abroad first has to get there.
      */
     public static final double GENUINE_MAX_KMH = 300;
+    private static final int POS_MEMORY = 8;
     private static final Set<String> REFUND_ABUSE_MCCS = Set.of("5732", "5691", "5311", "5944", "5999");
     private static final DateTimeFormatter WIDE_YEARS =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -128,9 +129,16 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
     private long pendingOrder;
     private final long[] cardBusyUntil;
     private final long[] cardInScenarioUntil;
-    /** Per card: time and merchant of its last card-present payment (-1: none yet). */
-    private final long[] lastPosMicros;
-    private final int[] lastPosMerchant;
+    /**
+     * Per card: times and merchants of its last {@link #POS_MEMORY} card-present payments, a ring at
+     * {@code card * POS_MEMORY} (merchant -1: none), and the slot of the latest.
+     */
+    private final long[] posMicros;
+    private final int[] posMerchant;
+    private final int[] posLatest;
+    /** Per card: event time of its last payment and of its last REFUND (Long.MIN_VALUE: none). */
+    private final long[] lastPaymentMicros;
+    private final long[] lastRefundMicros;
     private Paid lastPaid;
 
     private final Paid[] recent = new Paid[8192];
@@ -191,9 +199,14 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         java.util.Arrays.fill(cardBusyUntil, Long.MIN_VALUE);
         this.cardInScenarioUntil = new long[world.cards.length];
         java.util.Arrays.fill(cardInScenarioUntil, Long.MIN_VALUE);
-        this.lastPosMicros = new long[world.cards.length];
-        this.lastPosMerchant = new int[world.cards.length];
-        java.util.Arrays.fill(lastPosMerchant, -1);
+        this.posMicros = new long[world.cards.length * POS_MEMORY];
+        this.posMerchant = new int[world.cards.length * POS_MEMORY];
+        java.util.Arrays.fill(posMerchant, -1);
+        this.posLatest = new int[world.cards.length];
+        this.lastPaymentMicros = new long[world.cards.length];
+        java.util.Arrays.fill(lastPaymentMicros, Long.MIN_VALUE);
+        this.lastRefundMicros = new long[world.cards.length];
+        java.util.Arrays.fill(lastRefundMicros, Long.MIN_VALUE);
         double f = config.fraudRate();
         this.creditPerGenuine = f / (1 - f);
         planNextScenario();
@@ -305,7 +318,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
             m = world.merchants[usualOrOccasional(card, true)];
             ecom = channelIsEcom(m, true);
             if (!ecom && !reachable(card, m, now)) {
-                m = world.merchants[lastPosMerchant[card.index]];
+                m = world.merchants[lastPosMerchant(card)];
             }
         }
         double eur = card.medianEur * m.mcc.amountFactor() * Math.exp(card.sigma * rng.nextGaussian());
@@ -395,7 +408,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
 
     private GeneratedEvent refundOrReversal(long now) {
         boolean reversal = rng.nextDouble() < 0.35;
-        Paid p = pickPaid(recent, recentCount, reversal ? 300 : recent.length);
+        Paid p = pickPaid(recent, recentCount, reversal ? 300 : recent.length, now);
         if (p == null) {
             return null;
         }
@@ -409,16 +422,19 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
     private GeneratedEvent chargeback(long now) {
         Paid p = null;
         if (rng.nextDouble() < 0.6) {
-            p = pickPaid(recentFraud, recentFraudCount, recentFraud.length);
+            p = pickPaid(recentFraud, recentFraudCount, recentFraud.length, now);
         }
         if (p == null) {
-            p = pickPaid(recent, recentCount, recent.length);
+            p = pickPaid(recent, recentCount, recent.length, now);
         }
         return p == null ? null : followUp(now, GeneratedEvent.CHARGEBACK, p, p.cents, null);
     }
 
-    /** A recent payment not yet refunded, reversed or charged back, among the last {@code window}. */
-    private Paid pickPaid(Paid[] ring, long count, int window) {
+    /**
+     * A recent payment not yet refunded, reversed or charged back, among the last {@code window}, and
+     * not on a card a scenario is running on.
+     */
+    private Paid pickPaid(Paid[] ring, long count, int window, long now) {
         int n = (int) Math.min(Math.min(count, ring.length), window);
         if (n == 0) {
             return null;
@@ -426,7 +442,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         for (int attempt = 0; attempt < 8; attempt++) {
             long seq = count - 1 - rng.nextInt(n);
             Paid p = ring[(int) (seq % ring.length)];
-            if (!p.followedUp) {
+            if (!p.followedUp && cardInScenarioUntil[p.card.index] < now) {
                 p.followedUp = true;
                 return p;
             }
@@ -435,6 +451,9 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
     }
 
     private GeneratedEvent followUp(long now, String type, Paid p, long cents, ScenarioTag tag) {
+        if (type.equals(GeneratedEvent.REFUND)) {
+            lastRefundMicros[p.card.index] = now;
+        }
         String eventId = eventPrefix + (++eventSeq);
         long millis = Math.floorDiv(now, 1_000L);
         String label = tag == null ? null : tag.label();
@@ -496,7 +515,13 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
                 case GeneratedEvent.CARD_TESTING -> cardTesting(steps, now, card, nextScenarioSize - 1);
                 case GeneratedEvent.VELOCITY_BURST -> velocityBurst(steps, now, card, nextScenarioSize);
                 case GeneratedEvent.IMPOSSIBLE_TRAVEL -> {
-                    if (!impossibleTravel(steps, now, card)) { // a world without far-apart shops
+                    boolean done = impossibleTravel(steps, now, card);
+                    for (int attempt = 0; attempt < 8 && !done; attempt++) { // a card that is somewhere odd
+                        card = victim(now);
+                        involved = List.of(card);
+                        done = impossibleTravel(steps, now, card);
+                    }
+                    if (!done) { // a world without far-apart shops
                         steps = new Steps(id, GeneratedEvent.AMOUNT_ANOMALY);
                         nextScenarioSize = 1;
                         amountAnomaly(steps, now, card);
@@ -515,13 +540,24 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         planNextScenario();
     }
 
-    /** A card to attack: stolen cards are any cards, not the busy ones; not one already under attack. */
+    /**
+     * A card to attack: stolen cards are any cards, not the busy ones; not one already under attack,
+     * nor one that paid in the last 5 minutes (which a burst rule could count in), nor, for refund
+     * abuse, one refunded in the last 24 hours (which a refund-cycling rule could start from).
+     */
     private World.Card victim(long now) {
         World.Card card = world.cards[rng.nextInt(world.cards.length)];
-        for (int attempt = 0; attempt < 32 && cardBusyUntil[card.index] > now; attempt++) {
+        for (int attempt = 0; attempt < 32 && !fresh(card, now); attempt++) {
             card = world.cards[rng.nextInt(world.cards.length)];
         }
         return card;
+    }
+
+    private boolean fresh(World.Card card, long now) {
+        return cardBusyUntil[card.index] <= now
+                && (lastPaymentMicros[card.index] == Long.MIN_VALUE || now - lastPaymentMicros[card.index] > 5 * MINUTE)
+                && (!nextScenario.equals(GeneratedEvent.REFUND_ABUSE) || lastRefundMicros[card.index] == Long.MIN_VALUE
+                        || now - lastRefundMicros[card.index] > 24 * 60 * MINUTE);
     }
 
     /** An account to take over: none of whose cards is under attack. */
@@ -535,7 +571,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
 
     private boolean busy(World.Customer customer, long now) {
         for (World.Card c : customer.cards) {
-            if (cardBusyUntil[c.index] > now) {
+            if (!fresh(c, now)) {
                 return true;
             }
         }
@@ -587,13 +623,13 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
     }
 
     /**
-     * {@code n} (6-10) payments of 15-400 EUR on one card, each 3-50 s after the previous and all
-     * within 4.5 minutes: online at random merchants from one device and IP (60%), or a cloned card
+     * {@code n} (6-10) payments of 15-400 EUR on one card, each 3-25 s after the previous and all
+     * within 2.5 minutes (the default rule wants 6, each within 30 s, within 3 minutes): online at random merchants from one device and IP (60%), or a cloned card
      * run at the terminals of one shop, usually abroad but never farther from the card's last
      * card-present payment than a traveller could have got. The 6th payment completes it.
      */
     private void velocityBurst(Steps steps, long now, World.Card card, int n) {
-        long maxGap = Math.min(50 * SECOND, 270 * SECOND / (n - 1));
+        long maxGap = Math.min(25 * SECOND, 150 * SECOND / (n - 1));
         boolean online = rng.nextDouble() < 0.6;
         World.Merchant shop = null;
         if (!online) {
@@ -680,10 +716,10 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
                 here = m;
             }
         }
-        if (here == null && lastPosMerchant[card.index] >= 0) {
-            here = world.merchants[lastPosMerchant[card.index]];
+        if (here == null && lastPosMerchant(card) >= 0 && reachable(card, world.merchants[lastPosMerchant(card)], now)) {
+            here = world.merchants[lastPosMerchant(card)];
         }
-        if (here == null || !here.pos) { // a world without shops: nothing card-present to fake
+        if (here == null || !here.pos) { // nowhere the cardholder can be (or a world without shops)
             return false;
         }
         // far enough for even the shortest gap to beat an airliner by a third, and reachable in time by nobody
@@ -732,7 +768,8 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
     /**
      * A PASSWORD_RESET or DEVICE_CHANGE of the customer from a device the customer never had (and a
      * foreign IP), then 6-55 minutes later an online payment on one of the customer's cards from
-     * that device and IP, of 8-20x the customer's usual median ticket (the highest of the cards'),
+     * that device and IP, of 8-20x the customer's usual median ticket (the highest of the cards') and
+     * at least 150 in the card's currency,
      * at a merchant none of the customer's cards ever uses. The payment completes it.
      */
     private void accountTakeover(Steps steps, long now, World.Customer customer) {
@@ -763,7 +800,9 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
             m = world.merchants[world.ecomAll[0]];
         }
         long due = now + 6 * MINUTE + (long) (rng.nextDouble() * 49 * MINUTE);
-        long cents = toCents(usualEur * (8 + rng.nextDouble() * 12), card.perEur);
+        // and never small: at least 150 in the card's currency (a takeover is worth the trouble)
+        long cents = Math.max(toCents(usualEur * (8 + rng.nextDouble() * 12), card.perEur),
+                15_000 + rng.nextInt(35_000));
         steps.payment(due, card, m, cents, card.currency, channelIsEcom(m, true), ip, device).completes = true;
     }
 
@@ -814,15 +853,31 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         }
     }
 
-    /** Whether the cardholder could be at {@code m} now, given the card's last card-present payment. */
+    /**
+     * Whether the cardholder could be at {@code m} now: no farther from any of the card's last
+     * {@value #POS_MEMORY} card-present payments than {@link #GENUINE_MAX_KMH} allows. Checking them
+     * all, not just the last, keeps a genuine payment from pairing at airliner speed with an older
+     * one too (after a fraudulent card-present payment far away, say).
+     */
     private boolean reachable(World.Card card, World.Merchant m, long now) {
-        int last = lastPosMerchant[card.index];
-        if (last < 0 || last == m.index) {
-            return true;
+        int base = card.index * POS_MEMORY;
+        for (int i = 0; i < POS_MEMORY; i++) {
+            int at = posMerchant[base + i];
+            if (at < 0 || at == m.index) {
+                continue;
+            }
+            double km = World.km(world.merchants[at], m);
+            double hours = (now - posMicros[base + i]) / (3600.0 * SECOND);
+            if (km > GENUINE_MAX_KMH * hours) {
+                return false;
+            }
         }
-        double km = World.km(world.merchants[last], m);
-        double hours = (now - lastPosMicros[card.index]) / (3600.0 * SECOND);
-        return km <= GENUINE_MAX_KMH * hours;
+        return true;
+    }
+
+    /** The merchant of the card's latest card-present payment, -1 if none. */
+    private int lastPosMerchant(World.Card card) {
+        return posMerchant[card.index * POS_MEMORY + posLatest[card.index]];
     }
 
     /** The events of one scenario instance, built in event-time order, then tagged and queued. */
@@ -955,9 +1010,12 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
             recentFraud[(int) (recentFraudCount++ % recentFraud.length)] = paid;
         }
         lastPaid = paid;
+        lastPaymentMicros[card.index] = now;
         if (!ecom) {
-            lastPosMicros[card.index] = now;
-            lastPosMerchant[card.index] = m.index;
+            int slot = (posLatest[card.index] + 1) % POS_MEMORY;
+            posLatest[card.index] = slot;
+            posMicros[card.index * POS_MEMORY + slot] = now;
+            posMerchant[card.index * POS_MEMORY + slot] = m.index;
         }
         return new GeneratedEvent(card.key, eventId, GeneratedEvent.PAYMENT, paymentId, millis, label, finish(), tag);
     }

@@ -242,16 +242,17 @@ class PaymentGeneratorTest {
     }
 
     @Test
-    void velocityBurstIsSixOrMorePaymentsOnOneCardEachWithinAMinuteAllWithinFiveMinutes() {
+    void velocityBurstIsSixOrMorePaymentsOnOneCardEachWithinThirtySecondsAllWithinThreeMinutes() {
         for (List<Row> s : scenarios(rows).get("velocity_burst")) {
             assertThat(s).hasSizeBetween(6, 10);
             assertThat(s.stream().map(Row::key).distinct()).hasSize(1);
             assertThat(s).allMatch(Row::isPayment);
+            // the default rule: 6 in a row, each within 30 s of the previous, within 3 minutes
             for (int i = 1; i < s.size(); i++) {
-                assertThat(s.get(i).eventTimeMillis() - s.get(i - 1).eventTimeMillis()).isLessThanOrEqualTo(60_000L);
+                assertThat(s.get(i).eventTimeMillis() - s.get(i - 1).eventTimeMillis()).isLessThanOrEqualTo(30_000L);
             }
             assertThat(s.get(s.size() - 1).eventTimeMillis() - s.get(0).eventTimeMillis())
-                    .isLessThanOrEqualTo(Duration.ofMinutes(5).toMillis());
+                    .isLessThanOrEqualTo(Duration.ofMinutes(3).toMillis());
             for (int i = 0; i < s.size(); i++) {
                 assertThat(s.get(i).event().completes()).as("the 6th completes").isEqualTo(i == 5);
             }
