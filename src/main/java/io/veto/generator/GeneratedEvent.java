@@ -17,9 +17,15 @@ import java.util.Objects;
  * @param paymentId the new payment's id for PAYMENT, the referred payment's id for
  *     REFUND/REVERSAL/CHARGEBACK, null for account events
  * @param eventTimeMillis the event time, epoch milliseconds
- * @param fraudLabel {@code card_testing}, {@code velocity_burst} or {@code amount_anomaly} for a
- *     payment of an injected fraud scenario; null otherwise
+ * @param fraudLabel the label of the injected fraud scenario the event belongs to ({@link #CARD_TESTING},
+ *     {@link #VELOCITY_BURST}, {@link #AMOUNT_ANOMALY}, {@link #IMPOSSIBLE_TRAVEL},
+ *     {@link #ACCOUNT_TAKEOVER}, {@link #REFUND_ABUSE}); null for genuine traffic. Scenarios label
+ *     every one of their events, account events and refunds included
  * @param json the record value: one JSON object, UTF-8
+ * @param scenario which injected scenario instance the event belongs to, its place in it and whether
+ *     it is the payment that completes the scenario's sequence; null for genuine traffic. Test-side
+ *     truth only: none of it is written into {@link #json()} (the JSON carries only
+ *     {@code fraudLabel}). {@link ScenarioInstance#collect} groups a stream's events by instance
  */
 public record GeneratedEvent(
         String key,
@@ -28,7 +34,8 @@ public record GeneratedEvent(
         String paymentId,
         long eventTimeMillis,
         String fraudLabel,
-        byte[] json) {
+        byte[] json,
+        ScenarioTag scenario) {
 
     public static final String PAYMENT = "PAYMENT";
     public static final String REFUND = "REFUND";
@@ -41,6 +48,19 @@ public record GeneratedEvent(
     public static final String CARD_TESTING = "card_testing";
     public static final String VELOCITY_BURST = "velocity_burst";
     public static final String AMOUNT_ANOMALY = "amount_anomaly";
+    public static final String IMPOSSIBLE_TRAVEL = "impossible_travel";
+    public static final String ACCOUNT_TAKEOVER = "account_takeover";
+    public static final String REFUND_ABUSE = "refund_abuse";
+
+    /** Every scenario label, in the order of {@link PaymentGenerator#DEFAULT_SCENARIO_WEIGHTS}. */
+    public static final java.util.List<String> SCENARIO_LABELS = java.util.List.of(
+            CARD_TESTING, VELOCITY_BURST, AMOUNT_ANOMALY, IMPOSSIBLE_TRAVEL, ACCOUNT_TAKEOVER, REFUND_ABUSE);
+
+    /** An event outside any scenario (genuine traffic, or a record built by hand). */
+    public GeneratedEvent(String key, String eventId, String type, String paymentId, long eventTimeMillis,
+                          String fraudLabel, byte[] json) {
+        this(key, eventId, type, paymentId, eventTimeMillis, fraudLabel, json, null);
+    }
 
     public GeneratedEvent {
         Objects.requireNonNull(key, "key");
@@ -55,6 +75,16 @@ public record GeneratedEvent(
 
     public boolean isFraud() {
         return fraudLabel != null;
+    }
+
+    /** The id of the scenario instance this event belongs to; null for genuine traffic. */
+    public String scenarioId() {
+        return scenario == null ? null : scenario.id();
+    }
+
+    /** Whether this is the payment that completes its scenario's sequence (what a rule should catch). */
+    public boolean completes() {
+        return scenario != null && scenario.completes();
     }
 
     /** The value as a string (holds the raw PAN: do not log it). */
@@ -75,12 +105,13 @@ public record GeneratedEvent(
                 && type.equals(e.type)
                 && Objects.equals(paymentId, e.paymentId)
                 && Objects.equals(fraudLabel, e.fraudLabel)
+                && Objects.equals(scenario, e.scenario)
                 && Arrays.equals(json, e.json);
     }
 
     @Override
     public int hashCode() {
-        return 31 * Objects.hash(key, eventId, type, paymentId, eventTimeMillis, fraudLabel) + Arrays.hashCode(json);
+        return 31 * Objects.hash(key, eventId, type, paymentId, eventTimeMillis, fraudLabel, scenario) + Arrays.hashCode(json);
     }
 
     @Override
@@ -89,6 +120,8 @@ public record GeneratedEvent(
                 + (paymentId == null ? "" : ", paymentId=" + paymentId)
                 + ", eventTimeMillis=" + eventTimeMillis
                 + (fraudLabel == null ? "" : ", fraudLabel=" + fraudLabel)
+                + (scenario == null ? "" : ", scenario=" + scenario.id() + " " + scenario.step() + "/"
+                        + scenario.size() + (scenario.completes() ? " completes" : ""))
                 + ", json=" + json.length + " bytes]";
     }
 }

@@ -25,6 +25,9 @@ final class World {
         final int city;
         final String lat;
         final String lon;
+        /** {@link #lat} and {@link #lon} as numbers: exactly what the job reads from the JSON. */
+        final double latDeg;
+        final double lonDeg;
         final boolean pos;
         final boolean ecom;
         final String[] terminals;
@@ -38,6 +41,8 @@ final class World {
             this.city = city;
             this.lat = lat;
             this.lon = lon;
+            this.latDeg = Double.parseDouble(lat);
+            this.lonDeg = Double.parseDouble(lon);
             this.pos = pos;
             this.ecom = ecom;
             this.terminals = terminals;
@@ -53,6 +58,8 @@ final class World {
         final String homeIp;
         final String mobileIp;
         Card primary;
+        /** All the customer's cards, the primary first. */
+        final List<Card> cards = new ArrayList<>(3);
 
         Customer(String id, int country, int city, String[] devices, String homeIp, String mobileIp) {
             this.id = id;
@@ -249,6 +256,7 @@ final class World {
             for (int h = 0; h < holding; h++, cardIndex++) {
                 Card card = buildCard(cardIndex, customer, rng, pans);
                 cards[cardIndex] = card;
+                customer.cards.add(card);
                 if (customer.primary == null) {
                     customer.primary = card;
                 }
@@ -305,6 +313,19 @@ final class World {
             i = -i - 1;
         }
         return cards[Math.min(i, cards.length - 1)];
+    }
+
+    /** Great-circle distance between two merchants' locations, in km (haversine, mean Earth radius). */
+    static double km(Merchant a, Merchant b) {
+        return km(a.latDeg, a.lonDeg, b.latDeg, b.lonDeg);
+    }
+
+    static double km(double lat1, double lon1, double lat2, double lon2) {
+        double dLat = Math.toRadians(lat2 - lat1);
+        double dLon = Math.toRadians(lon2 - lon1);
+        double h = Math.sin(dLat / 2) * Math.sin(dLat / 2)
+                + Math.cos(Math.toRadians(lat1)) * Math.cos(Math.toRadians(lat2)) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+        return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(h)));
     }
 
     String foreignIp(int homeCountry, SplittableRandom rng) {

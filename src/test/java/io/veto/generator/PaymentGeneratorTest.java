@@ -34,7 +34,7 @@ class PaymentGeneratorTest {
 
     @BeforeAll
     static void generate() {
-        rows = Row.generate(GeneratorConfig.defaults(), N);
+        rows = Row.defaultStream();
         reference = new PaymentGenerator(GeneratorConfig.defaults());
         RefData.COUNTRIES.forEach(c -> BINS.addAll(c.bins()));
     }
@@ -138,12 +138,16 @@ class PaymentGeneratorTest {
                         assertThat(r.deviceId()).startsWith("dev-");
                     }
                     if (r.fraudLabel() != null) {
-                        assertThat(r.fraudLabel()).isIn("card_testing", "velocity_burst", "amount_anomaly");
+                        assertThat(r.fraudLabel()).isIn(GeneratedEvent.SCENARIO_LABELS);
                     }
                 }
                 case "REFUND", "REVERSAL", "CHARGEBACK" -> {
                     assertThat(r.paymentId()).startsWith("pay-");
-                    assertThat(r.fraudLabel()).isNull();
+                    if (r.type().equals("REFUND") && r.fraudLabel() != null) {
+                        assertThat(r.fraudLabel()).isEqualTo("refund_abuse");
+                    } else {
+                        assertThat(r.fraudLabel()).isNull();
+                    }
                     assertThat(r.merchantId()).startsWith("mer-");
                 }
                 case "LOGIN", "PASSWORD_RESET", "DEVICE_CHANGE" -> {
@@ -152,7 +156,10 @@ class PaymentGeneratorTest {
                     assertThat(r.amountIsNumber()).isFalse();
                     assertThat(r.deviceId()).startsWith("dev-");
                     assertThat(r.ip()).isNotNull();
-                    assertThat(r.fraudLabel()).isNull();
+                    if (r.fraudLabel() != null) {
+                        assertThat(r.fraudLabel()).isEqualTo("account_takeover");
+                        assertThat(r.type()).isIn("PASSWORD_RESET", "DEVICE_CHANGE");
+                    }
                 }
                 default -> throw new AssertionError("unexpected type " + r.type());
             }
@@ -201,36 +208,57 @@ class PaymentGeneratorTest {
     @Test
     void everyScenarioKindIsInjected() {
         Map<String, List<List<Row>>> scenarios = scenarios(rows);
-        assertThat(scenarios.get("card_testing")).hasSizeGreaterThan(40);
-        assertThat(scenarios.get("velocity_burst")).hasSizeGreaterThan(40);
+        assertThat(scenarios.get("card_testing")).hasSizeGreaterThan(60);
+        assertThat(scenarios.get("velocity_burst")).hasSizeGreaterThan(50);
         assertThat(scenarios.get("amount_anomaly")).hasSizeGreaterThan(30);
+        assertThat(scenarios.get("impossible_travel")).hasSizeGreaterThan(30);
+        assertThat(scenarios.get("account_takeover")).hasSizeGreaterThan(30);
+        assertThat(scenarios.get("refund_abuse")).hasSizeGreaterThan(20);
     }
 
     @Test
-    void cardTestingIsSmallProbesAtDistinctMerchantsThenALargePaymentWithinTenMinutes() {
+    void cardTestingIsSmallProbesAtDistinctMerchantsThenALargePaymentWithinFifteenMinutes() {
         for (List<Row> s : scenarios(rows).get("card_testing")) {
             Row big = s.get(s.size() - 1);
             List<Row> probes = s.subList(0, s.size() - 1);
-            assertThat(probes).hasSizeBetween(4, 8);
+            assertThat(probes).hasSizeBetween(3, 6);
             assertThat(probes).allSatisfy(p -> assertThat(p.amount()).isBetween(new BigDecimal("0.50"), new BigDecimal("1.99")));
-            assertThat(probes.stream().map(Row::merchantId).distinct().count()).isGreaterThanOrEqualTo(3);
-            assertThat(big.amount()).isGreaterThanOrEqualTo(new BigDecimal("300"));
+            assertThat(probes.stream().map(Row::merchantId).distinct().count()).isEqualTo(probes.size());
+            for (int i = 1; i < probes.size(); i++) {
+                assertThat(probes.get(i).eventTimeMillis() - probes.get(i - 1).eventTimeMillis())
+                        .as("probe spacing").isBetween(20_000L, 120_000L);
+            }
+            assertThat(big.amount()).isGreaterThanOrEqualTo(new BigDecimal("200"));
+            assertThat(probes).noneMatch(p -> p.merchantId().equals(big.merchantId()));
             assertThat(s).allSatisfy(r -> {
+                assertThat(r.type()).isEqualTo("PAYMENT");
                 assertThat(r.key()).isEqualTo(big.key());
                 assertThat(r.pan()).isEqualTo(big.pan());
                 assertThat(r.channel()).isEqualTo("ECOM");
+                assertThat(r.event().completes()).isEqualTo(r == big);
             });
-            assertThat(big.eventTimeMillis() - s.get(0).eventTimeMillis()).isLessThanOrEqualTo(TEN_MINUTES);
+            assertThat(big.eventTimeMillis() - s.get(0).eventTimeMillis()).isLessThan(Duration.ofMinutes(15).toMillis());
         }
     }
 
     @Test
-    void velocityBurstIsAtLeastEightPaymentsOnOneCardWithinTenMinutes() {
+    void velocityBurstIsSixOrMorePaymentsOnOneCardEachWithinThirtySecondsAllWithinThreeMinutes() {
         for (List<Row> s : scenarios(rows).get("velocity_burst")) {
-            assertThat(s).hasSizeBetween(8, 15);
+            assertThat(s).hasSizeBetween(6, 10);
             assertThat(s.stream().map(Row::key).distinct()).hasSize(1);
+            assertThat(s).allMatch(Row::isPayment);
+            // the default rule: 6 in a row, each within 30 s of the previous, within 3 minutes
+            for (int i = 1; i < s.size(); i++) {
+                assertThat(s.get(i).eventTimeMillis() - s.get(i - 1).eventTimeMillis()).isLessThanOrEqualTo(30_000L);
+            }
             assertThat(s.get(s.size() - 1).eventTimeMillis() - s.get(0).eventTimeMillis())
-                    .isLessThanOrEqualTo(TEN_MINUTES);
+                    .isLessThanOrEqualTo(Duration.ofMinutes(3).toMillis());
+            for (int i = 0; i < s.size(); i++) {
+                assertThat(s.get(i).event().completes()).as("the 6th completes").isEqualTo(i == 5);
+            }
+            // card-present bursts stay at one shop: no impossible travel inside a burst
+            assertThat(s.stream().filter(r -> r.channel().equals("POS")).map(Row::merchantId).distinct().count())
+                    .isLessThanOrEqualTo(1);
         }
     }
 
@@ -242,7 +270,11 @@ class PaymentGeneratorTest {
         int clearlyAboveHistory = 0;
         List<List<Row>> anomalies = scenarios(rows).get("amount_anomaly");
         Map<String, Row> anomalyByEventId = new HashMap<>();
-        anomalies.forEach(s -> anomalyByEventId.put(s.get(0).eventId(), s.get(0)));
+        anomalies.forEach(s -> {
+            assertThat(s).hasSize(1);
+            assertThat(s.get(0).event().completes()).isTrue();
+            anomalyByEventId.put(s.get(0).eventId(), s.get(0));
+        });
         for (Row r : rows) {
             if (!r.isPayment()) {
                 continue;
@@ -279,10 +311,14 @@ class PaymentGeneratorTest {
     @Test
     void genuineTrafficStaysClearOfTheFraudShapes() {
         Map<String, List<Row>> byKey = new HashMap<>();
+        Map<String, Double> medians = new HashMap<>();
+        for (World.Card c : reference.world().cards) {
+            medians.put(c.key, c.medianHome());
+        }
         for (Row r : rows) {
             if (r.isPayment() && r.fraudLabel() == null) {
                 byKey.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r);
-                double median = reference.usualMedianAmount(r.key());
+                double median = medians.get(r.key());
                 if (r.currency().equals(currencyOfCard(r.pan()))) {
                     assertThat(r.amount().doubleValue()).isLessThanOrEqualTo(8 * median + 0.01);
                 }
@@ -465,37 +501,24 @@ class PaymentGeneratorTest {
     }
 
     /**
-     * Fraud scenarios as the job would see them: per card, consecutive payments with the same label
-     * no more than 20 minutes apart (scenarios on one card are kept 30 minutes apart). Scenarios that
-     * may still be running at the end of the stream are left out.
+     * The stream's whole scenario instances (all their events there) by label, each instance's rows
+     * in order, grouped by the events' {@link ScenarioTag}s.
      */
     static Map<String, List<List<Row>>> scenarios(List<Row> rows) {
-        long end = rows.get(rows.size() - 1).eventTimeMillis();
-        Map<String, List<Row>> open = new HashMap<>();
-        Map<String, List<List<Row>>> out = new TreeMap<>();
-        List<List<Row>> all = new ArrayList<>();
+        Map<String, List<Row>> byId = new java.util.LinkedHashMap<>();
         for (Row r : rows) {
-            if (!r.isPayment() || r.fraudLabel() == null) {
-                continue;
-            }
-            List<Row> current = open.get(r.key());
-            Row prev = current == null ? null : current.get(current.size() - 1);
-            if (prev == null || !prev.fraudLabel().equals(r.fraudLabel())
-                    || r.eventTimeMillis() - prev.eventTimeMillis() > Duration.ofMinutes(20).toMillis()) {
-                current = new ArrayList<>();
-                open.put(r.key(), current);
-                all.add(current);
-            }
-            current.add(r);
-        }
-        for (List<Row> s : all) {
-            if (end - s.get(0).eventTimeMillis() > Duration.ofMinutes(20).toMillis()) {
-                out.computeIfAbsent(s.get(0).fraudLabel(), k -> new ArrayList<>()).add(s);
+            if (r.event().scenario() != null) {
+                byId.computeIfAbsent(r.event().scenarioId(), k -> new ArrayList<>()).add(r);
             }
         }
-        out.putIfAbsent("card_testing", List.of());
-        out.putIfAbsent("velocity_burst", List.of());
-        out.putIfAbsent("amount_anomaly", List.of());
+        Map<String, List<List<Row>>> out = new TreeMap<>();
+        GeneratedEvent.SCENARIO_LABELS.forEach(l -> out.put(l, new ArrayList<>()));
+        for (List<Row> s : byId.values()) {
+            ScenarioTag tag = s.get(0).event().scenario();
+            if (s.size() == tag.size()) {
+                out.get(tag.label()).add(s);
+            }
+        }
         return out;
     }
 

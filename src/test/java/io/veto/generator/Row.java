@@ -34,6 +34,8 @@ record Row(
         String ip,
         String deviceId,
         boolean hasLatLon,
+        double lat,
+        double lon,
         String fraudLabel) {
 
     static final ObjectMapper MAPPER = JsonMapper.builder()
@@ -57,7 +59,19 @@ record Row(
                 amount != null && amount.isNumber(),
                 text(n, "currency"), text(n, "country"), text(n, "channel"), text(n, "ip"), text(n, "deviceId"),
                 n.has("lat") && n.get("lat").isNumber() && n.has("lon") && n.get("lon").isNumber(),
+                n.has("lat") ? n.get("lat").asDouble() : Double.NaN,
+                n.has("lon") ? n.get("lon").asDouble() : Double.NaN,
                 text(n, "fraudLabel"));
+    }
+
+    private static List<Row> defaultStream;
+
+    /** The first 200,000 events of the default config, generated once and shared by the test classes. */
+    static synchronized List<Row> defaultStream() {
+        if (defaultStream == null) {
+            defaultStream = List.copyOf(generate(GeneratorConfig.defaults(), 200_000));
+        }
+        return defaultStream;
     }
 
     static List<Row> generate(GeneratorConfig config, int count) {
