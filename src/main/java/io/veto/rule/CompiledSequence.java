@@ -10,6 +10,9 @@ import org.apache.flink.cep.nfa.compiler.NFACompiler;
  * and a cheap test of whether an event could start a match (so that keys on which nothing is
  * under way cost no state).
  *
+ * @param oneMatchPerIncident {@code skip-past-last-event}: when a match completes, it alone is
+ *     reported (the one that started first, the longest of those) and every partial match under way
+ *     is dropped; otherwise ({@code no-skip}) every match is reported
  * @param stateKey {@code id@fingerprint}: the key of this pattern's partial matches in keyed
  *     state; an edit that changes the pattern changes it, and the old partial matches are dropped
  */
@@ -18,8 +21,13 @@ public record CompiledSequence(
         String stateKey,
         SequenceDefinition definition,
         NFACompiler.NFAFactory<PaymentEvent> nfaFactory,
-        AfterMatchSkipStrategy skip,
+        boolean oneMatchPerIncident,
         StepCondition start) {
+
+    /** The NFAs run without flink-cep's skip strategies, which would delay matches; see {@link #oneMatchPerIncident}. */
+    public AfterMatchSkipStrategy skip() {
+        return AfterMatchSkipStrategy.noSkip();
+    }
 
     public SequenceDefinition.SequenceKey key() {
         return definition.key();

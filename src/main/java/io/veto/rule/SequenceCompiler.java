@@ -33,6 +33,8 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  * to a flink-cep {@code Pattern}, and checks it the way flink-cep would at job start, so that a
  * pattern flink-cep refuses is a problem at the rule's line, not a failure in the running job.
  *
+ * <p>Matches are reported on the event that completes them (see {@link #skipStrategy}).
+ *
  * <p>Step conditions are CEL, with the payment fields rules use, the event's {@code type},
  * {@code event_time}, {@code lat}/{@code lon}, the events the match has taken so far
  * ({@code matched}, {@code prev}, {@code first}) and {@code distance_km(lat1, lon1, lat2, lon2)}.
@@ -128,9 +130,12 @@ final class SequenceCompiler {
             }
         }
         String skip = r.containsKey("skip") ? y.text(r.get("skip"), "skip") : "skip-past-last-event";
-        AfterMatchSkipStrategy strategy = skip == null ? null : skipStrategy(skip, steps);
-        if (skip != null && strategy == null) {
-            y.problem(r.get("skip"), "skip must be no-skip, skip-to-next, skip-past-last-event, skip-to-first:<step> or skip-to-last:<step> (with a step of this sequence), not '" + skip + "'");
+        Boolean pastLast = skip == null ? null : skipStrategy(skip);
+        if (skip != null && pastLast == null) {
+            y.problem(r.get("skip"), skip.startsWith("skip-to-")
+                    ? "skip '" + skip + "' would hold a match back until earlier partial matches end, so the payment that completes it"
+                            + " could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)"
+                    : "skip must be skip-past-last-event (one match per incident) or no-skip (every match), not '" + skip + "'");
         }
         String alert = null;
         if (r.containsKey("alert")) {
@@ -139,14 +144,14 @@ final class SequenceCompiler {
                 y.problem(r.get("alert"), "alert name '" + alert + "' must be lower-case letters, digits, '-' or '_'");
             }
         }
-        if (y.problemCount() > before || key == null) {
+        if (y.problemCount() > before || key == null || pastLast == null) {
             return null;
         }
         org.apache.flink.cep.pattern.Pattern<PaymentEvent, PaymentEvent> pattern = null;
         for (int i = 0; i < steps.size(); i++) {
             SequenceStep s = steps.get(i);
             StepCondition[] c = conditions.get(i);
-            pattern = i == 0 ? org.apache.flink.cep.pattern.Pattern.<PaymentEvent>begin(s.name(), strategy) : append(pattern, s);
+            pattern = i == 0 ? org.apache.flink.cep.pattern.Pattern.<PaymentEvent>begin(s.name(), AfterMatchSkipStrategy.noSkip()) : append(pattern, s);
             pattern = pattern.where(c[0]);
             if (s.looping()) {
                 pattern = s.maxTimes() == Integer.MAX_VALUE
@@ -180,7 +185,7 @@ final class SequenceCompiler {
         String fingerprint = fingerprint(key, within, skip, steps);
         SequenceDefinition def = new SequenceDefinition(key, within, skip, List.copyOf(steps), alert, fingerprint);
         StepCondition start = steps.get(0).optional() ? null : conditions.get(0)[0];
-        return new CompiledSequence(ruleId, ruleId + "@" + fingerprint, def, factory, strategy, start);
+        return new CompiledSequence(ruleId, ruleId + "@" + fingerprint, def, factory, pastLast, start);
     }
 
     private void step(String ruleId, YamlNodes y, String text, Node sn, int index, Set<String> names, List<String> soFar,
@@ -320,29 +325,20 @@ final class SequenceCompiler {
         return millis;
     }
 
-    private static AfterMatchSkipStrategy skipStrategy(String skip, List<SequenceStep> steps) {
-        switch (skip) {
-            case "no-skip":
-                return AfterMatchSkipStrategy.noSkip();
-            case "skip-to-next":
-                return AfterMatchSkipStrategy.skipToNext();
-            case "skip-past-last-event":
-                return AfterMatchSkipStrategy.skipPastLastEvent();
-            default:
-                int colon = skip.indexOf(':');
-                if (colon < 0) {
-                    return null;
-                }
-                String step = skip.substring(colon + 1);
-                if (steps.stream().noneMatch(s -> s.name().equals(step))) {
-                    return null;
-                }
-                return switch (skip.substring(0, colon)) {
-                    case "skip-to-first" -> AfterMatchSkipStrategy.skipToFirst(step);
-                    case "skip-to-last" -> AfterMatchSkipStrategy.skipToLast(step);
-                    default -> null;
-                };
-        }
+    /**
+     * Whether a match ends the incident: {@code skip-past-last-event} (true: once a match completes,
+     * every partial match under way is dropped, so one incident gives one match) or {@code no-skip}
+     * (false: every match is reported). Null for anything else. flink-cep's own skip strategies hold
+     * a completed match back until every partial match that started earlier has ended, which would
+     * keep it from the payment that completes it; Veto gives the NFAs no-skip and applies these two
+     * itself, at once.
+     */
+    private static Boolean skipStrategy(String skip) {
+        return switch (skip) {
+            case "skip-past-last-event" -> Boolean.TRUE;
+            case "no-skip" -> Boolean.FALSE;
+            default -> null;
+        };
     }
 
     private static org.apache.flink.cep.pattern.Pattern<PaymentEvent, PaymentEvent> append(

@@ -110,7 +110,12 @@ public final class SequenceHost implements AutoCloseable {
                 }
                 NFA<PaymentEvent> nfa = nfa(s);
                 out = collect(out, s, nfa.advanceTime(acc, st, ts, s.skip()).f0);
-                out = collect(out, s, nfa.process(acc, st, e, ts, s.skip(), () -> ts));
+                Collection<Map<String, List<PaymentEvent>>> found = nfa.process(acc, st, e, ts, s.skip(), () -> ts);
+                if (!found.isEmpty() && s.oneMatchPerIncident()) {
+                    found = List.of(first(found));
+                    dropPartialMatches(st, acc);
+                }
+                out = collect(out, s, found);
                 next = Math.min(next, store(s.stateKey(), st, nfa.getWindowTime(), ts));
             }
             finish(ts, next, acc, timers);
@@ -153,6 +158,47 @@ public final class SequenceHost implements AutoCloseable {
         return clock.value() != null;
     }
 
+    /** The match that started first; of those, the one with the most events (the whole incident). */
+    private static Map<String, List<PaymentEvent>> first(Collection<Map<String, List<PaymentEvent>>> matches) {
+        Map<String, List<PaymentEvent>> best = null;
+        long bestStart = Long.MAX_VALUE;
+        int bestSize = 0;
+        for (Map<String, List<PaymentEvent>> m : matches) {
+            long start = Long.MAX_VALUE;
+            int size = 0;
+            for (List<PaymentEvent> events : m.values()) {
+                for (PaymentEvent e : events) {
+                    start = Math.min(start, e.eventTime());
+                    size++;
+                }
+            }
+            if (best == null || start < bestStart || (start == bestStart && size > bestSize)) {
+                best = m;
+                bestStart = start;
+                bestSize = size;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Skip past the last event: every partial match under way started at or before the event that
+     * just completed a match, so none may become another match of the same incident. Releases them
+     * and leaves the NFA at its start.
+     */
+    private void dropPartialMatches(NFAState st, SharedBufferAccessor<PaymentEvent> acc) throws Exception {
+        java.util.PriorityQueue<ComputationState> keep = new java.util.PriorityQueue<>(NFAState.COMPUTATION_STATE_COMPARATOR);
+        for (ComputationState cs : st.getPartialMatches()) {
+            if (cs.getStartEventID() == null) {
+                keep.add(cs);
+            } else {
+                release(cs, acc);
+            }
+        }
+        st.setNewPartialMatches(keep);
+        st.setStateChanged();
+    }
+
     private static boolean anyMayStart(PaymentEvent e, List<CompiledSequence> active) {
         for (CompiledSequence s : active) {
             if (s.mayStart(e)) {
@@ -188,6 +234,7 @@ public final class SequenceHost implements AutoCloseable {
             NFAState st = en.getValue();
             for (ComputationState cs : st.getPartialMatches()) {
                 release(cs, acc);
+                released += cs.getStartEventID() == null ? 0 : 1;
             }
             for (ComputationState cs : st.getCompletedMatches()) {
                 release(cs, acc);
@@ -201,7 +248,6 @@ public final class SequenceHost implements AutoCloseable {
     private void release(ComputationState cs, SharedBufferAccessor<PaymentEvent> acc) throws Exception {
         if (cs.getPreviousBufferEntry() != null) {
             acc.releaseNode(cs.getPreviousBufferEntry(), cs.getVersion());
-            released++;
         }
     }
 

@@ -7,6 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.veto.decision.Decision;
 import io.veto.decision.DecisionJson;
 import io.veto.decision.Reason;
+import io.veto.generator.GeneratedEvent;
+import io.veto.generator.GeneratorConfig;
+import io.veto.generator.PaymentGenerator;
+import io.veto.generator.ScenarioInstance;
 import io.veto.job.JobOptions;
 import io.veto.job.VetoJob;
 import io.veto.job.VetoPipeline;
@@ -58,7 +62,14 @@ class SequenceRulesITCase {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Crafted payments come after the generated stream (which starts 2026-01-05) in event time. */
     private static final long T0 = Instant.parse("2026-11-28T12:00:00Z").toEpochMilli();
+    private static final Map<String, String> RULE_OF_SCENARIO = Map.of(
+            "card_testing", "seq-card-testing",
+            "velocity_burst", "seq-velocity-burst",
+            "impossible_travel", "seq-impossible-travel",
+            "account_takeover", "seq-account-takeover",
+            "refund_abuse", "seq-refund-cycling");
 
     private JobOptions o;
     private final Map<String, Decision> decisions = new HashMap<>();
@@ -69,6 +80,10 @@ class SequenceRulesITCase {
     @Test
     void shouldDecideSequencesAtTheCompletingPaymentAndTakeNewOnesWithoutARestart() throws Exception {
         o = JobTestSupport.freshOptions(KAFKA);
+        // Customer sequences take events in event-time order at the watermark; the wall-clock fallback
+        // (for quiet traffic) must not cut in while a loaded machine works through the backlog.
+        // Each crafted payment below brings its own watermark instead.
+        o.maxFeatureWait = Duration.ofSeconds(30);
         RuleSet defaults = RuleSet.fromDirectory(Path.of("rules/default"));
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
@@ -79,6 +94,35 @@ class SequenceRulesITCase {
         try (KafkaConsumer<byte[], byte[]> status = consumer(o.rulesStatusTopic, "status");
              KafkaConsumer<byte[], byte[]> alerts = consumer(o.alertsTopic, "alerts")) {
             decisionConsumer = consumer(o.decisionsTopic, "decisions");
+
+            // Generated traffic with every kind of injected sequence: each is caught at its completing payment.
+            List<ScenarioInstance> injected = sendGenerated(30_000);
+            Map<String, Integer> caught = new TreeMap<>();
+            for (ScenarioInstance sc : injected) {
+                String rule = RULE_OF_SCENARIO.get(sc.label());
+                if (rule == null || !sc.isCompleted()) {
+                    continue;
+                }
+                Decision d = awaitDecision(sc.completing().paymentId());
+                if (sc.label().equals("account_takeover") && feature(d, "customer.amount_ratio_30d") < 5) {
+                    // The rule's 'when': a customer whose 30 days hold no payment yet has no usual amount to exceed.
+                    assertThat(d.reasons()).extracting(Reason::ruleId).doesNotContain(rule);
+                    continue;
+                }
+                assertThat(d.decision()).as("%s at %s", sc.label(), d.paymentId()).isIn(Outcome.REVIEW, Outcome.DENY);
+                Reason r = reason(d, rule);
+                assertThat(r.events()[r.events().length - 1]).isEqualTo(sc.completing().eventId());
+                if (sc.label().equals("impossible_travel") || sc.label().equals("account_takeover")) {
+                    // Two steps; the first may be an earlier event of the card or customer that fits as well
+                    // (a card-present payment even further back, an earlier reset within the hour).
+                    assertThat(r.events()).hasSize(2);
+                } else {
+                    assertThat(r.events()).as("%s matched events", sc.id()).isSubsetOf(sc.eventIds());
+                }
+                caught.merge(sc.label(), 1, Integer::sum);
+            }
+            System.out.printf("SequenceRulesITCase: injected sequences caught at their completing payment: %s%n", caught);
+            assertThat(caught.keySet()).containsExactlyInAnyOrderElementsOf(RULE_OF_SCENARIO.keySet());
 
             // Card testing at three merchants, then a cash-out, on a card of its own: denied at the cash-out.
             List<String> testing = List.of(
@@ -135,6 +179,32 @@ class SequenceRulesITCase {
         }
     }
 
+    /** Sends generated events (every scenario, 5% fraud, 300 cards) until {@code count} were sent; returns the injected sequences. */
+    private List<ScenarioInstance> sendGenerated(int count) {
+        PaymentGenerator g = new PaymentGenerator(GeneratorConfig.defaults().withSeed(5).withCards(300).withFraudRate(0.05));
+        List<GeneratedEvent> events = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            GeneratedEvent e = g.next();
+            events.add(e);
+            records.add(new ProducerRecord<>(o.paymentsTopic, e.key().getBytes(StandardCharsets.UTF_8), e.json()));
+            if (e.isPayment()) {
+                paymentsSent.add(e.paymentId());
+            }
+        }
+        KAFKA.produce(o.paymentsTopic, records);
+        return ScenarioInstance.collect(events);
+    }
+
+    private static double feature(Decision d, String name) {
+        for (int i = 0; i < d.featureNames().length; i++) {
+            if (d.featureNames()[i].equals(name)) {
+                return d.featureValues()[i];
+            }
+        }
+        throw new AssertionError(name + " not in the decision of " + d.paymentId());
+    }
+
     /** The default rules plus a sequence that a payment of 7.77 followed by a second payment over {@code threshold} completes. */
     private static RuleSet withExtraSequence(RuleSet defaults, String threshold) {
         TreeMap<String, String> files = new TreeMap<>(defaults.files());
@@ -168,7 +238,13 @@ class SequenceRulesITCase {
         n.put("currency", "EUR");
         n.put("country", "DE");
         n.put("channel", "ECOM");
-        KAFKA.produce(o.paymentsTopic, List.of(new ProducerRecord<>(o.paymentsTopic, card.getBytes(StandardCharsets.UTF_8), n.toString().getBytes(StandardCharsets.UTF_8))));
+        // An account event a second later on the same partition moves the watermark past the payment
+        // (the other partitions go idle), so the stages that wait for it need not wait for the fallback.
+        String pusher = "{\"eventId\":\"evt-pusher-" + seq + "\",\"type\":\"LOGIN\",\"eventTime\":" + (time + 1_000)
+                + ",\"customerId\":\"cust-pusher\"}";
+        KAFKA.produce(o.paymentsTopic, List.of(
+                new ProducerRecord<>(o.paymentsTopic, card.getBytes(StandardCharsets.UTF_8), n.toString().getBytes(StandardCharsets.UTF_8)),
+                new ProducerRecord<>(o.paymentsTopic, card.getBytes(StandardCharsets.UTF_8), pusher.getBytes(StandardCharsets.UTF_8))));
         paymentsSent.add(paymentId);
         return paymentId;
     }
