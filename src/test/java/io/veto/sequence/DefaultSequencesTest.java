@@ -6,6 +6,7 @@ import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.card.OfflineDecider;
+import io.veto.cli.ExampleRunner;
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
 import io.veto.rule.CompiledRuleSet;
@@ -17,7 +18,9 @@ import io.veto.testing.CardEvents;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -331,6 +334,22 @@ class DefaultSequencesTest {
                 pay("p3", BEGINNING + 25 * HOUR).amount("80").merchant("m-7"));
 
         assertNeverFired(REFUND_CYCLING);
+    }
+
+    @Test
+    void shouldLeaveNoThreadBehindOnceTheExamplesHaveRun() throws Exception {
+        // Each example runs on its own offline decider, whose sequence buffer starts a timer thread.
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        List<ExampleRunner.Result> results = ExampleRunner.run(defaults);
+        assertThat(results).isNotEmpty().allMatch(ExampleRunner.Result::passed);
+
+        Set<Thread> left = new HashSet<>(Thread.getAllStackTraces().keySet());
+        left.removeAll(before);
+        long deadline = System.currentTimeMillis() + 10_000;
+        for (Thread t : left) {
+            t.join(Math.max(1, deadline - System.currentTimeMillis()));
+        }
+        assertThat(left).filteredOn(Thread::isAlive).extracting(Thread::getName).isEmpty();
     }
 
     @Test
