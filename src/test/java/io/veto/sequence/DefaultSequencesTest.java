@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,11 @@ class DefaultSequencesTest {
     @BeforeEach
     void newDecider() {
         decider = new OfflineDecider(defaults);
+    }
+
+    @AfterEach
+    void closeDecider() {
+        decider.close();
     }
 
     /** Runs the events in order; returns the decision of the last one (null when it is no payment). */
