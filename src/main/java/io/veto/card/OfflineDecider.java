@@ -121,11 +121,12 @@ public final class OfflineDecider implements AutoCloseable {
         return scorer.decide(e, values, false, e.eventTime(), completed);
     }
 
-    /** Stops the sequence buffer's timer thread; the decider takes no more events. */
+    /** Stops the sequence buffers' timer threads; the decider takes no more events. */
     @Override
     public void close() {
         try {
             sequences.close();
+            customers.close();
         } catch (Exception ex) {
             throw new IllegalStateException("could not close the sequence rules' state", ex);
         }
