@@ -135,7 +135,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         long watermark = ctx.timerService().currentWatermark();
         // Sequences see every event of the card, in the card's order, at once: no wait for the watermark.
         List<CompiledSequence> cardSequences = s.rules().sequences(SequenceDefinition.SequenceKey.CARD);
-        List<SequenceMatch> matches = cardSequences.isEmpty()
+        // With no sequence left in the rule set, the host still runs once to release what a previous set left.
+        List<SequenceMatch> matches = cardSequences.isEmpty() && !sequences.hasState()
                 ? List.of()
                 : sequences.onEvent(event, cardSequences, ctx.timerService()::registerEventTimeTimer);
         List<SequenceMatch> completed = completedBy(event, matches);

@@ -28,7 +28,7 @@ import java.util.Set;
  * CardScorer}. For {@code rules test} and backtests, whose events come in order, so no
  * watermark wait is needed and none is late.
  */
-public final class OfflineDecider {
+public final class OfflineDecider implements AutoCloseable {
     private final CardScorer scorer;
     private final Map<Entity, Set<FeatureSpec>> entityFeatures = new EnumMap<>(Entity.class);
     private final Map<Entity, WindowNeeds> needs = new EnumMap<>(Entity.class);
@@ -119,5 +119,16 @@ public final class OfflineDecider {
         }
         scorer.cardFeatures(card, e, Long.MIN_VALUE, values);
         return scorer.decide(e, values, false, e.eventTime(), completed);
+    }
+
+    /** Stops the sequence buffers' timer threads; the decider takes no more events. */
+    @Override
+    public void close() {
+        try {
+            sequences.close();
+            customers.close();
+        } catch (Exception ex) {
+            throw new IllegalStateException("could not close the sequence rules' state", ex);
+        }
     }
 }

@@ -29,11 +29,12 @@ public final class ExampleRunner {
     public static List<Result> run(CompiledRuleSet rules) {
         List<Result> results = new ArrayList<>(rules.examples().size());
         for (Example ex : rules.examples()) {
-            OfflineDecider decider = new OfflineDecider(rules);
             Decision last = null;
-            for (PaymentEvent p : ex.events()) {
-                Decision d = decider.accept(p);
-                last = d != null ? d : last;
+            try (OfflineDecider decider = new OfflineDecider(rules)) {
+                for (PaymentEvent p : ex.events()) {
+                    Decision d = decider.accept(p);
+                    last = d != null ? d : last;
+                }
             }
             results.add(new Result(ex, last, ex.expect().mismatches(last)));
         }

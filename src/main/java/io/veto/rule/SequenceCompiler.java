@@ -214,6 +214,9 @@ final class SequenceCompiler {
                 y.problem(s.get("after"), "the first step follows nothing: 'after' belongs on later steps");
             } else if (after == null) {
                 y.problem(s.get("after"), "after must be next, followedBy, followedByAny, notNext or notFollowedBy, not '" + a + "'");
+            }
+            if (after == null) {
+                // Reported above; the checks below still look at it.
                 after = SequenceStep.Contiguity.FOLLOWED_BY;
             }
         }
