@@ -138,7 +138,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         // With no sequence left in the rule set, the host still runs once to release what a previous set left.
         List<SequenceMatch> matches = cardSequences.isEmpty() && !sequences.hasState()
                 ? List.of()
-                : sequences.onEvent(event, cardSequences, ctx.timerService()::registerEventTimeTimer);
+                : sequences.onEvent(event, cardSequences, newestSequences(s.rules(), rulesState), ctx.timerService()::registerEventTimeTimer);
         List<SequenceMatch> completed = completedBy(event, matches);
         raiseAlerts(s.rules(), matches, event, ctx.getCurrentKey(), ctx::output);
         EventWindow w = null;
@@ -284,6 +284,12 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
             armCleanup(w, horizon, ctx.timerService());
             window.update(w);
         }
+    }
+
+    /** The active set's card sequences when the event runs with an older version (a switch under way): their state stays. */
+    private List<CompiledSequence> newestSequences(CompiledRuleSet version, ReadOnlyBroadcastState<String, byte[]> rulesState) throws Exception {
+        CompiledRuleSet current = active.current(rulesState);
+        return current == version ? List.of() : current.sequences(SequenceDefinition.SequenceKey.CARD);
     }
 
     /** The matches that {@code event} completes (a skip strategy may release older ones with it). */

@@ -138,7 +138,9 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         for (CustomerEvent in : events) {
             CompiledRuleSet rs = rules.version(in.rulesVersion(), ctx.getBroadcastState(ActiveRules.STATE));
             PaymentEvent e = in.event();
+            CompiledRuleSet newest = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
             List<SequenceMatch> found = host.onEvent(e, rs.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
+                    newest == rs ? List.of() : newest.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                     ctx.timerService()::registerEventTimeTimer);
             alerts(rs, found, e, ctx.getCurrentKey(), ctx);
             if (in.wantsAnswer()) {

@@ -90,6 +90,16 @@ public final class SequenceHost implements AutoCloseable {
      * completes (and any that a skip strategy held back until now), in rule order.
      */
     public List<SequenceMatch> onEvent(PaymentEvent e, List<CompiledSequence> active, Timers timers) throws Exception {
+        return onEvent(e, active, List.of(), timers);
+    }
+
+    /**
+     * As {@link #onEvent(PaymentEvent, List, Timers)}, keeping also the partial matches of
+     * {@code alsoKeep}: during a rule-set switch an event may run with the version it was stamped
+     * with upstream while the newest version's sequences already hold state.
+     */
+    public List<SequenceMatch> onEvent(PaymentEvent e, List<CompiledSequence> active, List<CompiledSequence> alsoKeep, Timers timers)
+            throws Exception {
         Long last = clock.value();
         if (last == null && !anyMayStart(e, active)) {
             return List.of();
@@ -99,7 +109,7 @@ public final class SequenceHost implements AutoCloseable {
         long next = Long.MAX_VALUE;
         try (SharedBufferAccessor<PaymentEvent> acc = buffer.getAccessor()) {
             load(last != null);
-            releaseInactive(active, acc);
+            releaseInactive(active, alsoKeep, acc);
             for (CompiledSequence s : active) {
                 NFAState st = loaded.get(s.stateKey());
                 if (st == null) {
@@ -138,7 +148,7 @@ public final class SequenceHost implements AutoCloseable {
         long next = Long.MAX_VALUE;
         try (SharedBufferAccessor<PaymentEvent> acc = buffer.getAccessor()) {
             load(true);
-            releaseInactive(active, acc);
+            releaseInactive(active, List.of(), acc);
             for (CompiledSequence s : active) {
                 NFAState st = loaded.get(s.stateKey());
                 if (st == null) {
@@ -218,12 +228,16 @@ public final class SequenceHost implements AutoCloseable {
     }
 
     /** Releases what partial matches of rules no longer active hold in the buffer, and drops their state. */
-    private void releaseInactive(List<CompiledSequence> active, SharedBufferAccessor<PaymentEvent> acc) throws Exception {
+    private void releaseInactive(List<CompiledSequence> active, List<CompiledSequence> alsoKeep, SharedBufferAccessor<PaymentEvent> acc)
+            throws Exception {
         if (loaded.isEmpty()) {
             return;
         }
         Set<String> keep = new HashSet<>();
         for (CompiledSequence s : active) {
+            keep.add(s.stateKey());
+        }
+        for (CompiledSequence s : alsoKeep) {
             keep.add(s.stateKey());
         }
         List<String> gone = new ArrayList<>();

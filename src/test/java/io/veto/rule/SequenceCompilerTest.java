@@ -7,10 +7,6 @@ import io.veto.testing.Payments;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.flink.cep.nfa.aftermatch.NoSkipStrategy;
-import org.apache.flink.cep.nfa.aftermatch.SkipPastLastStrategy;
-import org.apache.flink.cep.nfa.aftermatch.SkipToFirstStrategy;
-import org.apache.flink.cep.nfa.aftermatch.SkipToLastStrategy;
-import org.apache.flink.cep.nfa.aftermatch.SkipToNextStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -132,7 +128,7 @@ class SequenceCompilerTest {
         assertThat(rs.sequences()).allSatisfy(s -> {
             assertThat(s.key()).isEqualTo(SequenceDefinition.SequenceKey.CARD);
             assertThat(s.definition().skip()).isEqualTo("skip-past-last-event");
-            assertThat(s.skip()).isInstanceOf(SkipPastLastStrategy.class);
+            assertThat(s.oneMatchPerIncident()).isTrue();
             assertThat(s.stateKey()).isEqualTo(s.ruleId() + "@" + s.definition().fingerprint());
         });
     }
@@ -176,16 +172,35 @@ class SequenceCompilerTest {
                       - name: cashout
                         where: amount >= 200
                 """;
-        assertThat(only(template.formatted("no-skip")).skip()).isInstanceOf(NoSkipStrategy.class);
-        assertThat(only(template.formatted("skip-to-next")).skip()).isInstanceOf(SkipToNextStrategy.class);
-        assertThat(only(template.formatted("skip-past-last-event")).skip()).isInstanceOf(SkipPastLastStrategy.class);
-        CompiledSequence first = only(template.formatted("skip-to-first:probe"));
-        assertThat(first.skip()).isInstanceOf(SkipToFirstStrategy.class);
-        assertThat(first.skip().getPatternName()).contains("probe");
-        CompiledSequence last = only(template.formatted("skip-to-last:cashout"));
-        assertThat(last.skip()).isInstanceOf(SkipToLastStrategy.class);
-        assertThat(last.skip().getPatternName()).contains("cashout");
-        assertThat(last.definition().skip()).isEqualTo("skip-to-last:cashout");
+        // flink-cep's NFAs always run without a skip strategy, which would hold matches back; Veto applies the two it offers.
+        CompiledSequence noSkip = only(template.formatted("no-skip"));
+        assertThat(noSkip.oneMatchPerIncident()).isFalse();
+        assertThat(noSkip.skip()).isInstanceOf(NoSkipStrategy.class);
+        CompiledSequence pastLast = only(template.formatted("skip-past-last-event"));
+        assertThat(pastLast.oneMatchPerIncident()).isTrue();
+        assertThat(pastLast.skip()).isInstanceOf(NoSkipStrategy.class);
+        assertThat(pastLast.definition().skip()).isEqualTo("skip-past-last-event");
+    }
+
+    @Test
+    void shouldRefuseTheSkipStrategiesThatWouldHoldAMatchBackFromItsPayment() {
+        for (String skip : List.of("skip-to-next", "skip-to-first:probe", "skip-to-last:cashout")) {
+            assertThat(problems("""
+                    sequences:
+                      - id: s1
+                        within: 15m
+                        skip: %s
+                        points: 10
+                        steps:
+                          - name: probe
+                            where: amount < 2
+                            times: 2+
+                          - name: cashout
+                            where: amount >= 200
+                    """.formatted(skip))).as(skip).containsExactly("rules.yaml:4:11: skip '" + skip + "' would hold a match back until earlier"
+                    + " partial matches end, so the payment that completes it could not carry it: use skip-past-last-event (one match per"
+                    + " incident) or no-skip (every match)");
+        }
     }
 
     static Stream<Arguments> badSequences() {
@@ -298,8 +313,7 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:4:11: skip must be no-skip, skip-to-next, skip-past-last-event, skip-to-first:<step> or "
-                        + "skip-to-last:<step> (with a step of this sequence), not 'skip-all'"),
+                        """, "rules.yaml:4:11: skip must be skip-past-last-event (one match per incident) or no-skip (every match), not 'skip-all'"),
                 Arguments.of("skip to an unknown step", """
                         sequences:
                           - id: s1
@@ -309,8 +323,8 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:4:11: skip must be no-skip, skip-to-next, skip-past-last-event, skip-to-first:<step> or "
-                        + "skip-to-last:<step> (with a step of this sequence), not 'skip-to-last:cashout'"),
+                        """, "rules.yaml:4:11: skip 'skip-to-last:cashout' would hold a match back until earlier partial matches end, so the"
+                        + " payment that completes it could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)"),
                 Arguments.of("unknown key", """
                         sequences:
                           - id: s1
@@ -407,8 +421,8 @@ class SequenceCompilerTest {
         assertThat(p).contains(
                 "rules.yaml:9:17: greedy applies to a step that takes several events (times: 3, 3+ or 2..5)",
                 "rules.yaml:10:15: duplicate step name 'a'",
-                "rules.yaml:4:11: skip must be no-skip, skip-to-next, skip-past-last-event, skip-to-first:<step> or "
-                        + "skip-to-last:<step> (with a step of this sequence), not 'skip-to-first:nope'");
+                "rules.yaml:4:11: skip 'skip-to-first:nope' would hold a match back until earlier partial matches end, so the"
+                        + " payment that completes it could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)");
         assertThat(p).anySatisfy(s -> assertThat(s).startsWith("rules.yaml:11:24: syntax error"));
     }
 

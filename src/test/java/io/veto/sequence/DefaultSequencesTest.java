@@ -274,6 +274,20 @@ class DefaultSequencesTest {
     }
 
     @Test
+    void shouldFireOnTheCompletingPaymentEvenWhenAnOlderPartialMatchIsStillOpen() {
+        // flink-cep's own skip-past-last-event would hold the second match back until the Berlin
+        // payment's partial match expired, hours after London was decided.
+        CardEvents berlin = pay("berlin", BEGINNING).amount("40").pos(52.52, 13.405);
+        CardEvents paris = pay("paris", BEGINNING + 2 * HOUR).amount("40").pos(48.8566, 2.3522);
+        CardEvents london = pay("london", BEGINNING + 2 * HOUR + 10 * MINUTE).amount("60").pos(51.5074, -0.1278);
+        Decision d = run(berlin, paris, london);
+
+        assertThat(decisions.get(1).reasons()).extracting(Reason::ruleId).doesNotContain(TRAVEL);
+        assertThat(d.decision()).hasToString("DENY");
+        assertThat(reason(d, TRAVEL).events()).containsExactly("evt-paris", "evt-london");
+    }
+
+    @Test
     void shouldNeverFireWithoutALocation() {
         // Card present, but the terminal sent no coordinates: (0, 0) must not stand in for them.
         CardEvents noWhere = pay("nowhere", BEGINNING).amount("40").channel("POS");
