@@ -122,7 +122,7 @@ public final class SequenceHost implements AutoCloseable {
                 out = collect(out, s, nfa.advanceTime(acc, st, ts, s.skip()).f0);
                 Collection<Map<String, List<PaymentEvent>>> found = nfa.process(acc, st, e, ts, s.skip(), () -> ts);
                 if (!found.isEmpty() && s.oneMatchPerIncident()) {
-                    found = List.of(first(found));
+                    found = List.of(first(s, found));
                     dropPartialMatches(st, acc);
                 }
                 out = collect(out, s, found);
@@ -168,27 +168,43 @@ public final class SequenceHost implements AutoCloseable {
         return clock.value() != null;
     }
 
-    /** The match that started first; of those, the one with the most events (the whole incident). */
-    private static Map<String, List<PaymentEvent>> first(Collection<Map<String, List<PaymentEvent>>> matches) {
-        Map<String, List<PaymentEvent>> best = null;
-        long bestStart = Long.MAX_VALUE;
-        int bestSize = 0;
-        for (Map<String, List<PaymentEvent>> m : matches) {
-            long start = Long.MAX_VALUE;
-            int size = 0;
-            for (List<PaymentEvent> events : m.values()) {
-                for (PaymentEvent e : events) {
-                    start = Math.min(start, e.eventTime());
-                    size++;
-                }
-            }
-            if (best == null || start < bestStart || (start == bestStart && size > bestSize)) {
+    /**
+     * The match that started first — flink-cep returns it first: its partial matches are ordered by
+     * start time and then by the order the key's events came in (times are clamped, so a straggler
+     * counts as the time it came) — and of the matches from that same first event, the one with the
+     * most events (the whole incident).
+     */
+    private static Map<String, List<PaymentEvent>> first(CompiledSequence s, Collection<Map<String, List<PaymentEvent>>> matches) {
+        java.util.Iterator<Map<String, List<PaymentEvent>>> it = matches.iterator();
+        Map<String, List<PaymentEvent>> best = it.next();
+        String start = firstEventId(s, best);
+        int bestSize = size(best);
+        while (it.hasNext()) {
+            Map<String, List<PaymentEvent>> m = it.next();
+            if (start.equals(firstEventId(s, m)) && size(m) > bestSize) {
                 best = m;
-                bestStart = start;
-                bestSize = size;
+                bestSize = size(m);
             }
         }
         return best;
+    }
+
+    private static String firstEventId(CompiledSequence s, Map<String, List<PaymentEvent>> m) {
+        for (var step : s.definition().steps()) {
+            List<PaymentEvent> events = m.get(step.name());
+            if (events != null && !events.isEmpty()) {
+                return events.get(0).eventId();
+            }
+        }
+        return "";
+    }
+
+    private static int size(Map<String, List<PaymentEvent>> m) {
+        int n = 0;
+        for (List<PaymentEvent> events : m.values()) {
+            n += events.size();
+        }
+        return n;
     }
 
     /**
