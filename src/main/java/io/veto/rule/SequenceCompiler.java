@@ -42,7 +42,7 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 final class SequenceCompiler {
     static final Set<String> SEQUENCE_KEYS = new LinkedHashSet<>(List.of("key", "within", "skip", "steps", "alert"));
     private static final Set<String> STEP_KEYS =
-            new LinkedHashSet<>(List.of("name", "where", "after", "times", "optional", "greedy", "consecutive", "until"));
+            new LinkedHashSet<>(List.of("name", "where", "after", "times", "gap", "optional", "greedy", "consecutive", "until"));
     /** Every pattern is bounded: partial matches older than this cannot exist. */
     static final long MAX_WITHIN_MILLIS = Duration.ofDays(7).toMillis();
     static final int MAX_STEPS = 16;
@@ -154,9 +154,11 @@ final class SequenceCompiler {
             pattern = i == 0 ? org.apache.flink.cep.pattern.Pattern.<PaymentEvent>begin(s.name(), AfterMatchSkipStrategy.noSkip()) : append(pattern, s);
             pattern = pattern.where(c[0]);
             if (s.looping()) {
+                // flink-cep ends a loop at a gap of exactly its window; a gap of 30s allows 30 s.
+                Duration gap = s.gapMillis() > 0 ? Duration.ofMillis(s.gapMillis() + 1) : null;
                 pattern = s.maxTimes() == Integer.MAX_VALUE
-                        ? (s.minTimes() == 1 ? pattern.oneOrMore() : pattern.timesOrMore(s.minTimes()))
-                        : pattern.times(s.minTimes(), s.maxTimes());
+                        ? (s.minTimes() == 1 ? pattern.oneOrMore(gap) : pattern.timesOrMore(s.minTimes(), gap))
+                        : pattern.times(s.minTimes(), s.maxTimes(), gap);
                 if (s.consecutive()) {
                     pattern = pattern.consecutive();
                 }
@@ -250,6 +252,13 @@ final class SequenceCompiler {
         if (s.containsKey("until") && max != Integer.MAX_VALUE) {
             y.problem(s.get("until"), "until ends a step that takes 'or more' events (times: 1+)");
         }
+        long gap = 0;
+        if (s.containsKey("gap")) {
+            gap = duration(y, s.get("gap"), "gap");
+            if (max <= 1) {
+                y.problem(s.get("gap"), "gap is the longest time between the events of a step that takes several (times: 3, 3+ or 2..5)");
+            }
+        }
         Node where = s.get("where");
         StepCondition[] c = new StepCondition[2];
         List<String> through = new ArrayList<>(soFar);
@@ -268,7 +277,7 @@ final class SequenceCompiler {
         if (y.problemCount() > before) {
             return;
         }
-        steps.add(new SequenceStep(name, y.text(where, "where"), after, min, max, optional, greedy, consecutive, until,
+        steps.add(new SequenceStep(name, y.text(where, "where"), after, min, max, optional, greedy, consecutive, until, gap,
                 sn.getStartMark().getLine() + 1));
         conditions.add(c);
     }
@@ -361,7 +370,7 @@ final class SequenceCompiler {
         for (SequenceStep s : steps) {
             sb.append('|').append(s.name()).append('|').append(s.where()).append('|').append(s.after()).append('|')
                     .append(s.minTimes()).append('|').append(s.maxTimes()).append('|').append(s.optional()).append('|')
-                    .append(s.greedy()).append('|').append(s.consecutive()).append('|').append(s.until());
+                    .append(s.greedy()).append('|').append(s.consecutive()).append('|').append(s.until()).append('|').append(s.gapMillis());
         }
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));

@@ -7,6 +7,7 @@ package io.veto.rule;
  * @param minTimes how many events the step takes at least (1 for a single event)
  * @param maxTimes how many at most; {@link Integer#MAX_VALUE} for "or more"
  * @param until for a step taking "or more" events: a condition that ends the loop, or null
+ * @param gapMillis for a step taking several events: the longest time between two of them, 0 for no limit
  */
 public record SequenceStep(
         String name,
@@ -18,6 +19,7 @@ public record SequenceStep(
         boolean greedy,
         boolean consecutive,
         String until,
+        long gapMillis,
         int line) {
 
     /** How a step relates to the step before it, in flink-cep's terms. */

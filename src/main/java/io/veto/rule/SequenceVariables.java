@@ -8,7 +8,6 @@ import dev.cel.runtime.CelVariableResolver;
 import io.veto.event.PaymentEvent;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +31,8 @@ final class SequenceVariables implements CelVariableResolver {
 
     private final PaymentVariables fields = new PaymentVariables();
     private PaymentEvent event;
-    private List<Map<String, Object>> matched = List.of();
+    private java.util.function.Supplier<List<Map<String, Object>>> matchSource = List::of;
+    private List<Map<String, Object>> matched;
 
     private static Map<String, CelType> extraFields() {
         Map<String, CelType> m = new LinkedHashMap<>();
@@ -47,10 +47,27 @@ final class SequenceVariables implements CelVariableResolver {
     }
 
     SequenceVariables reset(PaymentEvent event, List<Map<String, Object>> matched) {
+        return reset(event, () -> matched);
+    }
+
+    /**
+     * Points the resolver at the next event; the match so far is fetched only if the condition
+     * reaches a name that reads it (CEL resolves names lazily, so {@code card_present && ... prev.lat}
+     * fetches nothing for an online payment).
+     */
+    SequenceVariables reset(PaymentEvent event, java.util.function.Supplier<List<Map<String, Object>>> matched) {
         this.event = event;
-        this.matched = matched;
+        this.matchSource = matched;
+        this.matched = null;
         fields.reset(event, null);
         return this;
+    }
+
+    private List<Map<String, Object>> matched() {
+        if (matched == null) {
+            matched = matchSource.get();
+        }
+        return matched;
     }
 
     @Override
@@ -61,11 +78,11 @@ final class SequenceVariables implements CelVariableResolver {
     private Object value(String name) {
         switch (name) {
             case "matched":
-                return matched;
+                return matched();
             case "prev":
-                return matched.isEmpty() ? Map.of() : matched.get(matched.size() - 1);
+                return matched().isEmpty() ? Map.of() : matched().get(matched().size() - 1);
             case "first":
-                return matched.isEmpty() ? Map.of() : matched.get(0);
+                return matched().isEmpty() ? Map.of() : matched().get(0);
             default:
                 Object extra = extra(event, name);
                 return extra != null ? extra : PaymentVariables.FIELDS.containsKey(name) ? fields.value(name) : null;
@@ -85,17 +102,64 @@ final class SequenceVariables implements CelVariableResolver {
         };
     }
 
-    /** One matched event as the map that {@code matched}, {@code prev} and {@code first} hold. */
+    /**
+     * One matched event as the map that {@code matched}, {@code prev} and {@code first} hold: a view
+     * that reads a field when the condition asks for it.
+     */
     static Map<String, Object> asMap(PaymentEvent e) {
-        PaymentVariables pv = new PaymentVariables().reset(e, null);
-        Map<String, Object> m = new HashMap<>();
-        for (String f : PaymentVariables.FIELDS.keySet()) {
-            m.put(f, pv.value(f));
+        return new EventView(e);
+    }
+
+    private static final java.util.Set<String> NAMES = names();
+
+    private static java.util.Set<String> names() {
+        java.util.Set<String> n = new java.util.LinkedHashSet<>(PaymentVariables.FIELDS.keySet());
+        n.addAll(EXTRA_FIELDS.keySet());
+        return java.util.Collections.unmodifiableSet(n);
+    }
+
+    /** A read-only map of one event's fields, computed on access. */
+    private static final class EventView extends java.util.AbstractMap<String, Object> {
+        private final PaymentEvent e;
+        private PaymentVariables pv;
+
+        EventView(PaymentEvent e) {
+            this.e = e;
         }
-        for (String f : EXTRA_FIELDS.keySet()) {
-            m.put(f, extra(e, f));
+
+        @Override
+        public Object get(Object key) {
+            if (!(key instanceof String name) || !NAMES.contains(name)) {
+                return null;
+            }
+            Object x = extra(e, name);
+            if (x != null) {
+                return x;
+            }
+            if (pv == null) {
+                pv = new PaymentVariables().reset(e, null);
+            }
+            return pv.value(name);
         }
-        return m;
+
+        @Override
+        public boolean containsKey(Object key) {
+            return key instanceof String name && NAMES.contains(name);
+        }
+
+        @Override
+        public java.util.Set<Entry<String, Object>> entrySet() {
+            java.util.Set<Entry<String, Object>> out = new java.util.LinkedHashSet<>();
+            for (String n : NAMES) {
+                out.add(new java.util.AbstractMap.SimpleImmutableEntry<>(n, get(n)));
+            }
+            return out;
+        }
+
+        @Override
+        public int size() {
+            return NAMES.size();
+        }
     }
 
     static List<Map<String, Object>> asMaps(Iterable<PaymentEvent> events) {

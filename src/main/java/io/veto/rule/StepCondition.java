@@ -40,20 +40,30 @@ final class StepCondition extends IterativeCondition<PaymentEvent> {
 
     @Override
     public boolean filter(PaymentEvent value, Context<PaymentEvent> ctx) throws Exception {
-        List<Map<String, Object>> matched = List.of();
-        if (readsMatch) {
-            matched = new ArrayList<>();
-            for (String s : stepsSoFar) {
-                for (PaymentEvent e : ctx.getEventsForPattern(s)) {
-                    matched.add(SequenceVariables.asMap(e));
-                }
-            }
+        if (!readsMatch) {
+            return test(value, List::of);
         }
-        return test(value, matched);
+        return test(value, () -> {
+            List<Map<String, Object>> matched = new ArrayList<>();
+            try {
+                for (String s : stepsSoFar) {
+                    for (PaymentEvent e : ctx.getEventsForPattern(s)) {
+                        matched.add(SequenceVariables.asMap(e));
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot read the match so far", e);
+            }
+            return matched;
+        });
     }
 
     /** The condition on an event that would start a match (nothing matched yet). */
     boolean test(PaymentEvent value, List<Map<String, Object>> matched) {
+        return test(value, () -> matched);
+    }
+
+    private boolean test(PaymentEvent value, java.util.function.Supplier<List<Map<String, Object>>> matched) {
         if (vars == null) {
             vars = new SequenceVariables();
         }

@@ -337,7 +337,7 @@ class SequenceCompilerTest {
                         """, "rules.yaml:4:13: unknown key 'colour' in a sequence rule; known keys: id, description, owner, when, points, "
                         + "outcome, mode, explain, validFrom, validUntil, tags, key, within, skip, steps, alert"),
                 Arguments.of("unknown key in a step", twoSteps("  where: amount > 2\n  repeat: 3\n"),
-                        "rules.yaml:10:17: unknown key 'repeat' in a step; known keys: name, where, after, times, optional, greedy, consecutive, until"),
+                        "rules.yaml:10:17: unknown key 'repeat' in a step; known keys: name, where, after, times, gap, optional, greedy, consecutive, until"),
                 Arguments.of("unknown sequence key", """
                         sequences:
                           - id: s1
