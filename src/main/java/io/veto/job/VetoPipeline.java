@@ -3,7 +3,7 @@ package io.veto.job;
 import io.veto.card.CardDecisionFunction;
 import io.veto.card.CardInput;
 import io.veto.card.FeatureFanOut;
-import io.veto.entity.EntityFeatureFunction;
+import io.veto.entity.EntityFeatureOperator;
 import io.veto.entity.EntityRequest;
 import java.util.Set;
 import io.veto.card.RuleSetUpdate;
@@ -17,6 +17,7 @@ import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -35,7 +36,7 @@ import org.apache.flink.util.OutputTag;
  * <pre>
  * payments source (parse; bad records become DLQ records) -> watermarks
  *   -> split: valid events | DLQ records -> DLQ sink
- *   -> FeatureFanOut: one request per entity the rules read -> keyBy(entity:value) -> EntityFeatureFunction
+ *   -> FeatureFanOut: one request per entity the rules read -> keyBy(entity:value) -> EntityFeatureOperator
  *        |  the event itself, and how many answers to wait for            (window, in event-time order)
  *        v                                                                       | answers
  *   -> keyBy(card token) <-------------------------------------------------------+
@@ -97,9 +98,8 @@ public final class VetoPipeline {
         DataStream<CardInput> entityAnswers =
                 toCards.getSideOutput(FeatureFanOut.ENTITY_REQUESTS)
                         .keyBy(EntityRequest::key)
-                        .process(new EntityFeatureFunction(maxFeatureWait))
-                        .uid("entity-features")
-                        .name("entity features (merchant, device, IP, ...)");
+                        .transform("entity features (merchant, device, IP, ...)", TypeInformation.of(CardInput.class), new EntityFeatureOperator(maxFeatureWait))
+                        .uid("entity-features");
 
         SingleOutputStreamOperator<Decision> decisions =
                 toCards.union(entityAnswers)
