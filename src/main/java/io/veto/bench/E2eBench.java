@@ -111,6 +111,9 @@ public final class E2eBench implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of the generated world and traffic (default: ${DEFAULT-VALUE})")
     long seed = 20_261_128L;
 
+    @Option(names = "--flink", description = "A Flink option for the job's MiniCluster, KEY=VALUE (repeatable), e.g. --flink state.backend.rocksdb.timer-service.factory=ROCKSDB")
+    Map<String, String> flinkOptions = new java.util.LinkedHashMap<>();
+
     @Mixin JobOptions job = new JobOptions();
 
     @Spec CommandSpec spec;
@@ -181,6 +184,7 @@ public final class E2eBench implements Callable<Integer> {
         settings.put("maxFeatureWait", job.maxFeatureWait.toString());
         settings.put("delivery", job.delivery.toString());
         settings.put("warmup", warmup.toString());
+        flinkOptions.forEach((k, v) -> settings.put("flink:" + k, v));
         settings.put("measure", measure.toString());
 
         Path work = Files.createTempDirectory("veto-bench-e2e");
@@ -307,6 +311,7 @@ public final class E2eBench implements Callable<Integer> {
         conf.setString("parallelism.default", Integer.toString(job.parallelism));
         conf.set(RestOptions.BIND_PORT, Integer.toString(restPort));
         conf.set(RestOptions.ADDRESS, "localhost");
+        flinkOptions.forEach(conf::setString);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(conf);
         byte[] panKey = new byte[32];
         new SecureRandom().nextBytes(panKey);
@@ -605,7 +610,8 @@ public final class E2eBench implements Callable<Integer> {
         }
     }
 
+    /** A report line, stamped with the JVM's uptime (to find a phase in a profile of the run). */
     static void say(String s) {
-        System.out.println("bench-e2e | " + s);
+        System.out.printf(Locale.ROOT, "bench-e2e | %6.1fs | %s%n", java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0, s);
     }
 }
