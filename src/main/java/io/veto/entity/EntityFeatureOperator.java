@@ -6,6 +6,7 @@ import io.veto.feature.EventWindow;
 import io.veto.feature.FeatureSpec;
 import io.veto.feature.WindowNeeds;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -92,6 +93,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     /** Waiting requests by event time, in arrival order within one millisecond. */
     private transient TreeMap<Long, List<Waiting>> waiting;
     private transient int waitingCount;
+    /** The same requests in arrival order, for the wall-clock deadline; answered ones leave it lazily. */
+    private transient ArrayDeque<Waiting> arrivals;
     /** Keys whose waiting requests the last checkpoint wrote to {@link #persisted}. */
     private transient Set<String> persistedKeys;
     /** When the pending wall-clock check runs, or {@link Long#MAX_VALUE} when none is registered. */
@@ -102,8 +105,17 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     private transient Counter lateRequests;
     private transient Counter answeredBeforeWatermark;
 
-    /** A waiting request and the wall-clock time it arrived. */
-    private record Waiting(EntityRequest request, long arrivedAt) {}
+    /** A waiting request, the wall-clock time it arrived, and whether it has been answered since. */
+    private static final class Waiting {
+        final EntityRequest request;
+        final long arrivedAt;
+        boolean done;
+
+        Waiting(EntityRequest request, long arrivedAt) {
+            this.request = request;
+            this.arrivedAt = arrivedAt;
+        }
+    }
 
     /** The needs of the last feature list an entity was asked for: requests of one rule set repeat it. */
     private record CachedNeeds(String[] names, FeatureSpec[] specs, WindowNeeds needs) {}
@@ -119,6 +131,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         window = context.getKeyedStateStore().getState(new ValueStateDescriptor<>(WINDOW_STATE, EventWindow.class));
         persisted = context.getKeyedStateStore().getListState(new ListStateDescriptor<>(WAITING_STATE, TypeInformation.of(EntityRequest.class)));
         waiting = new TreeMap<>();
+        arrivals = new ArrayDeque<>();
         persistedKeys = new HashSet<>();
         deadlineCheckAt = Long.MAX_VALUE;
         watermark = Long.MIN_VALUE;
@@ -168,7 +181,9 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     }
 
     private void enqueue(EntityRequest r, long now) {
-        waiting.computeIfAbsent(r.event().eventTime(), t -> new ArrayList<>(2)).add(new Waiting(r, now));
+        Waiting x = new Waiting(r, now);
+        waiting.computeIfAbsent(r.event().eventTime(), t -> new ArrayList<>(2)).add(x);
+        arrivals.addLast(x);
         waitingCount++;
     }
 
@@ -179,6 +194,10 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             watermark = w;
             if (!waiting.isEmpty() && waiting.firstKey() <= w) {
                 answer(take(waiting.headMap(w, true)), w, false);
+                Waiting oldest;
+                while ((oldest = arrivals.peekFirst()) != null && oldest.done) {
+                    arrivals.pollFirst();
+                }
             }
         }
         // Then the cleanup timers this watermark passes, and the watermark goes on downstream.
@@ -190,7 +209,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         Map<String, List<EntityRequest>> byKey = new LinkedHashMap<>();
         for (Iterator<List<Waiting>> it = due.values().iterator(); it.hasNext(); ) {
             for (Waiting x : it.next()) {
-                byKey.computeIfAbsent(x.request().key(), k -> new ArrayList<>(2)).add(x.request());
+                byKey.computeIfAbsent(x.request.key(), k -> new ArrayList<>(2)).add(x.request);
+                x.done = true;
                 waitingCount--;
             }
             it.remove();
@@ -210,47 +230,54 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
 
     /**
      * The watermark has not come for a while: answers every waiting request of each entity that has
-     * one waiting since {@code maxWait}, oldest first.
+     * one waiting since {@code maxWait}, oldest first. Usually nothing is overdue and this looks at
+     * the oldest request only.
      */
     private void onDeadline(long now) throws Exception {
         deadlineCheckAt = Long.MAX_VALUE;
-        if (waitingCount == 0) {
+        Waiting oldest;
+        while ((oldest = arrivals.peekFirst()) != null && oldest.done) {
+            arrivals.pollFirst();
+        }
+        if (oldest == null) {
             return;
         }
+        if (oldest.arrivedAt + maxWaitMillis > now) {
+            scheduleDeadlineCheck(oldest.arrivedAt + maxWaitMillis);
+            return;
+        }
+        // A quiet spell: the rare slow path, a scan of everything that waits.
         Set<String> overdue = new HashSet<>();
-        long oldestLeft = Long.MAX_VALUE;
-        for (List<Waiting> atTime : waiting.values()) {
-            for (Waiting x : atTime) {
-                if (x.arrivedAt() + maxWaitMillis <= now) {
-                    overdue.add(x.request().key());
+        for (Waiting x : arrivals) {
+            if (x.arrivedAt + maxWaitMillis > now) {
+                break;
+            }
+            if (!x.done) {
+                overdue.add(x.request.key());
+            }
+        }
+        Map<String, List<EntityRequest>> byKey = new LinkedHashMap<>();
+        for (Iterator<List<Waiting>> it = waiting.values().iterator(); it.hasNext(); ) {
+            List<Waiting> atTime = it.next();
+            atTime.removeIf(x -> {
+                if (overdue.contains(x.request.key())) {
+                    byKey.computeIfAbsent(x.request.key(), k -> new ArrayList<>(2)).add(x.request);
+                    x.done = true;
+                    waitingCount--;
+                    return true;
                 }
+                return false;
+            });
+            if (atTime.isEmpty()) {
+                it.remove();
             }
         }
-        if (!overdue.isEmpty()) {
-            Map<String, List<EntityRequest>> byKey = new LinkedHashMap<>();
-            for (Iterator<List<Waiting>> it = waiting.values().iterator(); it.hasNext(); ) {
-                List<Waiting> atTime = it.next();
-                atTime.removeIf(x -> {
-                    if (overdue.contains(x.request().key())) {
-                        byKey.computeIfAbsent(x.request().key(), k -> new ArrayList<>(2)).add(x.request());
-                        waitingCount--;
-                        return true;
-                    }
-                    return false;
-                });
-                if (atTime.isEmpty()) {
-                    it.remove();
-                }
-            }
-            answer(byKey, watermark, true);
+        answer(byKey, watermark, true);
+        while ((oldest = arrivals.peekFirst()) != null && oldest.done) {
+            arrivals.pollFirst();
         }
-        for (List<Waiting> atTime : waiting.values()) {
-            for (Waiting x : atTime) {
-                oldestLeft = Math.min(oldestLeft, x.arrivedAt());
-            }
-        }
-        if (oldestLeft != Long.MAX_VALUE) {
-            scheduleDeadlineCheck(oldestLeft + maxWaitMillis);
+        if (oldest != null) {
+            scheduleDeadlineCheck(oldest.arrivedAt + maxWaitMillis);
         }
     }
 
@@ -404,7 +431,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         Map<String, List<EntityRequest>> byKey = new LinkedHashMap<>();
         for (List<Waiting> atTime : waiting.values()) {
             for (Waiting x : atTime) {
-                byKey.computeIfAbsent(x.request().key(), k -> new ArrayList<>(2)).add(x.request());
+                byKey.computeIfAbsent(x.request.key(), k -> new ArrayList<>(2)).add(x.request);
             }
         }
         Object key = getCurrentKey();
