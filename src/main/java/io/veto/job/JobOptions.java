@@ -71,6 +71,9 @@ public class JobOptions {
     @Option(names = "--max-out-of-orderness", description = "Watermark bound on event-time disorder (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration maxOutOfOrderness = Duration.ofMillis(500);
 
+    @Option(names = "--watermark-interval", description = "How often sources emit watermarks; features of other entities than the card wait for them (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration watermarkInterval = Duration.ofMillis(20);
+
     @Option(names = "--idleness", description = "A partition quiet this long stops holding back watermarks (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration idleness = Duration.ofSeconds(2);
 
