@@ -62,11 +62,13 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * the last checkpoint, in their key groups, and rescales with them.
  *
  * <p>The watermark only moves while payments flow: after the last payment before a quiet spell, it
- * stops. So that no payment waits for the next one, a request still waiting {@code maxWait} of wall
- * clock after it arrived is answered then, with every other request of its entity still waiting,
- * from what the window holds — exact unless an older event is still on its way, which in a quiet
- * spell is rare. A catch-up or replay never waits that long (the watermark keeps moving), so it
- * stays exact.
+ * stops. So that no payment waits for the next one, once the watermark has not moved for
+ * {@code maxWait} of wall clock, a request that has waited that long is answered, with every other
+ * request of its entity still waiting, from what the window holds — exact unless an older event is
+ * still on its way, which in a quiet spell is rare. While the watermark moves, however slowly,
+ * nothing is answered before it: in a catch-up or replay, one source subtask may be far behind
+ * the other in event time (requests then wait, in memory, for the slow one), and the answers
+ * stay exact.
  *
  * <p>State per key: the {@link EventWindow}, and one event-time timer, which drops the window
  * once the entity has been quiet for its longest horizon.
@@ -89,6 +91,10 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     private transient ListState<EntityRequest> persisted;
     private transient InternalTimerService<VoidNamespace> timers;
     private transient long watermark;
+    /** Wall-clock time the watermark last advanced. */
+    private transient long watermarkMovedAt;
+    /** The most requests that waited at once since the start (a metric). */
+    private transient int mostWaiting;
 
     /** Waiting requests by event time, in arrival order within one millisecond. */
     private transient TreeMap<Long, List<Waiting>> waiting;
@@ -162,6 +168,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         needs = new EnumMap<>(Entity.class);
         lateRequests = getMetricGroup().counter("entity_requests_late");
         answeredBeforeWatermark = getMetricGroup().counter("entity_requests_answered_before_watermark");
+        getMetricGroup().gauge("entity_requests_waiting", () -> waitingCount);
+        getMetricGroup().gauge("entity_requests_most_waiting", () -> mostWaiting);
         if (waitingCount > 0) {
             scheduleDeadlineCheck(getProcessingTimeService().getCurrentProcessingTime() + maxWaitMillis);
         }
@@ -185,6 +193,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         waiting.computeIfAbsent(r.event().eventTime(), t -> new ArrayList<>(2)).add(x);
         arrivals.addLast(x);
         waitingCount++;
+        mostWaiting = Math.max(mostWaiting, waitingCount);
     }
 
     @Override
@@ -192,6 +201,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         long w = mark.getTimestamp();
         if (w > watermark) {
             watermark = w;
+            watermarkMovedAt = getProcessingTimeService().getCurrentProcessingTime();
             if (!waiting.isEmpty() && waiting.firstKey() <= w) {
                 answer(take(waiting.headMap(w, true)), w, false);
                 Waiting oldest;
@@ -244,6 +254,12 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         }
         if (oldest.arrivedAt + maxWaitMillis > now) {
             scheduleDeadlineCheck(oldest.arrivedAt + maxWaitMillis);
+            return;
+        }
+        if (watermarkMovedAt + maxWaitMillis > now) {
+            // The watermark is moving, only slowly (a catch-up, where one source subtask is behind the
+            // other): it will come, and answering now would not be exact.
+            scheduleDeadlineCheck(watermarkMovedAt + maxWaitMillis);
             return;
         }
         // A quiet spell: the rare slow path, a scan of everything that waits.

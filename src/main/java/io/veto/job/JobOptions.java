@@ -77,7 +77,7 @@ public class JobOptions {
     @Option(names = "--idleness", description = "A partition quiet this long stops holding back watermarks (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration idleness = Duration.ofSeconds(2);
 
-    @Option(names = "--max-feature-wait", description = "Longest wall-clock wait for the watermark before features of other entities than the card are computed with what has arrived (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    @Option(names = "--max-feature-wait", description = "When the watermark has not moved for this long (a quiet spell), payments that waited this long get the features of other entities than the card computed with what has arrived (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration maxFeatureWait = Duration.ofSeconds(1);
 
     @Option(names = "--checkpoint-interval", description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)

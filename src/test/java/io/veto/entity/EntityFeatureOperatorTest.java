@@ -137,6 +137,22 @@ class EntityFeatureOperatorTest {
     }
 
     @Test
+    void shouldNotAnswerBeforeAWatermarkThatMovesThoughSlowly() throws Exception {
+        // A catch-up: the other source subtask is far behind in event time, so the watermark creeps.
+        harness.setProcessingTime(0);
+        send(atMerchant("p1", "card-a", BEGINNING + TEN_MINUTES));
+        for (long t = 500; t <= 3_000; t += 500) {
+            harness.processWatermark(new Watermark(BEGINNING + t));
+            harness.setProcessingTime(t);
+        }
+        assertThat(answers()).as("waited 3 s, but the watermark kept moving").isEmpty();
+
+        // Then it stops: a quiet spell.
+        harness.setProcessingTime(4_100);
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1");
+    }
+
+    @Test
     void shouldReadEachWindowOnceForAllTheRequestsAWatermarkPasses() throws Exception {
         for (int i = 0; i < 5; i++) {
             send(atMerchant("p" + i, "card-" + i, BEGINNING + i * 1_000));
