@@ -348,6 +348,14 @@ public final class E2eBench implements Callable<Integer> {
                 cpu(t, usage);
                 say(String.format(Locale.ROOT, "    %,.0f payments/s (%,.0f events/s) = %.0f%% of the ceiling",
                         sustained, eventsPerSecond, 100 * eventsPerSecond / ceiling.recordsPerSecond()));
+                ObjectNode perPayment = t.putObject("cpuMicrosPerPaymentByThread");
+                StringBuilder where = new StringBuilder();
+                usage.threadSeconds().entrySet().stream().limit(8).forEach(e -> {
+                    double us = e.getValue() * 1e6 / b.payments;
+                    perPayment.put(e.getKey(), Math.round(us * 10) / 10.0);
+                    where.append(String.format(Locale.ROOT, "%n               %6.1f us  %s", us, e.getKey()));
+                });
+                say("    CPU per payment by thread (this JVM: " + String.format(Locale.ROOT, "%.2f", usage.thisJvmCores()) + " cores):" + where);
 
                 measureState(client, rest, jobId, b, work, out);
                 measureLatency(broker, watcher, rest, jobId, out);
@@ -588,6 +596,8 @@ public final class E2eBench implements Callable<Integer> {
         n.put("thisJvmCores", u.thisJvmCores());
         n.put("otherCores", u.othersCores());
         n.put("loadAverage", u.loadAverage());
+        ObjectNode threads = n.putObject("cpuSecondsByThread");
+        u.threadSeconds().entrySet().stream().limit(12).forEach(e -> threads.put(e.getKey(), Math.round(e.getValue() * 100) / 100.0));
     }
 
     private static double ms(Histogram h, double percentile) {
