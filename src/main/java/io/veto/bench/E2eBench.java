@@ -180,6 +180,8 @@ public final class E2eBench implements Callable<Integer> {
         settings.put("bufferTimeout", job.bufferTimeout.toString());
         settings.put("producerLinger", job.producerLinger.toString());
         settings.put("maxOutOfOrderness", job.maxOutOfOrderness.toString());
+        settings.put("watermarkInterval", job.watermarkInterval.toString());
+        settings.put("entityFeatures", job.entityFeatures.toString());
         settings.put("idleness", job.idleness.toString());
         settings.put("maxFeatureWait", job.maxFeatureWait.toString());
         settings.put("delivery", job.delivery.toString());

@@ -70,6 +70,10 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * the other in event time (requests then wait, in memory, for the slow one), and the answers
  * stay exact.
  *
+ * <p>With {@code --entity-features ARRIVAL} ({@code waitForWatermark} false) every request is
+ * answered the moment it arrives, from the events that have arrived: the lowest latency, but a
+ * payment misses events of its window still on their way from other partitions.
+ *
  * <p>State per key: the {@link EventWindow}, and one event-time timer, which drops the window
  * once the entity has been quiet for its longest horizon.
  */
@@ -86,6 +90,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     static final String TIMERS = "user-timers";
 
     private final long maxWaitMillis;
+    private final boolean waitForWatermark;
 
     private transient ValueState<EventWindow> window;
     private transient ListState<EntityRequest> persisted;
@@ -126,9 +131,19 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     /** The needs of the last feature list an entity was asked for: requests of one rule set repeat it. */
     private record CachedNeeds(String[] names, FeatureSpec[] specs, WindowNeeds needs) {}
 
-    /** @param maxWait how long a request may wait for the watermark, in wall-clock time */
+    /** An exact stage: requests wait for the watermark. */
     public EntityFeatureOperator(Duration maxWait) {
+        this(maxWait, true);
+    }
+
+    /**
+     * @param maxWait in a quiet spell, how long a request may wait for the watermark, in wall-clock time
+     * @param waitForWatermark false answers every request at once from the events that have arrived
+     *     ({@code --entity-features ARRIVAL}): no wait, approximate
+     */
+    public EntityFeatureOperator(Duration maxWait, boolean waitForWatermark) {
         this.maxWaitMillis = maxWait.toMillis();
+        this.waitForWatermark = waitForWatermark;
     }
 
     @Override
@@ -178,8 +193,10 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     @Override
     public void processElement(StreamRecord<EntityRequest> element) throws Exception {
         EntityRequest request = element.getValue();
-        if (request.event().eventTime() <= watermark) {
-            lateRequests.inc();
+        if (request.event().eventTime() <= watermark || !waitForWatermark) {
+            if (waitForWatermark) {
+                lateRequests.inc();
+            }
             handle(List.of(request), watermark);
             return;
         }

@@ -16,6 +16,21 @@ public class JobOptions {
         EXACTLY_ONCE
     }
 
+    /** When features of other entities than the card (merchant, device, IP ...) are computed. */
+    public enum EntityFeatures {
+        /**
+         * Once the watermark has passed the payment: exactly the events of its window, whatever order
+         * they arrived in. Costs the watermark's out-of-orderness bound plus the time it takes to arrive.
+         */
+        WATERMARK,
+        /**
+         * At once, from the events that have arrived: no wait, but an event still on its way from
+         * another partition (up to the partitions' skew, a few milliseconds live, more in a catch-up)
+         * is missing from the payment's features. Card features stay exact either way.
+         */
+        ARRIVAL
+    }
+
     public enum StartFrom {
         /** The consumer group's committed offsets, or the earliest when it has none. */
         COMMITTED,
@@ -76,6 +91,9 @@ public class JobOptions {
 
     @Option(names = "--idleness", description = "A partition quiet this long stops holding back watermarks (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration idleness = Duration.ofSeconds(2);
+
+    @Option(names = "--entity-features", description = "When features of merchants, devices, IPs ... are computed: ${COMPLETION-CANDIDATES}; WATERMARK is exact, ARRIVAL answers at once from what has arrived (approximate) (default: ${DEFAULT-VALUE})")
+    public EntityFeatures entityFeatures = EntityFeatures.WATERMARK;
 
     @Option(names = "--max-feature-wait", description = "When the watermark has not moved for this long (a quiet spell), payments that waited this long get the features of other entities than the card computed with what has arrived (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration maxFeatureWait = Duration.ofSeconds(1);

@@ -72,7 +72,7 @@ public final class VetoJob implements Callable<Integer> {
             throw new IllegalStateException(PanKey.missingMessage());
         }
         configure(env, o);
-        VetoPipeline.build(env, kafkaIo(o, KafkaConnectors.paymentsSource(o, keys)), ruleSet, o.maxOutOfOrderness, o.idleness, o.maxFeatureWait);
+        VetoPipeline.build(env, kafkaIo(o, KafkaConnectors.paymentsSource(o, keys)), ruleSet, o);
     }
 
     /** The job's Kafka connections around the given payments source. */

@@ -63,9 +63,21 @@ public final class VetoPipeline {
         return build(env, io, initialRules, maxOutOfOrderness, idleness, new JobOptions().maxFeatureWait);
     }
 
-    /** Adds the whole job to {@code env}; returns the decision stream (for tests that tap it). */
+    /** Adds the whole job to {@code env}, features of other entities exact (at the watermark). */
     public static DataStream<Decision> build(
             StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness, Duration maxFeatureWait) {
+        JobOptions o = new JobOptions();
+        o.maxOutOfOrderness = maxOutOfOrderness;
+        o.idleness = idleness;
+        o.maxFeatureWait = maxFeatureWait;
+        return build(env, io, initialRules, o);
+    }
+
+    /** Adds the whole job to {@code env} with the time options of {@code o}; returns the decision stream. */
+    public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, JobOptions o) {
+        Duration maxOutOfOrderness = o.maxOutOfOrderness;
+        Duration idleness = o.idleness;
+        Duration maxFeatureWait = o.maxFeatureWait;
         WatermarkStrategy<Ingested> watermarks =
                 WatermarkStrategy.<Ingested>forBoundedOutOfOrderness(maxOutOfOrderness)
                         .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE)
@@ -98,7 +110,7 @@ public final class VetoPipeline {
         DataStream<CardInput> entityAnswers =
                 toCards.getSideOutput(FeatureFanOut.ENTITY_REQUESTS)
                         .keyBy(EntityRequest::key)
-                        .transform("entity features (merchant, device, IP, ...)", TypeInformation.of(CardInput.class), new EntityFeatureOperator(maxFeatureWait))
+                        .transform("entity features (merchant, device, IP, ...)", TypeInformation.of(CardInput.class), new EntityFeatureOperator(maxFeatureWait, o.entityFeatures == JobOptions.EntityFeatures.WATERMARK))
                         .uid("entity-features");
 
         SingleOutputStreamOperator<Decision> decisions =
