@@ -21,7 +21,7 @@ import jdk.jfr.consumer.RecordingFile;
  * {@code jfr} tool cannot summarise by itself: samples per thread group (thread names without
  * their numbers), the hottest methods by self time, and by total time (on the stack) — optionally
  * only for threads whose name matches a regex, e.g. Flink's task threads, and for a time slice
- * (seconds from the first sample). {@code --native true} adds {@code jdk.NativeMethodSample}: threads
+ * (seconds since the JVM started, as the benchmark's report lines). {@code --native true} adds {@code jdk.NativeMethodSample}: threads
  * in native code (RocksDB's JNI calls, socket I/O, but also threads parked in epoll), which
  * execution samples leave out.
  *
@@ -61,16 +61,25 @@ public final class JfrTop {
         Map<String, Long> callers = new HashMap<>();
         long samples = 0;
         long all = 0;
-        long first = Long.MIN_VALUE;
-        for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
+        List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+        // Seconds are counted from the JVM's start (jdk.JVMInformation), as the benchmark's report lines are.
+        long first = Long.MAX_VALUE;
+        for (RecordedEvent e : events) {
+            if (e.getEventType().getName().equals("jdk.JVMInformation") && e.hasField("jvmStartTime")) {
+                first = Math.min(first, e.getInstant("jvmStartTime").toEpochMilli());
+            }
+        }
+        if (first == Long.MAX_VALUE) {
+            for (RecordedEvent e : events) {
+                first = Math.min(first, e.getStartTime().toEpochMilli());
+            }
+        }
+        for (RecordedEvent e : events) {
             String type = e.getEventType().getName();
             if (!type.equals("jdk.ExecutionSample") && !(nativeToo && type.equals("jdk.NativeMethodSample"))) {
                 continue;
             }
             long t = e.getStartTime().toEpochMilli();
-            if (first == Long.MIN_VALUE) {
-                first = t;
-            }
             double at = (t - first) / 1000.0;
             if (at < from || at > to) {
                 continue;

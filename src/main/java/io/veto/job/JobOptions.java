@@ -83,11 +83,11 @@ public class JobOptions {
     @Option(names = "--max-record-bytes", description = "Larger payment records go to the DLQ (default: ${DEFAULT-VALUE})")
     public int maxRecordBytes = EventParser.DEFAULT_MAX_BYTES;
 
-    @Option(names = "--max-out-of-orderness", description = "Watermark bound on event-time disorder (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration maxOutOfOrderness = Duration.ofMillis(500);
+    @Option(names = "--max-out-of-orderness", description = "Watermark bound on event-time disorder within one partition (watermarks are per partition); exact features of other entities wait this long (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration maxOutOfOrderness = Duration.ofMillis(10);
 
     @Option(names = "--watermark-interval", description = "How often sources emit watermarks; features of other entities than the card wait for them (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration watermarkInterval = Duration.ofMillis(20);
+    public Duration watermarkInterval = Duration.ofMillis(5);
 
     @Option(names = "--idleness", description = "A partition quiet this long stops holding back watermarks (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration idleness = Duration.ofSeconds(2);
@@ -102,7 +102,7 @@ public class JobOptions {
     public Duration checkpointInterval = Duration.ofSeconds(10);
 
     @Option(names = "--buffer-timeout", description = "Network buffer flush timeout, the latency floor per hop (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration bufferTimeout = Duration.ofMillis(5);
+    public Duration bufferTimeout = Duration.ofMillis(2);
 
     @Option(names = "--producer-linger", description = "Kafka producer linger for decisions (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration producerLinger = Duration.ofMillis(2);
