@@ -81,7 +81,7 @@ public final class E2eBench implements Callable<Integer> {
     static final double TARGET_P999_MS = 150;
     static final double TARGET_STATE_BYTES = 1024;
 
-    @Option(names = "--quick", description = "Smoke test: 5,000 cards, 20,000 events, rates 500 and 1000/s for 4 s, checkpoints every 2 s")
+    @Option(names = "--quick", description = "Smoke test: 5,000 cards, 10,000 events, rates 500 and 1000/s for 3 s, checkpoints every 2 s")
     boolean quick;
 
     @Option(names = "--cards", description = "Cards in the generated population (default: 100000)")
@@ -141,10 +141,10 @@ public final class E2eBench implements Callable<Integer> {
     private void resolveDefaults() {
         cards = cards != null ? cards : quick ? 5_000 : 100_000;
         merchants = merchants != null ? merchants : Math.max(20, cards / 5);
-        backlog = backlog != null ? backlog : quick ? 20_000 : 1_000_000;
+        backlog = backlog != null ? backlog : quick ? 10_000 : 1_000_000;
         rates = rates != null ? rates : quick ? List.of(500, 1_000) : List.of(1_000, 5_000, 10_000);
-        warmup = warmup != null ? warmup : quick ? Duration.ofSeconds(2) : Duration.ofSeconds(10);
-        measure = measure != null ? measure : quick ? Duration.ofSeconds(4) : Duration.ofSeconds(30);
+        warmup = warmup != null ? warmup : quick ? Duration.ofSeconds(1) : Duration.ofSeconds(10);
+        measure = measure != null ? measure : quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
         if (quick && !given("--checkpoint-interval")) {
             job.checkpointInterval = Duration.ofSeconds(2);
         }
