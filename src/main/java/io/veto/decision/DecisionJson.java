@@ -52,7 +52,7 @@ public final class DecisionJson {
      * the sink's thread for every payment), and the date part of the last day it formatted.
      */
     private static final class Writer {
-        private final ByteArrayBuilder buffer = new ByteArrayBuilder(1024);
+        private final ByteArrayBuilder buffer = new ByteArrayBuilder(8192);
         private final JsonGenerator g;
         private final char[] time = new char[24];
         private long day = Long.MIN_VALUE;
