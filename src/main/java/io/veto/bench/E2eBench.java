@@ -497,18 +497,34 @@ public final class E2eBench implements Callable<Integer> {
         }
     }
 
-    /** Checkpoints completed while a phase was measured: how many, and the longest. */
+    /**
+     * Checkpoints completed while a phase was measured: how many, the longest, and per operator the
+     * longest synchronous part (the time its task thread stopped processing for the checkpoint).
+     */
     private static JsonNode checkpointsDuring(FlinkRest rest, String jobId, long completedBefore, long fromMillis, long toMillis) {
         JsonNode stats = rest.checkpoints(jobId);
         ObjectNode n = JSON.createObjectNode();
         n.put("completed", stats.path("counts").path("completed").asLong() - completedBefore);
         long longest = 0;
         int inWindow = 0;
+        ObjectNode sync = n.putObject("longestSyncMillisByOperator");
+        JsonNode vertices = rest.job(jobId).path("vertices");
         for (JsonNode h : stats.path("history")) {
             long trigger = h.path("trigger_timestamp").asLong();
             if ("COMPLETED".equals(h.path("status").asText()) && trigger >= fromMillis && trigger <= toMillis) {
                 inWindow++;
                 longest = Math.max(longest, h.path("end_to_end_duration").asLong());
+                for (JsonNode v : vertices) {
+                    try {
+                        JsonNode d = rest.checkpointOfVertex(jobId, h.path("id").asLong(), v.path("id").asText());
+                        long max = d.path("summary").path("checkpoint_duration").path("sync").path("max").asLong();
+                        String name = v.path("name").asText();
+                        name = name.length() > 40 ? name.substring(0, 40) : name;
+                        sync.put(name, Math.max(sync.path(name).asLong(), max));
+                    } catch (RuntimeException e) {
+                        // Statistics of an old checkpoint may be gone: this figure is informative only.
+                    }
+                }
             }
         }
         n.put("triggeredInMeasuredWindow", inWindow);

@@ -24,6 +24,16 @@ final class FlinkRest {
         return get("/jobs/" + jobId + "/checkpoints");
     }
 
+    /** {@code /jobs/:id}: the job's vertices (id, name). */
+    JsonNode job(String jobId) {
+        return get("/jobs/" + jobId);
+    }
+
+    /** One checkpoint's statistics for one vertex, with the summary over its subtasks (sync, async, alignment). */
+    JsonNode checkpointOfVertex(String jobId, long checkpointId, String vertexId) {
+        return get("/jobs/" + jobId + "/checkpoints/details/" + checkpointId + "/subtasks/" + vertexId);
+    }
+
     long completedCheckpoints(String jobId) {
         return checkpoints(jobId).path("counts").path("completed").asLong();
     }
