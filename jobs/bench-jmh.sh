@@ -3,7 +3,7 @@
 # target/benchmarks.jar with the Maven profile 'bench', runs it, and prints a summary table with
 # the ratios to the baselines measured in the same run.
 #
-#   ./jobs/bench-jmh.sh                          all benchmarks, defaults below (about 13 minutes on 2 cores)
+#   ./jobs/bench-jmh.sh                          all benchmarks, defaults below (about 35 minutes on 2 cores)
 #   ./jobs/bench-jmh.sh Parse                    only benchmarks matching a regex
 #   ./jobs/bench-jmh.sh -f 1 -i 3 Window         fewer forks/iterations (any JMH option overrides its default)
 #   ./jobs/bench-jmh.sh -prof stack RuleEval     add a profiler (-prof gc is always on unless VETO_BENCH_GC_PROF=0)

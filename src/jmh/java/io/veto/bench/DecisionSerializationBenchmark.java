@@ -116,6 +116,71 @@ public class DecisionSerializationBenchmark {
         return DecisionJson.write(d);
     }
 
+    /**
+     * Baseline: DecisionJson as it was before its fast paths (a generator per decision,
+     * {@code Instant.toString}, Jackson's double formatting): the same text.
+     */
+    @Benchmark
+    public byte[] baselineGeneratorPerDecision() throws IOException {
+        Decision d = decisions[i];
+        i = (i + 1) & BenchData.MASK;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
+        try (com.fasterxml.jackson.core.JsonGenerator g = PLAIN.createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeStringField("paymentId", d.paymentId());
+            g.writeStringField("eventId", d.eventId());
+            g.writeStringField("decision", d.decision().name());
+            g.writeNumberField("score", d.score());
+            plainReasons(g, d.reasons());
+            g.writeStringField("ruleSetVersion", d.ruleSetVersion());
+            if (d.shadow() == null) {
+                g.writeNullField("shadow");
+            } else {
+                g.writeObjectFieldStart("shadow");
+                g.writeStringField("decision", d.shadow().decision());
+                g.writeNumberField("score", d.shadow().score());
+                plainReasons(g, d.shadow().reasons());
+                g.writeEndObject();
+            }
+            g.writeStringField("eventTime", Instant.ofEpochMilli(d.eventTime()).toString());
+            g.writeStringField("decidedAt", Instant.ofEpochMilli(d.decidedAt()).toString());
+            g.writeBooleanField("late", d.late());
+            if (d.cardToken() != null) {
+                g.writeStringField("cardToken", d.cardToken());
+            }
+            if (d.cardBin() != null) {
+                g.writeStringField("cardBin", d.cardBin());
+            }
+            if (d.cardLast4() != null) {
+                g.writeStringField("cardLast4", d.cardLast4());
+            }
+            g.writeObjectFieldStart("features");
+            for (int k = 0; k < d.featureNames().length; k++) {
+                g.writeNumberField(d.featureNames()[k], d.featureValues()[k]);
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
+    private static final com.fasterxml.jackson.core.JsonFactory PLAIN = new com.fasterxml.jackson.core.JsonFactory();
+
+    private static void plainReasons(com.fasterxml.jackson.core.JsonGenerator g, Reason[] reasons) throws IOException {
+        g.writeArrayFieldStart("reasons");
+        for (Reason r : reasons) {
+            g.writeStartObject();
+            g.writeStringField("ruleId", r.ruleId());
+            g.writeNumberField("points", r.points());
+            if (r.outcome() != null) {
+                g.writeStringField("outcome", r.outcome());
+            }
+            g.writeStringField("detail", r.detail());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
+
     /** Baseline: Jackson data binding of the same decision as a prebuilt {@code Map}. */
     @Benchmark
     public byte[] baselineJacksonMap() throws JsonProcessingException {

@@ -2,6 +2,8 @@ package io.veto.decision;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,12 +13,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The JSON forms of the decisions and DLQ topics (see the README's field tables), written with a
  * streaming generator so a decision costs no intermediate tree, and read back for tests and tools.
+ * A decision is written for every payment: each thread reuses one generator and buffer, and times
+ * and whole-number features are formatted without the general-purpose formatters (same text).
  */
 public final class DecisionJson {
     private static final JsonFactory FACTORY = new JsonFactory();
@@ -25,8 +30,43 @@ public final class DecisionJson {
     private DecisionJson() {}
 
     public static byte[] write(Decision d) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+        Writer w = WRITERS.get();
+        try {
+            return w.write(d);
+        } catch (IOException | RuntimeException e) {
+            // The generator may be mid-object: the next decision gets a fresh one.
+            WRITERS.remove();
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException(io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** No separator between root values: one generator writes decision after decision, each its own array. */
+    private static final JsonFactory REUSABLE = new JsonFactoryBuilder().rootValueSeparator((String) null).build();
+    private static final ThreadLocal<Writer> WRITERS = ThreadLocal.withInitial(Writer::new);
+
+    /**
+     * One thread's generator and buffer, reused from decision to decision (a decision is written on
+     * the sink's thread for every payment), and the date part of the last day it formatted.
+     */
+    private static final class Writer {
+        private final ByteArrayBuilder buffer = new ByteArrayBuilder(8192);
+        private final JsonGenerator g;
+        private final char[] time = new char[24];
+        private long day = Long.MIN_VALUE;
+
+        Writer() {
+            try {
+                g = REUSABLE.createGenerator(buffer, JsonEncoding.UTF8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        byte[] write(Decision d) throws IOException {
+            buffer.reset();
             g.writeStartObject();
             g.writeStringField("paymentId", d.paymentId());
             g.writeStringField("eventId", d.eventId());
@@ -43,8 +83,8 @@ public final class DecisionJson {
                 writeReasons(g, "reasons", d.shadow().reasons());
                 g.writeEndObject();
             }
-            g.writeStringField("eventTime", Instant.ofEpochMilli(d.eventTime()).toString());
-            g.writeStringField("decidedAt", Instant.ofEpochMilli(d.decidedAt()).toString());
+            writeInstant("eventTime", d.eventTime());
+            writeInstant("decidedAt", d.decidedAt());
             g.writeBooleanField("late", d.late());
             if (d.cardToken() != null) {
                 g.writeStringField("cardToken", d.cardToken());
@@ -57,14 +97,69 @@ public final class DecisionJson {
             }
             g.writeObjectFieldStart("features");
             for (int i = 0; i < d.featureNames().length; i++) {
-                g.writeNumberField(d.featureNames()[i], d.featureValues()[i]);
+                g.writeFieldName(d.featureNames()[i]);
+                writeDouble(d.featureValues()[i]);
             }
             g.writeEndObject();
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            g.flush();
+            return buffer.toByteArray();
         }
-        return out.toByteArray();
+
+        /** As {@code Instant.toString()} writes a millisecond instant; that for years outside 0-9999. */
+        private void writeInstant(String field, long millis) throws IOException {
+            g.writeFieldName(field);
+            if (millis < MIN_FAST || millis > MAX_FAST) {
+                g.writeString(Instant.ofEpochMilli(millis).toString());
+                return;
+            }
+            long d = Math.floorDiv(millis, DAY);
+            if (d != day) {
+                String date = LocalDate.ofEpochDay(d).toString();
+                date.getChars(0, 10, time, 0);
+                time[10] = 'T';
+                day = d;
+            }
+            int ms = (int) (millis - d * DAY);
+            int sec = ms / 1000;
+            two(time, 11, sec / 3600);
+            time[13] = ':';
+            two(time, 14, sec / 60 % 60);
+            time[16] = ':';
+            two(time, 17, sec % 60);
+            int frac = ms % 1000;
+            if (frac == 0) {
+                time[19] = 'Z';
+                g.writeString(time, 0, 20);
+            } else {
+                time[19] = '.';
+                time[20] = (char) ('0' + frac / 100);
+                time[21] = (char) ('0' + frac / 10 % 10);
+                time[22] = (char) ('0' + frac % 10);
+                time[23] = 'Z';
+                g.writeString(time, 0, 24);
+            }
+        }
+
+        /** As Jackson writes a double ({@code Double.toString}), with a shortcut for whole numbers (counts). */
+        private void writeDouble(double v) throws IOException {
+            long l = (long) v;
+            if (l == v && Math.abs(l) < 10_000_000L && (l != 0 || Double.doubleToRawLongBits(v) == 0L)) {
+                g.writeNumber(l + ".0");
+            } else {
+                g.writeNumber(v);
+            }
+        }
+    }
+
+    private static final long DAY = 86_400_000L;
+    /** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: Instant.toString writes four-digit years between. */
+    private static final long MIN_FAST = -62_167_219_200_000L;
+    private static final long MAX_FAST = 253_402_300_799_999L;
+
+    private static void two(char[] c, int at, int v) {
+        c[at] = (char) ('0' + v / 10);
+        c[at + 1] = (char) ('0' + v % 10);
     }
 
     private static void writeReasons(JsonGenerator g, String field, Reason[] reasons) throws IOException {

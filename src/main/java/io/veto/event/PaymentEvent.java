@@ -1,6 +1,7 @@
 package io.veto.event;
 
 import java.math.BigDecimal;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * One event from the payments topic after validation and card tokenization. It never holds a raw
@@ -9,7 +10,10 @@ import java.math.BigDecimal;
  *
  * <p>{@code amount} is exact (decimal); {@code amountMicros} is the same amount as a fixed-point
  * long with four decimals, which window state stores compactly and sums exactly.
+ *
+ * <p>Flink serializes it with {@link PaymentEventSerializer}.
  */
+@TypeInfo(PaymentEventSerializer.Factory.class)
 public record PaymentEvent(
         String eventId,
         EventType type,

@@ -4,13 +4,14 @@ import io.veto.event.EventType;
 import io.veto.event.PaymentEvent;
 import java.util.Arrays;
 import java.util.Set;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
  * The whole keyed state of one entity (a card, a merchant, a device, ...) for its window features,
  * read and written once per event: enough of the entity's history to answer every
  * {@link FeatureSpec} its rules name, at the event time of each payment, the payment included.
- * Plain Java, no Flink inside; it is a Flink POJO (public fields of primitive arrays and numbers),
- * so Flink serializes it without Kryo.
+ * Plain Java, no Flink inside (public fields of primitive arrays and numbers); Flink serializes it
+ * with {@link EventWindowSerializer}, which writes only the used part of each array, packed.
  *
  * <h2>What it keeps</h2>
  * <ul>
@@ -68,6 +69,7 @@ import java.util.Set;
  *
  * <p>Not thread-safe; one instance per key.
  */
+@TypeInfo(EventWindowSerializer.Factory.class)
 public final class EventWindow {
     /** Beyond 24h, at most this many remembered values per distinct field (12 bytes each). */
     public static final int MAX_REMEMBERED_VALUES = 1024;
@@ -127,7 +129,7 @@ public final class EventWindow {
     /**
      * The hour tier decoded, for reads, and the array it was decoded from: {@link #buckets} is
      * replaced, never changed in place, so identity says whether the cache is current. Transient:
-     * not state, and not part of the POJO. It is only ever filled by decoding, so a read sees
+     * not state, and not serialized. It is only ever filled by decoding, so a read sees
      * exactly what a restored copy would.
      */
     private transient byte[] decodedFrom;
@@ -662,7 +664,7 @@ public final class EventWindow {
     /** Inserts in event-time order; an equal time goes after the existing ones. */
     private void insertPayment(long time, long amount, PaymentEvent e) {
         if (size == times.length) {
-            // Modest growth: the spare room is serialized too (see trim).
+            // Modest growth: spare room costs memory on a heap state backend (see trim).
             resize(size + (size >> 3) + 2);
         }
         int stride = stride();
@@ -744,14 +746,13 @@ public final class EventWindow {
     }
 
     /**
-     * Gives back spare capacity: Flink serializes whole arrays, so slack in them is state on disk
-     * and in every checkpoint.
+     * Gives back spare capacity once a window has shrunk to well under it: the serializer writes
+     * only the used part, but a heap state backend keeps whole arrays. Windows read from RocksDB
+     * come exact-sized, so trimming less often also saves a copy per event there.
      */
     private void trim() {
-        // Small windows (most keys) are trimmed to their contents; large ones keep up to a quarter
-        // spare, so that a busy entity does not copy its arrays on every payment.
-        if (size < 64 ? times.length != size : times.length > size + (size >> 2)) {
-            resize(size < 64 ? size : size + (size >> 3));
+        if (times.length > 2 * size + 8) {
+            resize(size + (size >> 3));
         }
         if (feedbackTimes != null && feedbackTimes.length != feedbackSize) {
             feedbackTimes = Arrays.copyOf(feedbackTimes, feedbackSize);

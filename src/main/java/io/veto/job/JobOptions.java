@@ -16,6 +16,21 @@ public class JobOptions {
         EXACTLY_ONCE
     }
 
+    /** When features of other entities than the card (merchant, device, IP ...) are computed. */
+    public enum EntityFeatures {
+        /**
+         * Once the watermark has passed the payment: exactly the events of its window, whatever order
+         * they arrived in. Costs the watermark's out-of-orderness bound plus the time it takes to arrive.
+         */
+        WATERMARK,
+        /**
+         * At once, from the events that have arrived: no wait, but an event still on its way from
+         * another partition (up to the partitions' skew, a few milliseconds live, more in a catch-up)
+         * is missing from the payment's features. Card features stay exact either way.
+         */
+        ARRIVAL
+    }
+
     public enum StartFrom {
         /** The consumer group's committed offsets, or the earliest when it has none. */
         COMMITTED,
@@ -71,20 +86,26 @@ public class JobOptions {
     @Option(names = "--max-record-bytes", description = "Larger payment records go to the DLQ (default: ${DEFAULT-VALUE})")
     public int maxRecordBytes = EventParser.DEFAULT_MAX_BYTES;
 
-    @Option(names = "--max-out-of-orderness", description = "Watermark bound on event-time disorder (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration maxOutOfOrderness = Duration.ofMillis(500);
+    @Option(names = "--max-out-of-orderness", description = "Watermark bound on event-time disorder within one partition (watermarks are per partition); exact features of other entities wait this long (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration maxOutOfOrderness = Duration.ofMillis(10);
+
+    @Option(names = "--watermark-interval", description = "How often sources emit watermarks; features of other entities than the card wait for them (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration watermarkInterval = Duration.ofMillis(5);
 
     @Option(names = "--idleness", description = "A partition quiet this long stops holding back watermarks (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration idleness = Duration.ofSeconds(2);
 
-    @Option(names = "--max-feature-wait", description = "Longest wall-clock wait for the watermark before features of other entities than the card are computed with what has arrived (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    @Option(names = "--entity-features", description = "When features of merchants, devices, IPs ... are computed: ${COMPLETION-CANDIDATES}; WATERMARK is exact, ARRIVAL answers at once from what has arrived (approximate) (default: ${DEFAULT-VALUE})")
+    public EntityFeatures entityFeatures = EntityFeatures.WATERMARK;
+
+    @Option(names = "--max-feature-wait", description = "When the watermark has not moved for this long (a quiet spell), payments that waited this long get the features of other entities than the card computed with what has arrived (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration maxFeatureWait = Duration.ofSeconds(1);
 
     @Option(names = "--checkpoint-interval", description = "Checkpoint interval; 0 disables (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration checkpointInterval = Duration.ofSeconds(10);
 
     @Option(names = "--buffer-timeout", description = "Network buffer flush timeout, the latency floor per hop (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration bufferTimeout = Duration.ofMillis(5);
+    public Duration bufferTimeout = Duration.ofMillis(2);
 
     @Option(names = "--producer-linger", description = "Kafka producer linger for decisions (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration producerLinger = Duration.ofMillis(2);

@@ -8,7 +8,7 @@ import io.veto.sequence.CustomerSequenceFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import io.veto.card.CardInput;
 import io.veto.card.FeatureFanOut;
-import io.veto.entity.EntityFeatureFunction;
+import io.veto.entity.EntityFeatureOperator;
 import io.veto.entity.EntityRequest;
 import java.util.Set;
 import io.veto.card.RuleSetUpdate;
@@ -22,6 +22,7 @@ import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.BroadcastStream;
@@ -40,7 +41,7 @@ import org.apache.flink.util.OutputTag;
  * <pre>
  * payments source (parse; bad records become DLQ records) -> watermarks
  *   -> split: valid events | DLQ records -> DLQ sink
- *   -> FeatureFanOut: one request per entity the rules read -> keyBy(entity:value) -> EntityFeatureFunction
+ *   -> FeatureFanOut: one request per entity the rules read -> keyBy(entity:value) -> EntityFeatureOperator
  *        |  the event itself, and how many answers to wait for            (window, in event-time order)
  *        v                                                                       | answers
  *   -> CustomerSequenceFunction (keyBy customer; sequences over account events and all the customer's cards)
@@ -78,9 +79,21 @@ public final class VetoPipeline {
         return build(env, io, initialRules, maxOutOfOrderness, idleness, new JobOptions().maxFeatureWait);
     }
 
-    /** Adds the whole job to {@code env}; returns the decision stream (for tests that tap it). */
+    /** Adds the whole job to {@code env}, features of other entities exact (at the watermark). */
     public static DataStream<Decision> build(
             StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness, Duration maxFeatureWait) {
+        JobOptions o = new JobOptions();
+        o.maxOutOfOrderness = maxOutOfOrderness;
+        o.idleness = idleness;
+        o.maxFeatureWait = maxFeatureWait;
+        return build(env, io, initialRules, o);
+    }
+
+    /** Adds the whole job to {@code env} with the time options of {@code o}; returns the decision stream. */
+    public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, JobOptions o) {
+        Duration maxOutOfOrderness = o.maxOutOfOrderness;
+        Duration idleness = o.idleness;
+        Duration maxFeatureWait = o.maxFeatureWait;
         WatermarkStrategy<Ingested> watermarks =
                 WatermarkStrategy.<Ingested>forBoundedOutOfOrderness(maxOutOfOrderness)
                         .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE)
@@ -113,9 +126,8 @@ public final class VetoPipeline {
         DataStream<CardInput> entityAnswers =
                 toCards.getSideOutput(FeatureFanOut.ENTITY_REQUESTS)
                         .keyBy(EntityRequest::key)
-                        .process(new EntityFeatureFunction(maxFeatureWait))
-                        .uid("entity-features")
-                        .name("entity features (merchant, device, IP, ...)");
+                        .transform("entity features (merchant, device, IP, ...)", TypeInformation.of(CardInput.class), new EntityFeatureOperator(maxFeatureWait, o.entityFeatures == JobOptions.EntityFeatures.WATERMARK))
+                        .uid("entity-features");
 
         // Sequences over a customer's events (account events and all the customer's cards), answered like entity features.
         SingleOutputStreamOperator<CardInput> customerSequences =

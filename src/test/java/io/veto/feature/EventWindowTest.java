@@ -21,7 +21,6 @@ import java.util.Set;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
@@ -498,8 +497,8 @@ class EventWindowTest {
     // ------------------------------------------------------------------ Flink state
 
     @Test
-    void shouldBeAFlinkPojoSoThatNoKryoIsNeeded() {
-        assertThat(TypeInformation.of(EventWindow.class)).isInstanceOf(PojoTypeInfo.class);
+    void shouldHaveItsOwnFlinkSerializerSoThatNoKryoIsNeeded() {
+        assertThat(TypeInformation.of(EventWindow.class).createSerializer(new SerializerConfigImpl())).isInstanceOf(EventWindowSerializer.class);
     }
 
     @Test

@@ -14,18 +14,22 @@ import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class EntityFeatureFunctionTest {
+class EntityFeatureOperatorTest {
     private static final String[] COUNT_10M = {"count_10m", "distinct_card_10m"};
     private KeyedOneInputStreamOperatorTestHarness<String, EntityRequest, CardInput> harness;
 
     @BeforeEach
     void setUp() throws Exception {
-        harness = ProcessFunctionTestHarnesses.forKeyedProcessFunction(new EntityFeatureFunction(java.time.Duration.ofSeconds(1)), EntityRequest::key, Types.STRING);
+        harness = newHarness();
+        harness.open();
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, EntityRequest, CardInput> newHarness() throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new EntityFeatureOperator(java.time.Duration.ofSeconds(1)), EntityRequest::key, Types.STRING, 128, 1, 0);
     }
 
     @AfterEach
@@ -99,8 +103,8 @@ class EntityFeatureFunctionTest {
     void shouldLeaveNoStateOrTimerOnceTheEntityHasBeenQuietForItsHorizon() throws Exception {
         send(atMerchant("p1", "card-a", BEGINNING));
         send(new EntityRequest("ip:10.0.0.1", Entity.IP, payment("p2", "card-a", BEGINNING + ONE_MINUTE, "5.00"), COUNT_10M));
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(2);
-        assertThat(harness.numEventTimeTimers()).isEqualTo(2);
+        assertThat(harness.numKeyedStateEntries()).as("waiting requests are in memory, not in state").isZero();
+        assertThat(harness.numEventTimeTimers()).as("nor do they have timers").isZero();
 
         harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
         assertThat(answers()).hasSize(2);
@@ -130,5 +134,85 @@ class EntityFeatureFunctionTest {
         harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
         assertThat(answers()).hasSize(2);
         assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldNotAnswerBeforeAWatermarkThatMovesThoughSlowly() throws Exception {
+        // A catch-up: the other source subtask is far behind in event time, so the watermark creeps.
+        harness.setProcessingTime(0);
+        send(atMerchant("p1", "card-a", BEGINNING + TEN_MINUTES));
+        for (long t = 500; t <= 3_000; t += 500) {
+            harness.processWatermark(new Watermark(BEGINNING + t));
+            harness.setProcessingTime(t);
+        }
+        assertThat(answers()).as("waited 3 s, but the watermark kept moving").isEmpty();
+
+        // Then it stops: a quiet spell.
+        harness.setProcessingTime(4_100);
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1");
+    }
+
+    @Test
+    void shouldAnswerAtOnceFromWhatHasArrivedWhenAskedToNotWaitForTheWatermark() throws Exception {
+        harness.close();
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(new EntityFeatureOperator(java.time.Duration.ofSeconds(1), false),
+                EntityRequest::key, Types.STRING, 128, 1, 0);
+        harness.open();
+        send(atMerchant("p2", "card-b", BEGINNING + 2 * ONE_MINUTE));
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p2");
+
+        // An earlier payment arriving later: p2 was answered without it (approximate), p3 counts both.
+        send(atMerchant("p1", "card-a", BEGINNING));
+        send(atMerchant("p3", "card-c", BEGINNING + 3 * ONE_MINUTE));
+        assertThat(answers()).extracting(a -> a.values()[0]).containsExactly(1.0, 1.0, 3.0);
+    }
+
+    @Test
+    void shouldReadEachWindowOnceForAllTheRequestsAWatermarkPasses() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            send(atMerchant("p" + i, "card-" + i, BEGINNING + i * 1_000));
+        }
+        harness.processWatermark(new Watermark(BEGINNING + 10_000));
+
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p0", "p1", "p2", "p3", "p4");
+        assertThat(answers()).extracting(a -> a.values()[0]).containsExactly(1.0, 2.0, 3.0, 4.0, 5.0);
+        assertThat(harness.numKeyedStateEntries()).as("one window").isEqualTo(1);
+    }
+
+    @Test
+    void shouldAnswerTheRequestsWaitingAtACheckpointAfterARestore() throws Exception {
+        send(atMerchant("p1", "card-a", BEGINNING));
+        harness.processWatermark(new Watermark(BEGINNING));
+        send(atMerchant("p2", "card-b", BEGINNING + ONE_MINUTE));
+        send(new EntityRequest("ip:10.0.0.1", Entity.IP, payment("p3", "card-b", BEGINNING + ONE_MINUTE, "5.00"), COUNT_10M));
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1");
+
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+        harness = newHarness();
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
+
+        // Restored with the window of p1, so p2 counts both.
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactlyInAnyOrder("p2", "p3");
+        assertThat(answers()).filteredOn(a -> a.paymentId().equals("p2")).extracting(a -> a.values()[0]).containsExactly(2.0);
+    }
+
+    @Test
+    void shouldWriteOnlyTheRequestsWaitingAtTheLatestCheckpoint() throws Exception {
+        send(atMerchant("p1", "card-a", BEGINNING));
+        harness.snapshot(1, 1);
+        harness.processWatermark(new Watermark(BEGINNING));
+        var second = harness.snapshot(2, 2);
+        harness.close();
+        harness = newHarness();
+        harness.setup();
+        harness.initializeState(second);
+        harness.open();
+        harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
+
+        assertThat(answers()).as("p1 was answered before the second checkpoint: not again after the restore").isEmpty();
     }
 }

@@ -1,0 +1,56 @@
+package io.veto.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** The few REST calls the benchmark makes to its MiniCluster: checkpoint statistics of the job. */
+final class FlinkRest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+
+    FlinkRest(int port) {
+        this.base = "http://localhost:" + port;
+    }
+
+    /** {@code /jobs/:id/checkpoints}: counts, the latest completed checkpoint, recent history. */
+    JsonNode checkpoints(String jobId) {
+        return get("/jobs/" + jobId + "/checkpoints");
+    }
+
+    /** {@code /jobs/:id}: the job's vertices (id, name). */
+    JsonNode job(String jobId) {
+        return get("/jobs/" + jobId);
+    }
+
+    /** One checkpoint's statistics for one vertex, with the summary over its subtasks (sync, async, alignment). */
+    JsonNode checkpointOfVertex(String jobId, long checkpointId, String vertexId) {
+        return get("/jobs/" + jobId + "/checkpoints/details/" + checkpointId + "/subtasks/" + vertexId);
+    }
+
+    long completedCheckpoints(String jobId) {
+        return checkpoints(jobId).path("counts").path("completed").asLong();
+    }
+
+    private JsonNode get(String path) {
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+            }
+            return JSON.readTree(r.body());
+        } catch (IOException e) {
+            throw new IllegalStateException("GET " + path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}
