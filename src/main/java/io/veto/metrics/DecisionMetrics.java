@@ -23,8 +23,8 @@ import org.apache.flink.util.Collector;
  *   <li>{@code decision_latency_ms}: a histogram of decision time minus the payment's event time,
  *       over the last {@value #LATENCY_SAMPLES} decisions;
  *   <li>{@code rule_set.active}, labelled {@code rule_set}: 1 for the rule-set version of this
- *       subtask's latest decision, 0 for versions it decided with before; {@code rule_set_version},
- *       the same version as text for the web UI (Prometheus shows numbers only).
+ *       subtask's latest decision, 0 for versions it decided with before (a label, because
+ *       Prometheus takes numbers only).
  * </ul>
  *
  * Decisions per outcome are counted where they are made ({@code decisions_approve}, ...).
@@ -68,7 +68,6 @@ public class DecisionMetrics extends ProcessFunction<Decision, Decision> {
         public Meter(MetricGroup group, String initialRuleSetVersion) {
             this.group = group;
             this.latency = group.histogram("decision_latency_ms", new DescriptiveStatisticsHistogram(LATENCY_SAMPLES));
-            group.gauge("rule_set_version", (Gauge<String>) () -> ruleSetVersion);
             useRuleSet(initialRuleSetVersion);
         }
 

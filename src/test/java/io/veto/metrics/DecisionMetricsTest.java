@@ -57,12 +57,12 @@ class DecisionMetricsTest {
     void shouldReportTheRuleSetVersionOfTheLatestDecision() {
         RecordingMetricGroup group = new RecordingMetricGroup();
         DecisionMetrics.Meter meter = new DecisionMetrics.Meter(group, "default@1");
-        assertThat(group.gauge("rule_set_version")).isEqualTo("default@1");
+        assertThat(meter.ruleSetVersion()).isEqualTo("default@1");
         assertThat(group.gauge("rule_set=default@1.active")).isEqualTo(1);
 
         meter.record(decision("p1", "default@2", T, T + 1, null));
 
-        assertThat(group.gauge("rule_set_version")).isEqualTo("default@2");
+        assertThat(meter.ruleSetVersion()).isEqualTo("default@2");
         assertThat(group.gauge("rule_set=default@2.active")).isEqualTo(1);
         assertThat(group.gauge("rule_set=default@1.active")).isEqualTo(0);
     }
