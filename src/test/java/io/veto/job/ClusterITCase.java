@@ -129,7 +129,7 @@ class ClusterITCase {
             StandaloneCluster.await("job " + first + " finished", TIMEOUT, () -> cluster.jobState(first).equals("FINISHED"));
             List<String> upgraded = new ArrayList<>(args);
             upgraded.addAll(List.of("--max-feature-wait", "3s"));
-            String second = cluster.submit(savepoint, upgraded.toArray(String[]::new));
+            String second = cluster.submitFromSavepoint(savepoint, upgraded.toArray(String[]::new));
             StandaloneCluster.await("job " + second + " running", TIMEOUT, () -> cluster.allTasksRunning(second));
             assertThat(cluster.rest("/jobs/" + second + "/checkpoints").get("latest").get("restored").get("external_path").asText())
                     .endsWith(Path.of(savepoint.replaceFirst("^file:", "")).getFileName().toString());

@@ -134,11 +134,11 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Submits the shaded job jar with these job options; returns the job id. */
     public String submit(String... jobArgs) {
-        return submit(null, jobArgs);
+        return submitFromSavepoint(null, jobArgs);
     }
 
     /** Submits the shaded job jar, restored from {@code savepoint} when not null; returns the job id. */
-    public String submit(String savepoint, String... jobArgs) {
+    public String submitFromSavepoint(String savepoint, String... jobArgs) {
         List<String> args = new ArrayList<>();
         if (savepoint != null) {
             args.add("--from-savepoint");
@@ -252,11 +252,11 @@ public final class StandaloneCluster implements AutoCloseable {
         return all.toString();
     }
 
-    /** The logs of the cluster's processes, concatenated. */
+    /** The logs and standard output of the cluster's processes, concatenated (not RocksDB's LOG files beside them). */
     public String logs() throws IOException {
         StringBuilder all = new StringBuilder();
         try (Stream<Path> files = Files.list(runDir.resolve("log"))) {
-            for (Path f : files.sorted().toList()) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".log") || p.toString().endsWith(".out")).sorted().toList()) {
                 all.append(Files.readString(f, StandardCharsets.UTF_8));
             }
         }
