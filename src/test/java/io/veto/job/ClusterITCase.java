@@ -44,8 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * in the cluster's environment and a properties file, never in the job's arguments. It decides
  * payments, shows its decision counters on the Prometheus endpoint, is stopped with a savepoint
  * and restarted from it with a changed option, and carries on with the same window features
- * (a card's 5th payment counts 5, not 1) and the rule set published before the upgrade. Then the
- * cluster stops, and no process of it is left.
+ * (a card's 5th payment counts 5, not 1), the same sequence-rule state (a burst of six payments,
+ * four before the upgrade and two after, is found) and the rule set published before the
+ * upgrade. Then the cluster stops, and no process of it is left.
  */
 class ClusterITCase {
     private static final String SASL_PASSWORD = "sasl-" + UUID.randomUUID();
@@ -73,6 +74,7 @@ class ClusterITCase {
                 "--payments-topic", o.paymentsTopic,
                 "--decisions-topic", o.decisionsTopic,
                 "--dlq-topic", o.dlqTopic,
+                "--alerts-topic", o.alertsTopic,
                 "--rules-topic", o.rulesTopic,
                 "--rules-status-topic", o.rulesStatusTopic,
                 "--group-id", "veto-cluster-it",
@@ -146,9 +148,27 @@ class ClusterITCase {
                     // The merchant's window too: every card paid there within the last ten minutes, before the upgrade.
                     assertThat(feature(d, "merchant.distinct_card_10m")).as(d.paymentId()).isEqualTo(CARDS);
                     assertThat(d.ruleSetVersion()).isEqualTo(published.version());
-                    assertThat(d.decision()).as(d.paymentId()).isEqualTo(n >= 5 ? Outcome.REVIEW : Outcome.APPROVE);
+                }
+                // The 5th payment in ten minutes is normal; the 6th is a velocity hit, and completes a burst of six
+                // payments each within 30 s of the last: a sequence whose first four events matched before the upgrade.
+                assertThat(all.get(paymentId(card, 4)).decision()).as("5th payment of card %d", card).isEqualTo(Outcome.APPROVE);
+                Decision sixth = all.get(paymentId(card, 5));
+                assertThat(sixth.reasons()).extracting(Reason::ruleId).as("6th payment of card %d", card).contains("card-velocity-10m", "seq-velocity-burst");
+                assertThat(sixth.decision()).isEqualTo(Outcome.DENY);
+                for (int n = 6; n < 2 * PER_CARD; n++) {
+                    assertThat(all.get(paymentId(card, n)).reasons()).extracting(Reason::ruleId).contains("card-velocity-10m");
+                    assertThat(all.get(paymentId(card, n)).decision()).isIn(Outcome.REVIEW, Outcome.DENY);
                 }
             }
+            // The burst alert of every card, on the alerts topic (written over SASL too).
+            List<String> sixths = java.util.stream.IntStream.range(0, CARDS).mapToObj(c -> paymentId(c, 5)).toList();
+            StandaloneCluster.await("a burst alert for the 6th payment of every card", TIMEOUT, () ->
+                    KAFKA.drainAll(o.alertsTopic, Duration.ofSeconds(1)).stream()
+                            .map(r -> DecisionJson.readAlert(r.value()))
+                            .filter(a -> a.ruleId().equals("seq-velocity-burst"))
+                            .map(a -> a.decidedPaymentId())
+                            .collect(Collectors.toSet())
+                            .containsAll(sixths));
 
             // No secret and no card number where the web UI, the logs or the client's output show them.
             Map<String, String> visible = new TreeMap<>(Map.of(

@@ -120,6 +120,7 @@ class FailureITCase {
                         "--payments-topic", o.paymentsTopic,
                         "--decisions-topic", o.decisionsTopic,
                         "--dlq-topic", o.dlqTopic,
+                        "--alerts-topic", o.alertsTopic,
                         "--rules-topic", o.rulesTopic,
                         "--rules-status-topic", o.rulesStatusTopic,
                         "--group-id", "veto-failure-" + mode,
