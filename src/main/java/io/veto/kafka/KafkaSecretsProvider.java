@@ -73,15 +73,6 @@ public final class KafkaSecretsProvider implements ConfigProvider {
         return new ConfigData(data);
     }
 
-    /** Resolves one reference {@code ${veto:PATH:KEY}} (for client-side tools). */
-    String resolve(String reference) {
-        String inner = reference.substring(("${" + KafkaSecurity.PROVIDER + ":").length(), reference.length() - 1);
-        int colon = inner.lastIndexOf(':');
-        String path = inner.substring(0, colon);
-        String key = inner.substring(colon + 1);
-        return get(path, Set.of(key)).data().get(key);
-    }
-
     private static String where() {
         String host = System.getenv("HOSTNAME");
         return "pid " + ProcessHandle.current().pid() + (host == null ? "" : " on " + host);

@@ -116,18 +116,4 @@ public final class KafkaSecurity {
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
-
-    /** For tools that run where the settings are (the rules CLI): the settings' values themselves. */
-    public static Properties values(Path file, Map<String, String> env) {
-        Properties out = new Properties();
-        Properties refs = references(file, env);
-        KafkaSecretsProvider provider = new KafkaSecretsProvider(env);
-        for (String key : refs.stringPropertyNames()) {
-            if (key.startsWith("config.providers")) {
-                continue;
-            }
-            out.setProperty(key, provider.resolve(refs.getProperty(key)));
-        }
-        return out;
-    }
 }

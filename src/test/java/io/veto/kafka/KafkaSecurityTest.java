@@ -151,13 +151,6 @@ class KafkaSecurityTest {
                 .hasMessageContaining(f.toAbsolutePath().toString());
     }
 
-    @Test
-    void shouldResolveValuesForClientSideTools() throws IOException {
-        Path f = file("security.protocol=SASL_SSL\n");
-        Properties v = KafkaSecurity.values(f, Map.of("VETO_KAFKA_SASL_JAAS_CONFIG", JAAS));
-        assertThat(v).containsOnly(Map.entry("security.protocol", "SASL_SSL"), Map.entry("sasl.jaas.config", JAAS));
-    }
-
     private static Map<String, Object> withSerializers(Properties p) {
         Map<String, Object> m = new HashMap<>();
         p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
