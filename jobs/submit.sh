@@ -1,19 +1,18 @@
 #!/usr/bin/env bash
-# Submits Veto's job jar to a Flink cluster: with a Flink distribution's `flink` when it is on the
-# PATH, else with the Flink client from Maven's jars (FLINK_CONF_DIR, default flink-conf/, says
-# where the cluster's REST endpoint is). Job options follow: see the README's table.
+# Submits Veto's job jar, detached, to a Flink cluster: with a Flink distribution's `flink` when it
+# is on the PATH, else with the Flink client from Maven's jars (see jobs/flink.sh; FLINK_CONF_DIR,
+# default flink-conf/, says where the cluster's REST endpoint is). Job options follow: see the
+# README's table.
 #   ./jobs/submit.sh --bootstrap-servers kafka:9092 --parallelism 2
+#   ./jobs/submit.sh --from-savepoint file:///tmp/veto/savepoints/savepoint-... --bootstrap-servers kafka:9092
 # VETO_PAN_KEY / VETO_PAN_KEY_FILE must be set here and on every TaskManager.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f target/veto.jar ] || mvn -B -q -DskipTests package
-if command -v flink >/dev/null 2>&1; then
-  exec flink run -d target/veto.jar "$@"
+run=(-d)
+if [ "${1:-}" = "--from-savepoint" ]; then
+  [ $# -ge 2 ] || { echo "usage: $0 [--from-savepoint PATH] [job options]" >&2; exit 2; }
+  run+=(--fromSavepoint "$2")
+  shift 2
 fi
-mvn -B -q -DskipTests dependency:build-classpath@cluster-classpath
-export FLINK_CONF_DIR=${FLINK_CONF_DIR:-$(pwd)/flink-conf}
-# shellcheck source=jobs/flink-java-opts.sh
-. jobs/flink-java-opts.sh
-# shellcheck disable=SC2086
-exec java $FLINK_JAVA_OPTS -Dlog4j.configurationFile=file:"$(pwd)"/flink-conf/log4j-local.properties \
-  -cp "$(cat target/cluster-classpath.txt)" org.apache.flink.client.cli.CliFrontend run -d target/veto.jar "$@"
+exec jobs/flink.sh run "${run[@]}" target/veto.jar "$@"

@@ -77,6 +77,12 @@ public class JobOptions {
     @Option(names = "--transactional-id-prefix", description = "Unique per job, exactly-once only (default: ${DEFAULT-VALUE})")
     public String transactionalIdPrefix = "veto-decisions";
 
+    @Option(names = "--transaction-timeout", description = "Kafka transaction timeout, exactly-once only: longer than a checkpoint plus a restart, below the broker's transaction.max.timeout.ms (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration transactionTimeout = Duration.ofMinutes(10);
+
+    @Option(names = "--kafka-properties-file", paramLabel = "FILE", description = "Kafka security settings (security.protocol, sasl.*, ssl.*), read where each Kafka client runs; default: the file VETO_KAFKA_PROPERTIES_FILE names. VETO_KAFKA_<NAME> variables add or override settings")
+    public Path kafkaPropertiesFile;
+
     @Option(names = "--parallelism", description = "Job parallelism; 0 keeps the cluster's default (default: ${DEFAULT-VALUE})")
     public int parallelism = 0;
 

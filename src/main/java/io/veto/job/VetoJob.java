@@ -67,6 +67,7 @@ public final class VetoJob implements Callable<Integer> {
 
     /** Validates the options and adds the job, with its Kafka source and sinks, to {@code env}. */
     public static void build(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys) throws Exception {
+        checkDelivery(o);
         RuleSet ruleSet = loadRules(o);
         if (o.panPolicy == PanPolicy.TOKENIZE && keys.get() == null) {
             throw new IllegalStateException(PanKey.missingMessage());
@@ -89,6 +90,20 @@ public final class VetoJob implements Callable<Integer> {
                 KafkaConnectors.dlqSink(o),
                 KafkaConnectors.rulesStatusSink(o),
                 KafkaConnectors.alertsSink(o));
+    }
+
+    /** Exactly-once commits decisions with checkpoints: without them, or with a timeout shorter than one, none would ever be committed. */
+    static void checkDelivery(JobOptions o) {
+        if (o.delivery != JobOptions.Delivery.EXACTLY_ONCE) {
+            return;
+        }
+        if (o.checkpointInterval.isZero()) {
+            throw new IllegalArgumentException("--delivery EXACTLY_ONCE commits decisions when a checkpoint completes: it needs a --checkpoint-interval");
+        }
+        if (o.transactionTimeout.compareTo(o.checkpointInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("--transaction-timeout " + o.transactionTimeout.toSeconds() + "s is too short for --checkpoint-interval "
+                    + o.checkpointInterval.toSeconds() + "s: a transaction stays open for a checkpoint interval and more; give it at least twice that");
+        }
     }
 
     /** Reads and compiles the initial rule set; a broken one stops the job before it starts. */

@@ -17,6 +17,8 @@ import io.veto.decision.Decision;
 import io.veto.event.DlqRecord;
 import io.veto.event.Ingested;
 import io.veto.event.PaymentEvent;
+import io.veto.metrics.DecisionMetrics;
+import io.veto.metrics.DlqMetrics;
 import io.veto.rule.RuleSet;
 import java.time.Duration;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -40,14 +42,14 @@ import org.apache.flink.util.OutputTag;
  *
  * <pre>
  * payments source (parse; bad records become DLQ records) -> watermarks
- *   -> split: valid events | DLQ records -> DLQ sink
+ *   -> split: valid events | DLQ records -> DlqMetrics -> DLQ sink
  *   -> FeatureFanOut: one request per entity the rules read -> keyBy(entity:value) -> EntityFeatureOperator
  *        |  the event itself, and how many answers to wait for            (window, in event-time order)
  *        v                                                                       | answers
  *   -> CustomerSequenceFunction (keyBy customer; sequences over account events and all the customer's cards)
  *        |                                                                       | answers (matches)
  *   -> keyBy(card token) <-------------------------------------------------------+
- *   -> CardDecisionFunction (card window, card sequences, wait for answers, active rule set) -> decisions sink
+ *   -> CardDecisionFunction (card window, card sequences, wait for answers, active rule set) -> DecisionMetrics -> decisions sink
  *        | alerts of sequence rules (card and customer) -> alerts sink
  * rules source -> broadcast to FeatureFanOut, CustomerSequenceFunction and CardDecisionFunction; their acks -> RuleStatusAggregator (p=1)
  *   -> rules-status sink
@@ -106,7 +108,13 @@ public final class VetoPipeline {
                         .uid("split-rejected")
                         .name("split rejected records");
 
-        events.getSideOutput(DLQ).sinkTo(io.dlq()).uid("dlq-sink").name("DLQ sink");
+        events.getSideOutput(DLQ)
+                .process(new DlqMetrics())
+                .uid("dlq-metrics")
+                .name("DLQ count")
+                .sinkTo(io.dlq())
+                .uid("dlq-sink")
+                .name("DLQ sink");
 
         // Rule updates must never move event time: the rules input is always idle, so the rule-aware
         // operators' watermark is that of the payments alone — also while payments are quiet, when an
@@ -145,7 +153,9 @@ public final class VetoPipeline {
                         .process(new CardDecisionFunction(initialRules))
                         .uid("card-decisions")
                         .name("card features + rules");
-        decisions.sinkTo(io.decisions()).uid("decisions-sink").name("decisions sink");
+        DataStream<Decision> metered =
+                decisions.process(new DecisionMetrics(initialRules.version())).uid("decision-metrics").name("decision metrics");
+        metered.sinkTo(io.decisions()).uid("decisions-sink").name("decisions sink");
         decisions.getSideOutput(CardDecisionFunction.ALERTS)
                 .union(customerSequences.getSideOutput(CustomerSequenceFunction.ALERTS))
                 .sinkTo(io.alerts())
@@ -162,7 +172,7 @@ public final class VetoPipeline {
                 .uid("rule-status-sink")
                 .name("rule-status sink")
                 .setParallelism(1);
-        return decisions;
+        return metered;
     }
 
     /** Routes rejected records to the DLQ side output and passes valid events on. */

@@ -89,15 +89,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path dataDir;
     private final int port;
     private final String bootstrapServers;
+    private final String saslBootstrapServers;
     private final Admin admin;
     private final Object closeLock = new Object();
     private boolean closed;
 
-    private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, int port, Admin admin) {
+    private EmbeddedKafkaBroker(KafkaRaftServer server, Path dataDir, int port, int saslPort, Admin admin) {
         this.server = server;
         this.dataDir = dataDir;
         this.port = port;
         this.bootstrapServers = HOST + ":" + port;
+        this.saslBootstrapServers = saslPort == 0 ? null : HOST + ":" + saslPort;
         this.admin = admin;
     }
 
@@ -114,13 +116,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      * @throws IllegalStateException if the broker could not be started (e.g. the port is taken)
      */
     public static EmbeddedKafkaBroker start(int port) {
+        return start(port, Map.of());
+    }
+
+    /**
+     * Starts a broker on free ports with, besides its {@code PLAINTEXT} listener, a
+     * {@code SASL_PLAINTEXT} listener that accepts the {@code PLAIN} mechanism for these users
+     * (name to password): what secured clients are tested against ({@link #saslBootstrapServers()}).
+     */
+    public static EmbeddedKafkaBroker startWithSaslPlain(Map<String, String> users) {
+        if (users.isEmpty()) {
+            throw new IllegalArgumentException("a SASL listener needs at least one user");
+        }
+        return start(0, users);
+    }
+
+    private static EmbeddedKafkaBroker start(int port, Map<String, String> saslUsers) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("Invalid port: " + port);
         }
         int attempts = port == 0 ? FREE_PORT_ATTEMPTS : 1;
         for (int attempt = 1; ; attempt++) {
             try {
-                return startOnce(port);
+                return startOnce(port, saslUsers);
             } catch (RuntimeException e) {
                 // A free port picked by us may have been grabbed by someone else before the
                 // broker bound it: retry with new ports. Any other failure is final.
@@ -133,15 +151,19 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static EmbeddedKafkaBroker startOnce(int requestedPort) {
+    private static EmbeddedKafkaBroker startOnce(int requestedPort, Map<String, String> saslUsers) {
         long startNanos = System.nanoTime();
         int port = requestedPort == 0 ? freePort() : requestedPort;
         int controllerPort = freePort(port);
+        int saslPort = saslUsers.isEmpty() ? 0 : freePort(port, controllerPort);
         Path dataDir = createTempDir();
         KafkaRaftServer server = null;
         Admin admin = null;
         try {
             Properties props = brokerProperties(port, controllerPort, dataDir.resolve("logs"));
+            if (saslPort != 0) {
+                addSaslPlainListener(props, port, controllerPort, saslPort, saslUsers);
+            }
             format(props, dataDir.resolve("server.properties"));
 
             server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
@@ -152,7 +174,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
             LOG.info("Embedded Kafka broker started on {}:{} in {} ms (data in {})",
                     HOST, port, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), dataDir);
-            return new EmbeddedKafkaBroker(server, dataDir, port, admin);
+            return new EmbeddedKafkaBroker(server, dataDir, port, saslPort, admin);
         } catch (RuntimeException e) {
             cleanUpFailedStart(admin, server, dataDir);
             if (e instanceof IllegalStateException ise) {
@@ -181,6 +203,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** The bootstrap servers of this broker, {@code "127.0.0.1:PORT"}. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /** The bootstrap servers of the {@code SASL_PLAINTEXT} listener, or null when it has none. */
+    public String saslBootstrapServers() {
+        return saslBootstrapServers;
     }
 
     /** The port of the client ({@code PLAINTEXT}) listener. */
@@ -352,6 +379,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         // Unfence quickly after startup.
         p.put("broker.heartbeat.interval.ms", "500");
         return p;
+    }
+
+    private static void addSaslPlainListener(Properties p, int port, int controllerPort, int saslPort, Map<String, String> users) {
+        p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",SASL_PLAINTEXT://" + HOST + ":" + saslPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + ",SASL_PLAINTEXT://" + HOST + ":" + saslPort);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "PLAIN");
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
     }
 
     /** Formats the log directories (KRaft needs meta.properties and a bootstrap checkpoint). */

@@ -20,9 +20,6 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /** Builds the Kafka source and sinks of the job from its options. */
 public final class KafkaConnectors {
-    /** Kept below the broker default {@code transaction.max.timeout.ms} (15 minutes). */
-    static final int TRANSACTION_TIMEOUT_MS = 10 * 60 * 1000;
-
     private KafkaConnectors() {}
 
     public static KafkaSource<Ingested> paymentsSource(JobOptions o, PanKeySupplier keys) {
@@ -42,6 +39,7 @@ public final class KafkaConnectors {
                 .setTopics(o.paymentsTopic)
                 .setGroupId(o.groupId)
                 .setStartingOffsets(start)
+                .setProperties(KafkaSecurity.references(o.kafkaPropertiesFile))
                 .setDeserializer(new PaymentsDeserializer(o.panPolicy, keys, o.maxRecordBytes))
                 .setProperty("fetch.max.wait.ms", "5")
                 .setProperty("isolation.level", "read_committed")
@@ -67,6 +65,7 @@ public final class KafkaConnectors {
                         : o.rulesStartFrom == JobOptions.StartFrom.LATEST
                                 ? OffsetsInitializer.latest()
                                 : OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST))
+                .setProperties(KafkaSecurity.references(o.kafkaPropertiesFile))
                 .setDeserializer(new RuleUpdatesDeserializer())
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms", "60000");
@@ -78,6 +77,7 @@ public final class KafkaConnectors {
                 .setBootstrapServers(o.bootstrapServers)
                 .setRecordSerializer(new StatusSerializer(o.rulesStatusTopic))
                 .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setKafkaProducerConfig(KafkaSecurity.references(o.kafkaPropertiesFile))
                 .build();
     }
 
@@ -115,13 +115,19 @@ public final class KafkaConnectors {
         return o.delivery == JobOptions.Delivery.EXACTLY_ONCE ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
     }
 
-    private static Properties producerProperties(JobOptions o) {
-        Properties p = new Properties();
+    /**
+     * The decision and DLQ producers: idempotent, and in exactly-once mode transactional with a
+     * timeout that must outlast a checkpoint plus a restart (an open transaction that times out is
+     * aborted by the broker, and its decisions with it) and stay within the broker's
+     * {@code transaction.max.timeout.ms} (15 minutes by default), or the producer cannot start.
+     */
+    public static Properties producerProperties(JobOptions o) {
+        Properties p = KafkaSecurity.references(o.kafkaPropertiesFile);
         p.setProperty("linger.ms", Long.toString(o.producerLinger.toMillis()));
         p.setProperty("acks", "all");
         p.setProperty("enable.idempotence", "true");
         p.setProperty("compression.type", "lz4");
-        p.setProperty("transaction.timeout.ms", Integer.toString(TRANSACTION_TIMEOUT_MS));
+        p.setProperty("transaction.timeout.ms", Long.toString(o.transactionTimeout.toMillis()));
         return p;
     }
 

@@ -48,13 +48,27 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(30);
 
+    private final Map<String, String> saslUsers;
     private EmbeddedKafkaBroker broker;
     private int depth;
+
+    /** A broker with a {@code PLAINTEXT} listener. */
+    public KafkaBrokerExtension() {
+        this(Map.of());
+    }
+
+    /**
+     * A broker with a {@code PLAINTEXT} listener, for the test's own clients, and a
+     * {@code SASL_PLAINTEXT} one that accepts these users (name to password) with {@code PLAIN}.
+     */
+    public KafkaBrokerExtension(Map<String, String> saslPlainUsers) {
+        this.saslUsers = Map.copyOf(saslPlainUsers);
+    }
 
     @Override
     public synchronized void beforeAll(ExtensionContext context) {
         if (depth++ == 0) {
-            broker = EmbeddedKafkaBroker.start();
+            broker = saslUsers.isEmpty() ? EmbeddedKafkaBroker.start() : EmbeddedKafkaBroker.startWithSaslPlain(saslUsers);
         }
     }
 
@@ -81,6 +95,11 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
     /** {@code "127.0.0.1:PORT"} of the running broker. */
     public String bootstrapServers() {
         return broker().bootstrapServers();
+    }
+
+    /** {@code "127.0.0.1:PORT"} of the {@code SASL_PLAINTEXT} listener. */
+    public String saslBootstrapServers() {
+        return broker().saslBootstrapServers();
     }
 
     /** Creates a topic named {@code prefix-<random>} and returns its name once every partition has a leader. */
