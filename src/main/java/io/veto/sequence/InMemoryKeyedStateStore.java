@@ -5,7 +5,6 @@ import java.util.Iterator;
 import java.util.Map;
 import org.apache.flink.api.common.state.AggregatingState;
 import org.apache.flink.api.common.state.AggregatingStateDescriptor;
-import org.apache.flink.api.common.state.KeyedStateStore;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
@@ -20,7 +19,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
  * offline decider behind {@code rules test} and backtests, which must find exactly the sequences
  * the job finds. Call {@link #setCurrentKey(String)} before each event, as Flink does.
  */
-public final class InMemoryKeyedStateStore implements KeyedStateStore {
+public final class InMemoryKeyedStateStore implements SyncKeyedStateStore {
     private final Map<String, Map<String, Object>> values = new HashMap<>();
     private final Map<String, Map<String, Map<Object, Object>>> maps = new HashMap<>();
     private String key = "";
@@ -138,51 +137,27 @@ public final class InMemoryKeyedStateStore implements KeyedStateStore {
 
     @Override
     public <T> ListState<T> getListState(ListStateDescriptor<T> d) {
-        throw unsupported();
+        throw SyncKeyedStateStore.unsupported();
     }
 
     @Override
     public <T> ReducingState<T> getReducingState(ReducingStateDescriptor<T> d) {
-        throw unsupported();
+        throw SyncKeyedStateStore.unsupported();
     }
 
     @Override
     public <IN, ACC, OUT> AggregatingState<IN, OUT> getAggregatingState(AggregatingStateDescriptor<IN, ACC, OUT> d) {
-        throw unsupported();
+        throw SyncKeyedStateStore.unsupported();
     }
 
-    @Override
-    public <T> org.apache.flink.api.common.state.v2.ValueState<T> getValueState(org.apache.flink.api.common.state.v2.ValueStateDescriptor<T> d) {
-        throw unsupported();
-    }
 
-    @Override
-    public <T> org.apache.flink.api.common.state.v2.ListState<T> getListState(org.apache.flink.api.common.state.v2.ListStateDescriptor<T> d) {
-        throw unsupported();
-    }
 
-    @Override
-    public <UK, UV> org.apache.flink.api.common.state.v2.MapState<UK, UV> getMapState(org.apache.flink.api.common.state.v2.MapStateDescriptor<UK, UV> d) {
-        throw unsupported();
-    }
 
-    @Override
-    public <T> org.apache.flink.api.common.state.v2.ReducingState<T> getReducingState(org.apache.flink.api.common.state.v2.ReducingStateDescriptor<T> d) {
-        throw unsupported();
-    }
 
-    @Override
-    public <IN, ACC, OUT> org.apache.flink.api.common.state.v2.AggregatingState<IN, OUT> getAggregatingState(
-            org.apache.flink.api.common.state.v2.AggregatingStateDescriptor<IN, ACC, OUT> d) {
-        throw unsupported();
-    }
 
     @Override
     public String getBackendTypeIdentifier() {
         return "heap-offline";
     }
 
-    private static UnsupportedOperationException unsupported() {
-        return new UnsupportedOperationException("only value and map state are kept offline");
-    }
 }

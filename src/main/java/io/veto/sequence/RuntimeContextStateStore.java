@@ -3,7 +3,6 @@ package io.veto.sequence;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.AggregatingState;
 import org.apache.flink.api.common.state.AggregatingStateDescriptor;
-import org.apache.flink.api.common.state.KeyedStateStore;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
@@ -17,7 +16,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
  * The keyed state of a process function as the {@link KeyedStateStore} that flink-cep's shared
  * buffer asks for. Only the synchronous (v1) state API is offered; the buffer uses nothing else.
  */
-public final class RuntimeContextStateStore implements KeyedStateStore {
+public final class RuntimeContextStateStore implements SyncKeyedStateStore {
     private final RuntimeContext ctx;
 
     public RuntimeContextStateStore(RuntimeContext ctx) {
@@ -49,38 +48,14 @@ public final class RuntimeContextStateStore implements KeyedStateStore {
         return ctx.getMapState(d);
     }
 
-    @Override
-    public <T> org.apache.flink.api.common.state.v2.ValueState<T> getValueState(org.apache.flink.api.common.state.v2.ValueStateDescriptor<T> d) {
-        throw unsupported();
-    }
 
-    @Override
-    public <T> org.apache.flink.api.common.state.v2.ListState<T> getListState(org.apache.flink.api.common.state.v2.ListStateDescriptor<T> d) {
-        throw unsupported();
-    }
 
-    @Override
-    public <UK, UV> org.apache.flink.api.common.state.v2.MapState<UK, UV> getMapState(org.apache.flink.api.common.state.v2.MapStateDescriptor<UK, UV> d) {
-        throw unsupported();
-    }
 
-    @Override
-    public <T> org.apache.flink.api.common.state.v2.ReducingState<T> getReducingState(org.apache.flink.api.common.state.v2.ReducingStateDescriptor<T> d) {
-        throw unsupported();
-    }
 
-    @Override
-    public <IN, ACC, OUT> org.apache.flink.api.common.state.v2.AggregatingState<IN, OUT> getAggregatingState(
-            org.apache.flink.api.common.state.v2.AggregatingStateDescriptor<IN, ACC, OUT> d) {
-        throw unsupported();
-    }
 
     @Override
     public String getBackendTypeIdentifier() {
         return "runtime-context";
     }
 
-    private static UnsupportedOperationException unsupported() {
-        return new UnsupportedOperationException("sequence state uses the synchronous state API only");
-    }
 }

@@ -1,0 +1,41 @@
+package io.veto.sequence;
+
+import org.apache.flink.api.common.state.KeyedStateStore;
+
+/**
+ * A {@link KeyedStateStore} of the synchronous (v1) state API only, which is all flink-cep's shared
+ * buffer uses: the asynchronous (v2) accessors say so.
+ */
+interface SyncKeyedStateStore extends KeyedStateStore {
+    @Override
+    default <T> org.apache.flink.api.common.state.v2.ValueState<T> getValueState(org.apache.flink.api.common.state.v2.ValueStateDescriptor<T> d) {
+        throw unsupported();
+    }
+
+    @Override
+    default <T> org.apache.flink.api.common.state.v2.ListState<T> getListState(org.apache.flink.api.common.state.v2.ListStateDescriptor<T> d) {
+        throw unsupported();
+    }
+
+    @Override
+    default <UK, UV> org.apache.flink.api.common.state.v2.MapState<UK, UV> getMapState(
+            org.apache.flink.api.common.state.v2.MapStateDescriptor<UK, UV> d) {
+        throw unsupported();
+    }
+
+    @Override
+    default <T> org.apache.flink.api.common.state.v2.ReducingState<T> getReducingState(
+            org.apache.flink.api.common.state.v2.ReducingStateDescriptor<T> d) {
+        throw unsupported();
+    }
+
+    @Override
+    default <IN, ACC, OUT> org.apache.flink.api.common.state.v2.AggregatingState<IN, OUT> getAggregatingState(
+            org.apache.flink.api.common.state.v2.AggregatingStateDescriptor<IN, ACC, OUT> d) {
+        throw unsupported();
+    }
+
+    static UnsupportedOperationException unsupported() {
+        return new UnsupportedOperationException("sequence state uses the synchronous state API only");
+    }
+}
