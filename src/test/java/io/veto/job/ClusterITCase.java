@@ -81,7 +81,11 @@ class ClusterITCase {
                 "--parallelism", "2",
                 "--start-from", "EARLIEST",
                 "--rules-start-from", "EARLIEST",
-                "--checkpoint-interval", "2s");
+                "--checkpoint-interval", "2s",
+                // A partition reader starved for 2 s on a loaded machine would count as idle and let the
+                // watermark run ahead of it, making its payments late; the last payments are answered
+                // by --max-feature-wait, not by idleness.
+                "--idleness", "1m");
         // The default rules plus one rule, published to the running job: after the upgrade it must still be the active set.
         RuleSet base = RuleSet.fromDirectory(Path.of("rules/default"));
         TreeMap<String, String> files = new TreeMap<>(base.files());
