@@ -85,7 +85,10 @@ class ClusterITCase {
                 // A partition reader starved for 2 s on a loaded machine would count as idle and let the
                 // watermark run ahead of it, making its payments late; the last payments are answered
                 // by --max-feature-wait, not by idleness.
-                "--idleness", "1m");
+                "--idleness", "1m",
+                // The test sends each batch over a few hundred ms with event times not in send order
+                // across cards: a 10 ms bound (the default) would make some of them late.
+                "--max-out-of-orderness", "500ms");
         // The default rules plus one rule, published to the running job: after the upgrade it must still be the active set.
         RuleSet base = RuleSet.fromDirectory(Path.of("rules/default"));
         TreeMap<String, String> files = new TreeMap<>(base.files());
