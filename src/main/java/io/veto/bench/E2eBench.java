@@ -329,7 +329,7 @@ public final class E2eBench implements Callable<Integer> {
             JobClient client = env.executeAsync("veto-bench-e2e");
             String jobId = client.getJobID().toHexString();
             try {
-                if (!watcher.awaitDecided(b.payments, Duration.ofSeconds(120 + b.payments / 1_000))) {
+                if (!watcher.awaitDecided(b.payments, Duration.ofSeconds(120 + b.payments / 1_000), () -> running(client))) {
                     throw new IllegalStateException(String.format(Locale.ROOT, "only %,d of %,d backlog payments decided in time", watcher.decided(), b.payments));
                 }
                 CpuMeter.Usage usage = cpu.stop();
@@ -364,6 +364,21 @@ public final class E2eBench implements Callable<Integer> {
             } finally {
                 client.cancel().get(60, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** Throws when the job is no longer running (it failed: its exception is in logs/bench-e2e.log). */
+    private static void running(JobClient client) {
+        try {
+            org.apache.flink.api.common.JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
+            if (status.isTerminalState()) {
+                throw new IllegalStateException("the Veto job ended (" + status + "); see logs/bench-e2e.log");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the Veto job's status is unknown: " + e, e);
         }
     }
 
