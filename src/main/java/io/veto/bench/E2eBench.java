@@ -197,7 +197,7 @@ public final class E2eBench implements Callable<Integer> {
             job.groupId = "veto-bench";
             String pipeTopic = "ceiling-pipe";
             broker.createTopics(4, job.paymentsTopic, job.decisionsTopic, pipeTopic);
-            broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic);
+            broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic, job.alertsTopic);
 
             Backlog b = loadBacklog(broker);
             out.set("backlog", b.json());
