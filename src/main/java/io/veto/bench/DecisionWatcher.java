@@ -134,11 +134,16 @@ final class DecisionWatcher implements Runnable, AutoCloseable {
         return decided.get();
     }
 
-    /** Waits until at least {@code n} decisions were consumed; false on timeout. */
-    boolean awaitDecided(long n, Duration timeout) {
+    /** Waits until at least {@code n} decisions were consumed; false on timeout. {@code alive} throws when the job has failed. */
+    boolean awaitDecided(long n, Duration timeout, Runnable alive) {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long checked = System.nanoTime();
         while (decided.get() < n) {
             check();
+            if (System.nanoTime() - checked > TimeUnit.SECONDS.toNanos(2)) {
+                alive.run();
+                checked = System.nanoTime();
+            }
             if (System.nanoTime() > deadline) {
                 return false;
             }

@@ -197,7 +197,7 @@ public final class E2eBench implements Callable<Integer> {
             job.groupId = "veto-bench";
             String pipeTopic = "ceiling-pipe";
             broker.createTopics(4, job.paymentsTopic, job.decisionsTopic, pipeTopic);
-            broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic);
+            broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic, job.alertsTopic);
 
             Backlog b = loadBacklog(broker);
             out.set("backlog", b.json());
@@ -329,7 +329,7 @@ public final class E2eBench implements Callable<Integer> {
             JobClient client = env.executeAsync("veto-bench-e2e");
             String jobId = client.getJobID().toHexString();
             try {
-                if (!watcher.awaitDecided(b.payments, Duration.ofSeconds(120 + b.payments / 1_000))) {
+                if (!watcher.awaitDecided(b.payments, Duration.ofSeconds(120 + b.payments / 1_000), () -> running(client, rest, jobId))) {
                     throw new IllegalStateException(String.format(Locale.ROOT, "only %,d of %,d backlog payments decided in time", watcher.decided(), b.payments));
                 }
                 CpuMeter.Usage usage = cpu.stop();
@@ -361,9 +361,29 @@ public final class E2eBench implements Callable<Integer> {
 
                 measureState(client, rest, jobId, b, work, out);
                 measureLatency(broker, watcher, rest, jobId, out);
+                running(client, rest, jobId);
             } finally {
                 client.cancel().get(60, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** Throws when the job is no longer running or has restarted (its exceptions are in logs/bench-e2e.log). */
+    private static void running(JobClient client, FlinkRest rest, String jobId) {
+        String restarts = rest.restarts(jobId);
+        if (restarts != null) {
+            throw new IllegalStateException("the Veto job failed during the benchmark: " + restarts);
+        }
+        try {
+            org.apache.flink.api.common.JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
+            if (status.isTerminalState()) {
+                throw new IllegalStateException("the Veto job ended (" + status + "); see logs/bench-e2e.log");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the Veto job's status is unknown: " + e, e);
         }
     }
 
@@ -378,6 +398,7 @@ public final class E2eBench implements Callable<Integer> {
                 completed = latest;
                 break;
             }
+            running(client, rest, jobId);
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
         }
         if (completed == null) {

@@ -34,6 +34,21 @@ final class FlinkRest {
         return get("/jobs/" + jobId + "/checkpoints/details/" + checkpointId + "/subtasks/" + vertexId);
     }
 
+    /**
+     * How often the job restarted, and why the last time (its root exception's first line): a
+     * restart during a measurement means its figures are not of the job as it should run.
+     */
+    String restarts(String jobId) {
+        JsonNode m = get("/jobs/" + jobId + "/metrics?get=numRestarts");
+        long n = m.size() == 0 ? 0 : m.get(0).path("value").asLong();
+        if (n == 0) {
+            return null;
+        }
+        String cause = get("/jobs/" + jobId + "/exceptions").path("root-exception").asText("");
+        int eol = cause.indexOf('\n');
+        return n + " restart(s), last because of: " + (eol > 0 ? cause.substring(0, eol) : cause);
+    }
+
     long completedCheckpoints(String jobId) {
         return checkpoints(jobId).path("counts").path("completed").asLong();
     }
