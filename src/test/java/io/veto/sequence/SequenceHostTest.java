@@ -12,9 +12,7 @@ import io.veto.testing.Payments;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,13 +81,9 @@ class SequenceHostTest {
         return host.onTimer(t, active, timers::add);
     }
 
-    /** How many entries one of the host's map states holds for the current key. */
+    /** How many entries one of the host's states holds for the current key. */
     private int size(String state) throws Exception {
-        int n = 0;
-        for (Object ignored : store.getMapState(new MapStateDescriptor<>(state, Types.STRING, Types.STRING)).keys()) {
-            n++;
-        }
-        return n;
+        return host.stateEntries().getOrDefault(state, 0);
     }
 
     private int bufferedEvents() throws Exception {
@@ -126,7 +120,9 @@ class SequenceHostTest {
         assertThat(bufferNodes()).isEqualTo(1);
         assertThat(nfaStates()).isEqualTo(1);
         assertThat(host.hasState()).isTrue();
-        assertThat(store.entries()).as("events, nodes, counter, NFA state and clock").isEqualTo(5);
+        assertThat(host.stateEntries()).as("events, nodes, counter, NFA state and clock").hasSize(5)
+                .allSatisfy((state, entries) -> assertThat(entries).isEqualTo(1));
+        assertThat(store.entries()).as("all of it in one keyed value").isEqualTo(1);
 
         // One millisecond before 'within' the partial match is alive ...
         assertThat(event(large("l1", BEGINNING + 10 * MINUTE - 1, "50"), active)).isEmpty();
