@@ -202,6 +202,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         if (a.matches() != null && a.matches().length > 0) {
             p.matches = Pending.concat(p.matches, a.matches());
         }
+        p.late |= a.partial();
         p.received++;
         if (p.complete()) {
             pending.remove(a.paymentId());
@@ -260,6 +261,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
                     strayAnswers.inc();
                 } else {
                     incompleteDecisions.inc();
+                    // Without every entity's features: not what a replay that gets them would decide.
+                    e.getValue().late = true;
                     decide(e.getValue(), rulesState, out);
                 }
             }

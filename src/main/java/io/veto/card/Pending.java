@@ -16,7 +16,10 @@ public final class Pending {
     public String rulesVersion;
     public int parts;
     public int received;
-    /** Whether the payment was behind the watermark when it arrived (decided later, but late all the same). */
+    /**
+     * Whether the payment was behind the watermark when it arrived (decided later, but late all the
+     * same), or an entity answered it partially ({@link io.veto.entity.EntityFeatures#partial()}).
+     */
     public boolean late;
     /** Qualified feature names ({@code card.count_10m}, {@code merchant.count_1m}) and their values. */
     public String[] names = new String[0];
@@ -32,7 +35,7 @@ public final class Pending {
         this.eventTime = payment.eventTime();
         this.rulesVersion = rulesVersion;
         this.parts = parts;
-        this.late = late;
+        this.late |= late;
     }
 
     void add(String name, double value) {

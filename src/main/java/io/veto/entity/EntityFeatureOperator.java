@@ -197,7 +197,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             if (waitForWatermark) {
                 lateRequests.inc();
             }
-            handle(List.of(request), watermark);
+            // Late: answered from what the window holds, which may miss events still on their way.
+            handle(List.of(request), watermark, waitForWatermark);
             return;
         }
         long now = getProcessingTimeService().getCurrentProcessingTime();
@@ -251,7 +252,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             if (beforeWatermark) {
                 answeredBeforeWatermark.inc(e.getValue().size());
             }
-            handle(e.getValue(), watermark);
+            handle(e.getValue(), watermark, beforeWatermark);
         }
     }
 
@@ -330,7 +331,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
      * Handles one key's requests, in event-time order: for each timestamp, adds all its requests to
      * the window, then answers each from it. The window is read and written once.
      */
-    private void handle(List<EntityRequest> requests, long watermark) throws Exception {
+    private void handle(List<EntityRequest> requests, long watermark, boolean partial) throws Exception {
         EventWindow w = window.value();
         if (w == null) {
             w = new EventWindow();
@@ -342,7 +343,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             while (j < n && requests.get(j).event().eventTime() == ts) {
                 j++;
             }
-            handleOneTime(w, requests.subList(i, j), watermark);
+            handleOneTime(w, requests.subList(i, j), watermark, partial);
             i = j;
         }
         if (w.isEmpty()) {
@@ -353,7 +354,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         window.update(w);
     }
 
-    private void handleOneTime(EventWindow w, List<EntityRequest> requests, long watermark) {
+    private void handleOneTime(EventWindow w, List<EntityRequest> requests, long watermark, boolean partial) {
         // Record what the payments' rule sets read now; columns no rule reads any more are dropped.
         WindowNeeds asked = needsOf(requests);
         if (asked != null) {
@@ -373,7 +374,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
                 values[i] = w.compute(s[i], r.event());
             }
             long ts = r.event().eventTime();
-            output.collect(new StreamRecord<>(CardInput.answer(new EntityFeatures(r.event().cardToken(), r.event().paymentId(), ts, r.entity(), r.features(), values)), ts));
+            output.collect(new StreamRecord<>(CardInput.answer(new EntityFeatures(r.event().cardToken(), r.event().paymentId(), ts, r.entity(), r.features(), values, null, partial)), ts));
         }
         long ts = requests.get(0).event().eventTime();
         w.expire(Math.min(watermark, ts), w.horizon);

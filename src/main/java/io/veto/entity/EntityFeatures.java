@@ -12,12 +12,17 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  *
  * @param matches the customer's sequence matches this payment completes (from the customer-sequence
  *     stage, whose answers carry no features); null from a feature stage
+ * @param partial the answer may miss events of the window that were still on their way: the
+ *     request was already behind the stage's watermark when it came, or it was answered before
+ *     the watermark reached it (a quiet spell). The decision then says {@code late}.
  */
 @TypeInfo(EntitySerializers.FeaturesFactory.class)
 public record EntityFeatures(
-        String cardToken, String paymentId, long eventTime, Entity entity, String[] names, double[] values, SequenceMatch[] matches) {
+        String cardToken, String paymentId, long eventTime, Entity entity, String[] names, double[] values, SequenceMatch[] matches,
+        boolean partial) {
 
+    /** An exact answer of a feature stage. */
     public EntityFeatures(String cardToken, String paymentId, long eventTime, Entity entity, String[] names, double[] values) {
-        this(cardToken, paymentId, eventTime, entity, names, values, null);
+        this(cardToken, paymentId, eventTime, entity, names, values, null, false);
     }
 }

@@ -68,7 +68,7 @@ public final class EntitySerializers {
         }
     }
 
-    /** Card token, payment id, event time, entity ordinal, the names and their values. */
+    /** Card token, payment id, event time, entity ordinal, the names and their values, whether partial, sequence matches. */
     public static final class FeaturesSerializer extends ImmutableSerializer<EntityFeatures> {
         private static final long serialVersionUID = 1L;
         public static final FeaturesSerializer INSTANCE = new FeaturesSerializer();
@@ -89,6 +89,7 @@ public final class EntitySerializers {
             for (double v : f.values()) {
                 out.writeDouble(v);
             }
+            out.writeBoolean(f.partial());
             // Sequence matches of a customer-sequence answer; 0 for a feature stage's.
             io.veto.rule.SequenceMatch[] matches = f.matches();
             Wire.writeVarInt(out, matches == null ? 0 : matches.length);
@@ -114,12 +115,13 @@ public final class EntitySerializers {
             for (int i = 0; i < values.length; i++) {
                 values[i] = in.readDouble();
             }
+            boolean partial = in.readBoolean();
             int n = Wire.readVarInt(in);
             io.veto.rule.SequenceMatch[] matches = n == 0 ? null : new io.veto.rule.SequenceMatch[n];
             for (int i = 0; i < n; i++) {
                 matches[i] = new io.veto.rule.SequenceMatch(Wire.readString(in), Wire.readString(in), Wire.readStrings(in), in.readLong(), in.readLong());
             }
-            return new EntityFeatures(card, payment, time, entity, names, values, matches);
+            return new EntityFeatures(card, payment, time, entity, names, values, matches, partial);
         }
 
         @Override

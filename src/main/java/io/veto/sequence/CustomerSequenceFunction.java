@@ -86,7 +86,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         long ts = in.event().eventTime();
         long watermark = ctx.timerService().currentWatermark();
         if (ts <= watermark) {
-            take(new CustomerEvent[] {in}, ctx, out);
+            take(new CustomerEvent[] {in}, ctx, out, true);
             return;
         }
         CustomerEvent[] before = waiting.get(ts);
@@ -113,7 +113,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
                 for (Long t : times) {
                     CustomerEvent[] due = waiting.get(t);
                     waiting.remove(t);
-                    take(due, ctx, out);
+                    take(due, ctx, out, true);
                 }
             }
             return;
@@ -121,7 +121,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         CustomerEvent[] due = waiting.get(timestamp);
         if (due != null) {
             waiting.remove(timestamp);
-            take(due, ctx, out);
+            take(due, ctx, out, false);
         }
         if (host.hasState()) {
             CompiledRuleSet current = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
@@ -130,8 +130,12 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         }
     }
 
-    /** Runs events of one timestamp through the customer's sequences, in a fixed order, and answers the payments. */
-    private void take(CustomerEvent[] events, ReadOnlyContext ctx, Collector<CardInput> out) throws Exception {
+    /**
+     * Runs events of one timestamp through the customer's sequences, in a fixed order, and answers
+     * the payments; {@code partial} when they are taken before the watermark passed them or after
+     * it had (events of the customer still on their way may be missing).
+     */
+    private void take(CustomerEvent[] events, ReadOnlyContext ctx, Collector<CardInput> out, boolean partial) throws Exception {
         if (events.length > 1) {
             Arrays.sort(events, ORDER);
         }
@@ -146,7 +150,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             if (in.wantsAnswer()) {
                 SequenceMatch[] mine = found.stream().filter(m -> m.completingEventId().equals(e.eventId())).toArray(SequenceMatch[]::new);
                 out.collect(CardInput.answer(new EntityFeatures(e.cardToken(), e.paymentId(), e.eventTime(), Entity.CUSTOMER,
-                        new String[0], new double[0], mine)));
+                        new String[0], new double[0], mine, partial)));
             }
         }
     }

@@ -279,8 +279,22 @@ class CardDecisionFunctionTest {
         assertThat(decisions()).singleElement().satisfies(d -> {
             assertThat(d.decision()).isEqualTo(Outcome.REVIEW);
             assertThat(d.reasons()[0].detail()).contains("merchant.count_1m=3").contains("card.count_10m=1");
+            assertThat(d.late()).as("exact: every window answered at its watermark").isFalse();
         });
         assertThat(keyedStateEntries()).as("only the window").isEqualTo(1);
+    }
+
+    @Test
+    void shouldDecideLateWhenAnEntityAnsweredFromAWindowThatMayMissEvents() throws Exception {
+        merchantHarness();
+        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        harness.processElement(CardInput.answer(new io.veto.entity.EntityFeatures("card-a", "p1", BEGINNING, io.veto.feature.Entity.MERCHANT,
+                new String[] {"count_1m"}, new double[] {3}, null, true)), BEGINNING);
+
+        assertThat(decisions()).singleElement().satisfies(d -> {
+            assertThat(d.decision()).isEqualTo(Outcome.REVIEW);
+            assertThat(d.late()).isTrue();
+        });
     }
 
     @Test
@@ -289,7 +303,10 @@ class CardDecisionFunctionTest {
         harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
         harness.processWatermark(new Watermark(BEGINNING + CardDecisionFunction.ANSWER_TIMEOUT_MILLIS));
 
-        assertThat(decisions()).singleElement().satisfies(d -> assertThat(d.decision()).isEqualTo(Outcome.APPROVE));
+        assertThat(decisions()).singleElement().satisfies(d -> {
+            assertThat(d.decision()).isEqualTo(Outcome.APPROVE);
+            assertThat(d.late()).as("decided without the merchant's features").isTrue();
+        });
         // The answer that finally arrives finds nothing to complete and decides nothing twice.
         harness.processElement(answer("p1", "card-a", 3), BEGINNING);
         assertThat(decisions()).hasSize(1);

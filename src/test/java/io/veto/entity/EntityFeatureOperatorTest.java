@@ -63,6 +63,7 @@ class EntityFeatureOperatorTest {
         assertThat(answers().get(1).values()).containsExactly(2.0, 2.0);
         assertThat(answers().get(1).cardToken()).isEqualTo("card-b");
         assertThat(answers().get(1).names()).containsExactly(COUNT_10M);
+        assertThat(answers()).noneMatch(EntityFeatures::partial);
     }
 
     @Test
@@ -82,6 +83,7 @@ class EntityFeatureOperatorTest {
 
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "late");
         assertThat(answers().get(1).values()).containsExactly(2.0, 2.0);
+        assertThat(answers()).extracting(EntityFeatures::partial).as("the late one may miss events").containsExactly(false, true);
     }
 
     @Test
@@ -130,6 +132,7 @@ class EntityFeatureOperatorTest {
 
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "p2");
         assertThat(answers().get(1).values()).containsExactly(2.0, 2.0);
+        assertThat(answers()).as("answered before the watermark: may miss events").allMatch(EntityFeatures::partial);
         // When the watermark comes at last, nothing is answered twice.
         harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
         assertThat(answers()).hasSize(2);

@@ -86,5 +86,12 @@ class PaymentEventSerializerTest {
         assertThat(fb.entity()).isEqualTo(Entity.IP);
         assertThat(fb.names()).containsExactly("distinct_card_1h");
         assertThat(fb.values()).containsExactly(3.0);
+        assertThat(fb.partial()).isFalse();
+
+        EntityFeatures partial = new EntityFeatures("tok_abc", "pay-2", 18L, Entity.CUSTOMER, new String[0], new double[0],
+                new io.veto.rule.SequenceMatch[] {new io.veto.rule.SequenceMatch("seq-x", "seq-x@abc", new String[] {"e1", "e2"}, 1L, 18L)}, true);
+        EntityFeatures pb = roundTrip(EntitySerializers.FeaturesSerializer.INSTANCE, partial);
+        assertThat(pb.partial()).isTrue();
+        assertThat(pb.matches()).singleElement().satisfies(m -> assertThat(m.eventIds()).containsExactly("e1", "e2"));
     }
 }
