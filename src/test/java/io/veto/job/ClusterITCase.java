@@ -83,8 +83,8 @@ class ClusterITCase {
                 "--rules-start-from", "EARLIEST",
                 "--checkpoint-interval", "2s",
                 // A partition reader starved for 2 s on a loaded machine would count as idle and let the
-                // watermark run ahead of it, making its payments late; the last payments are answered
-                // by --max-feature-wait, not by idleness.
+                // watermark run ahead of it, making its payments late; each batch ends with an event per
+                // partition that moves the watermark past it.
                 "--idleness", "1m",
                 // The test sends each batch over a few hundred ms with event times not in send order
                 // across cards: a 10 ms bound (the default) would make some of them late.
@@ -221,12 +221,15 @@ class ClusterITCase {
 
     /**
      * Payments {@code from .. from+PER_CARD-1} of every card, all at one merchant: a card's payments
-     * 100 ms apart, cards 4 ms apart. A batch spans less than the job's 500 ms watermark bound: sent at
-     * once to an idle topic, its partitions are read in any order, and a wider span would make the
-     * payments of the partition read last late (decided without waiting for the watermark), which
-     * is not what this test is about.
+     * 100 ms apart, cards 4 ms apart, each batch 5 s after the one before. A batch spans less than
+     * the job's 500 ms watermark bound: sent at once to an idle topic, its partitions are read in any
+     * order, and a wider span would make the payments of the partition read last late, which is not
+     * what this test is about. Then a login per partition, 2 s after the batch, moves the watermark
+     * past it, so every answer comes at the watermark (exact) rather than after the wall-clock wait
+     * of a quiet spell (which would say {@code late}).
      */
     private static void send(JobOptions o, List<String> pans, long t0, int from) throws Exception {
+        long batchStart = t0 + (from / PER_CARD) * 5_000L;
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int n = from; n < from + PER_CARD; n++) {
             for (int card = 0; card < pans.size(); card++) {
@@ -234,7 +237,7 @@ class ClusterITCase {
                 e.put("eventId", "evt-cluster-" + card + "-" + n);
                 e.put("type", "PAYMENT");
                 e.put("paymentId", paymentId(card, n));
-                e.put("eventTime", Instant.ofEpochMilli(t0 + n * 100L + card * 4L).toString());
+                e.put("eventTime", Instant.ofEpochMilli(batchStart + (n - from) * 100L + card * 4L).toString());
                 e.put("pan", pans.get(card));
                 e.put("customerId", "cust-" + card);
                 e.put("merchantId", MERCHANT);
@@ -247,6 +250,14 @@ class ClusterITCase {
                 e.put("channel", "ECOM");
                 records.add(new ProducerRecord<>(o.paymentsTopic, ("card-" + card).getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(e)));
             }
+        }
+        for (int partition = 0; partition < 4; partition++) {
+            ObjectNode login = JSON.createObjectNode();
+            login.put("eventId", "evt-cluster-pusher-" + from + "-" + partition);
+            login.put("type", "LOGIN");
+            login.put("customerId", "cust-pusher");
+            login.put("eventTime", Instant.ofEpochMilli(batchStart + 2_000L).toString());
+            records.add(new ProducerRecord<>(o.paymentsTopic, partition, "pusher".getBytes(StandardCharsets.UTF_8), JSON.writeValueAsBytes(login)));
         }
         KAFKA.produce(o.paymentsTopic, records);
     }
