@@ -19,13 +19,11 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
@@ -66,7 +64,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     static final long ANSWER_TIMEOUT_MILLIS = 60_000L;
 
     public static final String WINDOW_STATE = "card-window";
-    public static final String PENDING_STATE = "card-pending";
+    public static final String PENDING_STATE = "card-waiting";
 
     public static final MapStateDescriptor<String, byte[]> RULES_STATE = ActiveRules.STATE;
     public static final OutputTag<RuleAck> RULE_ACKS = ActiveRules.ACKS;
@@ -78,7 +76,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     private transient ActiveRules active;
     private transient CardScorer scorer;
     private transient ValueState<EventWindow> window;
-    private transient MapState<String, Pending> pending;
+    private transient ValueState<PendingPayments> pending;
     private transient FeatureValues values;
     private transient Map<Outcome, Counter> decisions;
     private transient Counter lateDecisions;
@@ -98,7 +96,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     public void open(OpenContext openContext) throws Exception {
         active = new ActiveRules(initialRules);
         window = getRuntimeContext().getState(new ValueStateDescriptor<>(WINDOW_STATE, EventWindow.class));
-        pending = getRuntimeContext().getMapState(new MapStateDescriptor<>(PENDING_STATE, Types.STRING, TypeInformation.of(Pending.class)));
+        pending = getRuntimeContext().getState(new ValueStateDescriptor<>(PENDING_STATE, PendingPayments.Serializer.INSTANCE));
         values = new FeatureValues();
         decisions = new EnumMap<>(Outcome.class);
         var metrics = getRuntimeContext().getMetricGroup();
@@ -165,7 +163,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
             emit(s.decide(event, values, event.eventTime() <= watermark, System.currentTimeMillis(), completed), out);
             return;
         }
-        Pending p = pending.get(event.paymentId());
+        PendingPayments waiting = pending.value();
+        Pending p = waiting == null ? null : waiting.get(event.paymentId());
         boolean early = p != null;
         if (!early) {
             p = new Pending();
@@ -176,24 +175,37 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         p.matches = Pending.concat(completed.toArray(new SequenceMatch[0]), p.matches);
         if (p.complete()) {
             // Every answer came before the payment itself.
-            pending.remove(event.paymentId());
+            waiting.remove(p);
+            store(waiting);
             decide(p, rulesState, out);
             return;
         }
-        pending.put(event.paymentId(), p);
+        if (!early) {
+            if (waiting == null) {
+                waiting = new PendingPayments();
+            }
+            waiting.add(p);
+        }
+        pending.update(waiting);
         if (!early) {
             ctx.timerService().registerEventTimeTimer(event.eventTime() + ANSWER_TIMEOUT_MILLIS);
         }
     }
 
     private void onAnswer(EntityFeatures a, ReadOnlyBroadcastState<String, byte[]> rulesState, TimerService timers, Collector<Decision> out) throws Exception {
-        Pending p = pending.get(a.paymentId());
+        PendingPayments waiting = pending.value();
+        Pending p = waiting == null ? null : waiting.get(a.paymentId());
         if (p == null) {
             // The answer overtook its payment; it waits for it, or for the timeout if the payment was
             // already decided without it.
             p = new Pending();
+            p.paymentId = a.paymentId();
             p.eventTime = a.eventTime();
             timers.registerEventTimeTimer(a.eventTime() + ANSWER_TIMEOUT_MILLIS);
+            if (waiting == null) {
+                waiting = new PendingPayments();
+            }
+            waiting.add(p);
         }
         String prefix = a.entity().ruleName() + ".";
         for (int i = 0; i < a.names().length; i++) {
@@ -205,10 +217,20 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         p.late |= a.partial();
         p.received++;
         if (p.complete()) {
-            pending.remove(a.paymentId());
+            waiting.remove(p);
+            store(waiting);
             decide(p, rulesState, out);
         } else {
-            pending.put(a.paymentId(), p);
+            pending.update(waiting);
+        }
+    }
+
+    /** Writes the card's waiting payments back, or clears them when none is left. */
+    private void store(PendingPayments waiting) throws Exception {
+        if (waiting.isEmpty()) {
+            pending.clear();
+        } else {
+            pending.update(waiting);
         }
     }
 
@@ -247,23 +269,21 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Decision> out) throws Exception {
         ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(RULES_STATE);
-        if (!pending.isEmpty()) {
-            List<Map.Entry<String, Pending>> overdue = new ArrayList<>();
-            for (Map.Entry<String, Pending> e : pending.entries()) {
-                if (e.getValue().eventTime + ANSWER_TIMEOUT_MILLIS <= timestamp) {
-                    overdue.add(Map.entry(e.getKey(), e.getValue()));
-                }
+        PendingPayments waiting = pending.value();
+        if (waiting != null) {
+            List<Pending> overdue = waiting.removeIf(p -> p.eventTime + ANSWER_TIMEOUT_MILLIS <= timestamp);
+            if (!overdue.isEmpty()) {
+                store(waiting);
             }
-            for (Map.Entry<String, Pending> e : overdue) {
-                pending.remove(e.getKey());
-                if (e.getValue().payment == null) {
+            for (Pending p : overdue) {
+                if (p.payment == null) {
                     // Answers whose payment was decided without them (it timed out first).
                     strayAnswers.inc();
                 } else {
                     incompleteDecisions.inc();
                     // Without every entity's features: not what a replay that gets them would decide.
-                    e.getValue().late = true;
-                    decide(e.getValue(), rulesState, out);
+                    p.late = true;
+                    decide(p, rulesState, out);
                 }
             }
         }

@@ -7,10 +7,11 @@ import java.util.Arrays;
 /**
  * A payment whose entity features are still on their way: its card features (computed when it
  * arrived, in the card's own order) and the entity answers so far. Answers may come before the
- * payment (they travel another channel): then {@code payment} is still null. A Flink POJO, kept in
- * keyed state so a restore resumes the wait.
+ * payment (they travel another channel): then {@code payment} is still null. Kept in keyed state
+ * ({@link PendingPayments}) so a restore resumes the wait.
  */
 public final class Pending {
+    public String paymentId;
     public PaymentEvent payment;
     public long eventTime;
     public String rulesVersion;
@@ -32,6 +33,7 @@ public final class Pending {
     /** Records the payment's arrival: what to wait for, and whether it was late. */
     void arrived(PaymentEvent payment, String rulesVersion, int parts, boolean late) {
         this.payment = payment;
+        this.paymentId = payment.paymentId();
         this.eventTime = payment.eventTime();
         this.rulesVersion = rulesVersion;
         this.parts = parts;

@@ -317,6 +317,27 @@ class CardDecisionFunctionTest {
     }
 
     @Test
+    void shouldKeepSeveralWaitingPaymentsOfOneCardApartAndLeaveNothingOnceAllAreDecided() throws Exception {
+        merchantHarness();
+        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        harness.processElement(CardInput.event(payment("p2", "card-a", BEGINNING + 1, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING + 1);
+        harness.processElement(answer("p3", "card-a", 0), BEGINNING + 2);
+        assertThat(keyedStateEntries()).as("the window and the card's waiting payments, in one value").isEqualTo(2);
+
+        harness.processElement(answer("p2", "card-a", 3), BEGINNING);
+        assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p2");
+        harness.processElement(answer("p1", "card-a", 0), BEGINNING);
+        assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p2", "p1");
+        assertThat(decisions()).extracting(Decision::decision).containsExactly(Outcome.REVIEW, Outcome.APPROVE);
+
+        // p3's answer waits for its payment, which never comes: the timeout drops it.
+        harness.processWatermark(new Watermark(BEGINNING + 2 * TEN_MINUTES));
+        assertThat(decisions()).hasSize(2);
+        assertThat(keyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
     void shouldKeepAnAnswerThatOvertookItsPaymentAndDecideWhenThePaymentArrives() throws Exception {
         merchantHarness();
         harness.processElement(answer("p1", "card-a", 3), BEGINNING);
