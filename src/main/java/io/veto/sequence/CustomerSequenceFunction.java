@@ -57,6 +57,8 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     private transient SequenceHost host;
     private transient Counter matchesFound;
     private transient Counter alertsRaised;
+    private transient Counter lateEvents;
+    private transient Counter takenBeforeWatermark;
 
     public CustomerSequenceFunction(RuleSet initialRules, java.time.Duration maxWait) {
         this.initialRules = initialRules;
@@ -72,6 +74,8 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
                 getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)), getRuntimeContext());
         matchesFound = getRuntimeContext().getMetricGroup().counter("customer_sequence_matches");
         alertsRaised = getRuntimeContext().getMetricGroup().counter("customer_alerts");
+        lateEvents = getRuntimeContext().getMetricGroup().counter("customer_events_late");
+        takenBeforeWatermark = getRuntimeContext().getMetricGroup().counter("customer_events_taken_before_watermark");
     }
 
     @Override
@@ -86,6 +90,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         long ts = in.event().eventTime();
         long watermark = ctx.timerService().currentWatermark();
         if (ts <= watermark) {
+            lateEvents.inc();
             take(new CustomerEvent[] {in}, ctx, out, true);
             return;
         }
@@ -113,6 +118,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
                 for (Long t : times) {
                     CustomerEvent[] due = waiting.get(t);
                     waiting.remove(t);
+                    takenBeforeWatermark.inc(due.length);
                     take(due, ctx, out, true);
                 }
             }

@@ -22,14 +22,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -307,16 +304,6 @@ class ClusterITCase {
 
     /** The sum over subtasks of a Prometheus metric of one job, optionally with one more label. */
     private static double sum(String metrics, String name, String jobId, String label) {
-        Pattern line = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
-        Matcher m = line.matcher(metrics);
-        double total = 0;
-        Map<String, Boolean> seen = new HashMap<>();
-        while (m.find()) {
-            String labels = m.group(1);
-            if (labels.contains("job_id=\"" + jobId + "\"") && (label == null || labels.contains(label)) && seen.putIfAbsent(labels, true) == null) {
-                total += Double.parseDouble(m.group(2));
-            }
-        }
-        return total;
+        return StandaloneCluster.prometheusSum(metrics, name, jobId, label);
     }
 }

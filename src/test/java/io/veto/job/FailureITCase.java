@@ -225,6 +225,18 @@ class FailureITCase {
             committed.forEach(r -> perPayment.merge(new String(r.key(), StandardCharsets.UTF_8), 1, Integer::sum));
             report.append(String.format("EXACTLY_ONCE: a read_committed consumer sees %,d decisions for %,d payments%n", committed.size(), perPayment.size()));
 
+            // Where late decisions come from, as the last TaskManager counted since the last restart.
+            String metrics = cluster.scrapePrometheus();
+            for (Map.Entry<JobOptions.Delivery, String> job : jobs.entrySet()) {
+                StringBuilder counts = new StringBuilder();
+                for (String counter : List.of("decisions_late", "decisions_without_all_features", "entity_requests_late",
+                        "entity_requests_answered_before_watermark", "customer_events_late", "customer_events_taken_before_watermark")) {
+                    counts.append(String.format(" %s=%,.0f", counter,
+                            StandaloneCluster.prometheusSum(metrics, "flink_taskmanager_job_task_operator_" + counter, job.getValue(), null)));
+                }
+                report.append(String.format("%s, counted since the last restart:%s%n", job.getKey(), counts));
+            }
+
             System.out.print(report);
             Files.writeString(cluster.dir().resolve("failure-report.txt"), report);
 

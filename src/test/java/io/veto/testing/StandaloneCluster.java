@@ -230,6 +230,25 @@ public final class StandaloneCluster implements AutoCloseable {
         return rest("/jobs/" + jobId + "/checkpoints").get("counts").get("completed").asLong();
     }
 
+    /**
+     * The sum of a metric over every series of one job in a Prometheus scrape, optionally only
+     * those with a given label ({@code rule="large_amount"}); each series counted once, however
+     * many endpoints show it.
+     */
+    public static double prometheusSum(String metrics, String name, String jobId, String label) {
+        Pattern line = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
+        Matcher m = line.matcher(metrics);
+        double total = 0;
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        while (m.find()) {
+            String labels = m.group(1);
+            if (labels.contains("job_id=\"" + jobId + "\"") && (label == null || labels.contains(label)) && seen.add(labels)) {
+                total += Double.parseDouble(m.group(2));
+            }
+        }
+        return total;
+    }
+
     /** The text of every Prometheus endpoint of the cluster (JobManager, TaskManagers). */
     public String scrapePrometheus() {
         StringBuilder all = new StringBuilder();
