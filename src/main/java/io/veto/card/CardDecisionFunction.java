@@ -288,11 +288,10 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
             }
         }
         CompiledRuleSet current = active.current(rulesState);
-        if (sequences.hasState()) {
-            List<SequenceMatch> byTime = sequences.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CARD),
-                    ctx.timerService()::registerEventTimeTimer);
-            raiseAlerts(current, byTime, null, ctx.getCurrentKey(), ctx::output);
-        }
+        // Nothing to do (one point read) for a card with no sequence under way.
+        List<SequenceMatch> byTime = sequences.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CARD),
+                ctx.timerService()::registerEventTimeTimer);
+        raiseAlerts(current, byTime, null, ctx.getCurrentKey(), ctx::output);
         EventWindow w = window.value();
         if (w == null || w.cleanupTimer != timestamp) {
             return;

@@ -129,11 +129,9 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             waiting.remove(timestamp);
             take(due, ctx, out, false);
         }
-        if (host.hasState()) {
-            CompiledRuleSet current = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
-            alerts(current, host.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
-                    ctx.timerService()::registerEventTimeTimer), null, ctx.getCurrentKey(), ctx);
-        }
+        CompiledRuleSet current = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
+        alerts(current, host.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
+                ctx.timerService()::registerEventTimeTimer), null, ctx.getCurrentKey(), ctx);
     }
 
     /**

@@ -110,6 +110,11 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
         }
     }
 
+    /** Whether the current key holds anything, without decoding it; outside a call. */
+    boolean exists() throws IOException {
+        return packed.value() != null;
+    }
+
     /** Entries per non-empty state of the current key (a value counts one), for tests and metrics; outside a call. */
     Map<String, Integer> entries() throws IOException {
         begin();

@@ -60,6 +60,7 @@ import org.apache.flink.configuration.Configuration;
 public final class SequenceHost implements AutoCloseable {
     public static final String NFA_STATE = "sequence-nfa";
     public static final String CLOCK_STATE = "sequence-clock";
+    public static final String TIMER_STATE = "sequence-timer";
 
     /** Registers an event-time timer for the current key. */
     public interface Timers {
@@ -72,6 +73,8 @@ public final class SequenceHost implements AutoCloseable {
     private final SharedBuffer<PaymentEvent> buffer;
     private final MapState<String, NFAState> states;
     private final ValueState<Long> clock;
+    /** The event-time timer last registered for the key and not yet fired: registering it again is a state write for nothing. */
+    private final ValueState<Long> timer;
     private final RuntimeContext runtime;
     private final Map<String, NFA<PaymentEvent>> nfas = new HashMap<>();
     private final Map<String, NFAState> loaded = new HashMap<>();
@@ -84,6 +87,7 @@ public final class SequenceHost implements AutoCloseable {
         this.buffer = new SharedBuffer<>(packed, eventSerializer, new SharedBufferCacheConfig());
         this.states = packed.getMapState(new MapStateDescriptor<>(NFA_STATE, StringSerializer.INSTANCE, new NFAStateSerializer()));
         this.clock = packed.getState(new ValueStateDescriptor<>(CLOCK_STATE, LongSerializer.INSTANCE));
+        this.timer = packed.getState(new ValueStateDescriptor<>(TIMER_STATE, LongSerializer.INSTANCE));
     }
 
     /** For {@link io.veto.rule.RuleStatus}-style metrics: partial matches released because their rule went away. */
@@ -170,6 +174,10 @@ public final class SequenceHost implements AutoCloseable {
     }
 
     private List<SequenceMatch> expire(long timestamp, List<CompiledSequence> active, Timers timers) throws Exception {
+        Long registered = timer.value();
+        if (registered != null && registered <= timestamp) {
+            timer.clear();
+        }
         Long last = clock.value();
         if (last == null) {
             return List.of();
@@ -196,12 +204,7 @@ public final class SequenceHost implements AutoCloseable {
 
     /** Whether the current key holds any sequence state (for tests and metrics). */
     public boolean hasState() throws Exception {
-        packed.begin();
-        try {
-            return clock.value() != null;
-        } finally {
-            packed.end(false);
-        }
+        return packed.exists();
     }
 
     /**
@@ -358,11 +361,14 @@ public final class SequenceHost implements AutoCloseable {
             // Nothing under way for this key: no clock, and no per-timestamp event counter left behind.
             acc.advanceTime(Long.MAX_VALUE);
             clock.clear();
+            timer.clear();
             return;
         }
         clock.update(ts);
-        if (next < Long.MAX_VALUE) {
+        Long registered = timer.value();
+        if (next < Long.MAX_VALUE && (registered == null || registered != next)) {
             timers.at(next);
+            timer.update(next);
         }
     }
 

@@ -120,7 +120,7 @@ class SequenceHostTest {
         assertThat(bufferNodes()).isEqualTo(1);
         assertThat(nfaStates()).isEqualTo(1);
         assertThat(host.hasState()).isTrue();
-        assertThat(host.stateEntries()).as("events, nodes, counter, NFA state and clock").hasSize(5)
+        assertThat(host.stateEntries()).as("events, nodes, counter, NFA state, clock and its timer").hasSize(6)
                 .allSatisfy((state, entries) -> assertThat(entries).isEqualTo(1));
         assertThat(store.entries()).as("all of it in one keyed value").isEqualTo(1);
 
@@ -166,13 +166,18 @@ class SequenceHostTest {
         event(small("s1", BEGINNING), active);
         assertThat(timers).as("trio's 5m before the pair's 10m").containsExactly(BEGINNING + 5 * MINUTE);
         event(small("s2", BEGINNING + 3 * MINUTE), active);
-        assertThat(timers).containsExactly(BEGINNING + 5 * MINUTE);
+        assertThat(timers).as("the same earliest expiry: already registered, not asked for again").isEmpty();
 
         timer(BEGINNING + 5 * MINUTE, active);
         // trio's match from s1 has ended; its match from s2 (8m) ends before the pair's from s1 (10m).
         assertThat(timers).containsExactly(BEGINNING + 8 * MINUTE);
         event(large("l1", BEGINNING + 6 * MINUTE, "50"), active);
-        assertThat(timers).containsExactly(BEGINNING + 8 * MINUTE);
+        assertThat(timers).isEmpty();
+        // A timer that is not the one registered last (an older one) leaves the registration alone.
+        timer(BEGINNING + 7 * MINUTE, active);
+        assertThat(timers).isEmpty();
+        timer(BEGINNING + 8 * MINUTE, active);
+        assertThat(timers).as("the pair's match from s1").containsExactly(BEGINNING + 10 * MINUTE);
     }
 
     @Test
