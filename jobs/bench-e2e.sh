@@ -7,7 +7,7 @@
 #   (d) state per active card (checkpoint size / active cards)
 # and prints a table with the targets of issue 7; the figures go to target/bench-e2e.json.
 #
-#   ./jobs/bench-e2e.sh                 the full run (about 4 minutes)
+#   ./jobs/bench-e2e.sh                 the full run (about 8 minutes)
 #   ./jobs/bench-e2e.sh --quick         a smoke run (about 30 s; its figures mean nothing)
 #   ./jobs/bench-e2e.sh --help          every option, job options included (e.g. --buffer-timeout 2ms)
 #
