@@ -32,8 +32,11 @@ import org.apache.flink.util.OutputTag;
  * (password resets, device changes, logins) and the payments of all the customer's cards. Those
  * come from many cards, so from many Kafka partitions, in no fixed order; to find the same matches
  * live and on a replay, events wait until the watermark passes their time and are then taken in
- * event-time order (ties by event id). A wall-clock fallback of {@code maxWait} answers in quiet
- * spells, as the entity feature stage does. An event already behind the watermark is taken at once.
+ * event-time order (ties by event id). A wall-clock fallback answers in quiet spells, as the entity
+ * feature stage does: once the watermark has not moved for {@code maxWait}, an event that has waited
+ * that long is taken with every other event of its customer (its answer then says it is partial).
+ * While the watermark moves, however slowly, nothing is taken before it. An event already behind
+ * the watermark is taken at once (partial too).
  *
  * <p>Every payment is answered to the card stage, which waits for it, with the matches it completes
  * (usually none); every match of a rule with an {@code alert:} is also raised as an alert.
@@ -59,6 +62,9 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     private transient Counter alertsRaised;
     private transient Counter lateEvents;
     private transient Counter takenBeforeWatermark;
+    /** The highest watermark this subtask has seen, and the wall-clock time it last moved. */
+    private transient long seenWatermark;
+    private transient long watermarkMovedAt;
 
     public CustomerSequenceFunction(RuleSet initialRules, java.time.Duration maxWait) {
         this.initialRules = initialRules;
@@ -76,6 +82,22 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         alertsRaised = getRuntimeContext().getMetricGroup().counter("customer_alerts");
         lateEvents = getRuntimeContext().getMetricGroup().counter("customer_events_late");
         takenBeforeWatermark = getRuntimeContext().getMetricGroup().counter("customer_events_taken_before_watermark");
+        seenWatermark = Long.MIN_VALUE;
+        watermarkMovedAt = Long.MIN_VALUE;
+    }
+
+    /** Notes whether the watermark moved since the last look (events and timers come often while it does). */
+    private void observe(ReadOnlyContext ctx) {
+        long w = ctx.timerService().currentWatermark();
+        if (watermarkMovedAt == Long.MIN_VALUE) {
+            // A (re)start counts as movement: restored wall-clock timers that are already due must not
+            // take events before the replay has had a chance to move the watermark.
+            watermarkMovedAt = ctx.timerService().currentProcessingTime();
+        }
+        if (w > seenWatermark) {
+            seenWatermark = w;
+            watermarkMovedAt = ctx.timerService().currentProcessingTime();
+        }
     }
 
     @Override
@@ -87,6 +109,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
 
     @Override
     public void processElement(CustomerEvent in, ReadOnlyContext ctx, Collector<CardInput> out) throws Exception {
+        observe(ctx);
         long ts = in.event().eventTime();
         long watermark = ctx.timerService().currentWatermark();
         if (ts <= watermark) {
@@ -109,8 +132,19 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<CardInput> out) throws Exception {
+        observe(ctx);
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            // The watermark has not come for a while: take everything waiting, oldest first.
+            long now = ctx.timerService().currentProcessingTime();
+            if (now - watermarkMovedAt < maxWaitMillis) {
+                // The watermark is moving (steady traffic, or a catch-up where one source subtask is
+                // behind the other): it will come, and taking the events now would not be exact.
+                if (!waiting.isEmpty()) {
+                    long again = watermarkMovedAt + maxWaitMillis;
+                    ctx.timerService().registerProcessingTimeTimer((again / 100 + 1) * 100);
+                }
+                return;
+            }
+            // A quiet spell: the watermark has not moved for maxWait. Take everything waiting, oldest first.
             if (!waiting.isEmpty()) {
                 List<Long> times = new ArrayList<>();
                 waiting.keys().forEach(times::add);
