@@ -37,8 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * job decides them at-least-once and one exactly-once, both on one cluster, and while they do the
  * TaskManager process is killed (SIGKILL) three times, a new one started each time as a supervisor
  * would. Every payment is decided (none lost); in at-least-once mode every duplicate is identical
- * to the first decision of its payment but for {@code decidedAt}, unless one of the two says
- * {@code late} (see {@link #STRICT}); in exactly-once mode a
+ * to the first decision of its payment but for {@code decidedAt}; in exactly-once mode a
  * read_committed consumer sees exactly one decision per payment. The restarts and each recovery's
  * time are printed.
  *
@@ -63,16 +62,6 @@ class FailureITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MAX_FEATURE_WAIT = System.getProperty("veto.failure-test.max-feature-wait", "5m");
     private static final String IDLENESS = System.getProperty("veto.failure-test.idleness", "1m");
-    /**
-     * Whether a duplicate must equal the first decision even when one of them says {@code late}.
-     * A decision that is not late is exact (every window answered at its watermark), and exact
-     * decisions replay identically: a difference between two of them always fails. A late decision
-     * was made from windows that may miss events still on their way (the payment or an entity
-     * request behind the watermark, an answer in a quiet spell, a wait that timed out), so its
-     * duplicate may differ; such pairs are reported, and failed on with
-     * {@code -Dveto.failure-test.strict=true}.
-     */
-    private static final boolean STRICT = Boolean.getBoolean("veto.failure-test.strict");
 
     @RegisterExtension
     static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
@@ -210,10 +199,9 @@ class FailureITCase {
             JobOptions alo = options.get(JobOptions.Delivery.AT_LEAST_ONCE);
             assertThat(trackers.get(JobOptions.Delivery.AT_LEAST_ONCE).paymentIds()).isEqualTo(paymentIds);
             Duplicates duplicates = compareDuplicates(KAFKA.drainAll(alo.decisionsTopic, Duration.ofSeconds(5)));
-            report.append(String.format("AT_LEAST_ONCE: %,d duplicate decisions, %,d of them different from the first%s; %,d of those differing with both"
-                            + " copies exact (not late); %,d decisions late in all%n",
+            report.append(String.format("AT_LEAST_ONCE: %,d duplicate decisions, %,d of them different from the first%s; %,d decisions late in all%n",
                     duplicates.count, duplicates.differing, duplicates.differingFields.isEmpty() ? "" : " (in " + duplicates.differingFields + ")",
-                    duplicates.exactDiffering, duplicates.late));
+                    duplicates.late));
 
             // Exactly-once: after one more checkpoint (the last transactions commit with it), a read_committed
             // consumer sees exactly one decision per payment.
@@ -240,9 +228,8 @@ class FailureITCase {
             System.out.print(report);
             Files.writeString(cluster.dir().resolve("failure-report.txt"), report);
 
-            assertThat(STRICT ? duplicates.different : duplicates.exactDifferent)
-                    .as("duplicates that differ from the first decision of their payment%s (%,d differ in all, in %s)",
-                            STRICT ? "" : ", neither of them late", duplicates.differing, duplicates.differingFields)
+            assertThat(duplicates.different)
+                    .as("duplicates that differ from the first decision of their payment (%,d, in %s)", duplicates.differing, duplicates.differingFields)
                     .isEmpty();
             assertThat(perPayment.keySet()).isEqualTo(paymentIds);
             assertThat(committed).hasSize(PAYMENTS);
@@ -273,11 +260,10 @@ class FailureITCase {
 
     /**
      * Duplicates found; how many differ from their payment's first decision, in which fields (how
-     * often each), and the first few of them (first decision, then the duplicate); the same for
-     * pairs of which neither copy is late; and how many decisions (of all records) were late.
+     * often each), and the first few of them (first decision, then the duplicate); and how many
+     * decisions (of all records) were late.
      */
-    private record Duplicates(int count, int differing, Map<String, Integer> differingFields, List<String> different,
-                              int exactDiffering, List<String> exactDifferent, int late) {}
+    private record Duplicates(int count, int differing, Map<String, Integer> differingFields, List<String> different, int late) {}
 
     private static Duplicates compareDuplicates(List<ConsumerRecord<byte[], byte[]>> records) throws IOException {
         Map<String, String> first = new HashMap<>();
@@ -285,8 +271,6 @@ class FailureITCase {
         int differing = 0;
         Map<String, Integer> fields = new TreeMap<>();
         List<String> different = new ArrayList<>();
-        int exactDiffering = 0;
-        List<String> exactDifferent = new ArrayList<>();
         int late = 0;
         for (ConsumerRecord<byte[], byte[]> r : records) {
             String canonical = deterministicPart(r.value());
@@ -302,16 +286,10 @@ class FailureITCase {
                     if (different.size() < 10) {
                         different.add(earlier + "\n  vs " + canonical);
                     }
-                    if (!isLate && !JSON.readTree(earlier).path("late").asBoolean()) {
-                        exactDiffering++;
-                        if (exactDifferent.size() < 10) {
-                            exactDifferent.add(earlier + "\n  vs " + canonical);
-                        }
-                    }
                 }
             }
         }
-        return new Duplicates(count, differing, fields, different, exactDiffering, exactDifferent, late);
+        return new Duplicates(count, differing, fields, different, late);
     }
 
     private static void differingFields(JsonNode a, JsonNode b, String prefix, Map<String, Integer> out) {
