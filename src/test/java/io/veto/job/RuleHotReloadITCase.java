@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -29,11 +28,9 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -69,15 +66,15 @@ class RuleHotReloadITCase {
         VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "hot-reload-test-key-0123".getBytes(StandardCharsets.UTF_8))
                 .setStartingOffsets(OffsetsInitializer.earliest()).build()), initial, o.maxOutOfOrderness, o.idleness);
         JobClient job = env.executeAsync("veto-hot-reload");
-        try (KafkaConsumer<byte[], byte[]> status = consumer(o.rulesStatusTopic)) {
+        try (KafkaConsumer<byte[], byte[]> status = KAFKA.subscribe(o.rulesStatusTopic, "status")) {
             // Given v1 is active,
             publish(v1);
-            assertThat(awaitStatus(status, v1.version()).state()).isEqualTo(RuleStatus.State.APPLIED);
+            assertThat(JobTestSupport.awaitRuleStatus(status, v1.version(), TIMEOUT).state()).isEqualTo(RuleStatus.State.APPLIED);
 
             // when payments flow and v2 is published mid-stream,
             Set<String> before = sendPayments(1_500);
             publish(v2);
-            RuleStatus applied = awaitStatus(status, v2.version());
+            RuleStatus applied = JobTestSupport.awaitRuleStatus(status, v2.version(), TIMEOUT);
             assertThat(applied.state()).isEqualTo(RuleStatus.State.APPLIED);
             assertThat(applied.subtasks()).isEqualTo(2);
             Set<String> after = sendPayments(1_500);
@@ -108,7 +105,7 @@ class RuleHotReloadITCase {
             for (Map.Entry<String, String> b : broken.entrySet()) {
                 RuleSet bad = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: broken\n    when: " + b.getValue() + "\n    points: 90\n");
                 publish(bad);
-                RuleStatus rejected = awaitStatus(status, bad.version());
+                RuleStatus rejected = JobTestSupport.awaitRuleStatus(status, bad.version(), TIMEOUT);
                 assertThat(rejected.state()).as(b.getKey()).isEqualTo(RuleStatus.State.REJECTED);
                 assertThat(String.join("\n", rejected.problems())).as(b.getKey()).contains("rules.yaml:3:").contains(expected.get(b.getKey()));
             }
@@ -155,30 +152,5 @@ class RuleHotReloadITCase {
         assertThat(decisions).hasSize(count);
         assertThat(decisions).extracting(Decision::paymentId).doesNotHaveDuplicates();
         return decisions.stream().collect(Collectors.toMap(Decision::paymentId, d -> d));
-    }
-
-    private static RuleStatus awaitStatus(KafkaConsumer<byte[], byte[]> consumer, String version) {
-        long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
-        while (System.currentTimeMillis() < deadline) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                RuleStatus s = RuleStatus.fromJson(r.value());
-                if (s.version().equals(version)) {
-                    return s;
-                }
-            }
-        }
-        throw new AssertionError("no status for rule set " + version + " within " + TIMEOUT);
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(String topic) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, "status-" + topic);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p);
-        c.subscribe(List.of(topic));
-        return c;
     }
 }

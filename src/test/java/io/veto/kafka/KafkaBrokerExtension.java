@@ -176,6 +176,19 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
      * end offset it had when the call started. Gives up, returning what was read, when no record
      * arrived for {@code quiet}.
      */
+    /** A consumer of {@code topic} in its own group, from the earliest offset; the caller closes it. */
+    public KafkaConsumer<byte[], byte[]> subscribe(String topic, String group) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, group + "-" + topic);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p);
+        c.subscribe(List.of(topic));
+        return c;
+    }
+
     public List<ConsumerRecord<byte[], byte[]>> drainAll(String topic, Duration quiet) {
         return drainAll(topic, quiet, false);
     }

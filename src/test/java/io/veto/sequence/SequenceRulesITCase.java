@@ -32,18 +32,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -95,9 +92,9 @@ class SequenceRulesITCase {
         VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "sequence-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
                 .setStartingOffsets(OffsetsInitializer.earliest()).build()), defaults, o.maxOutOfOrderness, o.idleness, o.maxFeatureWait);
         JobClient job = env.executeAsync("veto-sequences");
-        try (KafkaConsumer<byte[], byte[]> status = consumer(o.rulesStatusTopic, "status");
-             KafkaConsumer<byte[], byte[]> alerts = consumer(o.alertsTopic, "alerts")) {
-            decisionConsumer = consumer(o.decisionsTopic, "decisions");
+        try (KafkaConsumer<byte[], byte[]> status = KAFKA.subscribe(o.rulesStatusTopic, "status");
+             KafkaConsumer<byte[], byte[]> alerts = KAFKA.subscribe(o.alertsTopic, "alerts")) {
+            decisionConsumer = KAFKA.subscribe(o.decisionsTopic, "decisions");
 
             // Generated traffic with every kind of injected sequence: each is caught at its completing payment.
             List<ScenarioInstance> injected = sendGenerated(30_000);
@@ -145,7 +142,7 @@ class SequenceRulesITCase {
             pay("tok-a", T0 + 300_000, "7.77", "m-9");
             RuleSet v2 = withExtraSequence(defaults, "amount >= 10");
             publish(v2);
-            assertThat(awaitStatus(status, v2.version()).state()).isEqualTo(RuleStatus.State.APPLIED);
+            assertThat(JobTestSupport.awaitRuleStatus(status, v2.version(), TIMEOUT).state()).isEqualTo(RuleStatus.State.APPLIED);
             String straddling = pay("tok-a", T0 + 330_000, "20.00", "m-9");
             assertThat(awaitDecision(straddling).reasons()).extracting(Reason::ruleId).doesNotContain("seq-test-then-spend");
             String b1 = pay("tok-b", T0 + 400_000, "7.77", "m-9");
@@ -158,7 +155,7 @@ class SequenceRulesITCase {
             // v3 raises the rule's threshold: 20 no longer completes it, 60 does.
             RuleSet v3 = withExtraSequence(defaults, "amount >= 50");
             publish(v3);
-            assertThat(awaitStatus(status, v3.version()).state()).isEqualTo(RuleStatus.State.APPLIED);
+            assertThat(JobTestSupport.awaitRuleStatus(status, v3.version(), TIMEOUT).state()).isEqualTo(RuleStatus.State.APPLIED);
             String c1 = pay("tok-c", T0 + 500_000, "7.77", "m-9");
             String c2 = pay("tok-c", T0 + 530_000, "20.00", "m-9");
             String c3 = pay("tok-c", T0 + 560_000, "60.00", "m-9");
@@ -302,30 +299,5 @@ class SequenceRulesITCase {
             }
         }
         throw new AssertionError("no alert of " + ruleId + " for " + paymentId + " within " + TIMEOUT);
-    }
-
-    private static RuleStatus awaitStatus(KafkaConsumer<byte[], byte[]> consumer, String version) {
-        long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
-        while (System.currentTimeMillis() < deadline) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                RuleStatus s = RuleStatus.fromJson(r.value());
-                if (s.version().equals(version)) {
-                    return s;
-                }
-            }
-        }
-        throw new AssertionError("no status for rule set " + version + " within " + TIMEOUT);
-    }
-
-    private static KafkaConsumer<byte[], byte[]> consumer(String topic, String group) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, group + "-" + topic);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p);
-        c.subscribe(List.of(topic));
-        return c;
     }
 }

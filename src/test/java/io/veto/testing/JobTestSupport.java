@@ -16,6 +16,21 @@ public final class JobTestSupport {
                 new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
     }
 
+    /** The first status the rules-status topic reports for rule-set {@code version}; fails after {@code timeout}. */
+    public static io.veto.rule.RuleStatus awaitRuleStatus(
+            org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer, String version, Duration timeout) {
+        long deadline = System.currentTimeMillis() + timeout.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            for (var r : consumer.poll(Duration.ofMillis(200))) {
+                io.veto.rule.RuleStatus s = io.veto.rule.RuleStatus.fromJson(r.value());
+                if (s.version().equals(version)) {
+                    return s;
+                }
+            }
+        }
+        throw new AssertionError("no status for rule set " + version + " within " + timeout);
+    }
+
     /** Job options on fresh topics of the given broker, parallelism 2, reading from the start. */
     public static JobOptions freshOptions(KafkaBrokerExtension kafka) {
         JobOptions o = new JobOptions();
