@@ -8,15 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
-import org.apache.flink.api.common.state.AggregatingState;
-import org.apache.flink.api.common.state.AggregatingStateDescriptor;
 import org.apache.flink.api.common.state.KeyedStateStore;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ReducingState;
-import org.apache.flink.api.common.state.ReducingStateDescriptor;
 import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -47,7 +41,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * (a value with its serializer; a map as its size and entries). Each state's serializers are the
  * ones of its descriptor.
  *
- * <p>Offers value and map state only (all the shared buffer uses). Not thread-safe.
+ * <p>Offers value and map state only (all the shared buffer uses); reads and writes its own
+ * backing store's value state only. Not thread-safe.
  */
 final class PackedKeyedStateStore implements SyncKeyedStateStore {
     static final String STATE = "sequence-state";
@@ -387,21 +382,6 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
     @Override
     public <UK, UV> MapState<UK, UV> getMapState(MapStateDescriptor<UK, UV> d) {
         return register(new MapSlot<>(d));
-    }
-
-    @Override
-    public <T> ListState<T> getListState(ListStateDescriptor<T> d) {
-        throw SyncKeyedStateStore.unsupported();
-    }
-
-    @Override
-    public <T> ReducingState<T> getReducingState(ReducingStateDescriptor<T> d) {
-        throw SyncKeyedStateStore.unsupported();
-    }
-
-    @Override
-    public <IN, ACC, OUT> AggregatingState<IN, OUT> getAggregatingState(AggregatingStateDescriptor<IN, ACC, OUT> d) {
-        throw SyncKeyedStateStore.unsupported();
     }
 
     @Override

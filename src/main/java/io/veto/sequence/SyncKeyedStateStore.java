@@ -3,10 +3,32 @@ package io.veto.sequence;
 import org.apache.flink.api.common.state.KeyedStateStore;
 
 /**
- * A {@link KeyedStateStore} of the synchronous (v1) state API only, which is all flink-cep's shared
- * buffer uses: the asynchronous (v2) accessors say so.
+ * A {@link KeyedStateStore} of the synchronous (v1) value state, and map state where a store
+ * offers it: all the sequence host and flink-cep's shared buffer use. The other accessors say so.
  */
 interface SyncKeyedStateStore extends KeyedStateStore {
+    @Override
+    default <T> org.apache.flink.api.common.state.ListState<T> getListState(org.apache.flink.api.common.state.ListStateDescriptor<T> d) {
+        throw unsupported();
+    }
+
+    @Override
+    default <T> org.apache.flink.api.common.state.ReducingState<T> getReducingState(
+            org.apache.flink.api.common.state.ReducingStateDescriptor<T> d) {
+        throw unsupported();
+    }
+
+    @Override
+    default <IN, ACC, OUT> org.apache.flink.api.common.state.AggregatingState<IN, OUT> getAggregatingState(
+            org.apache.flink.api.common.state.AggregatingStateDescriptor<IN, ACC, OUT> d) {
+        throw unsupported();
+    }
+
+    @Override
+    default <UK, UV> org.apache.flink.api.common.state.MapState<UK, UV> getMapState(org.apache.flink.api.common.state.MapStateDescriptor<UK, UV> d) {
+        throw unsupported();
+    }
+
     @Override
     default <T> org.apache.flink.api.common.state.v2.ValueState<T> getValueState(org.apache.flink.api.common.state.v2.ValueStateDescriptor<T> d) {
         throw unsupported();
@@ -36,6 +58,6 @@ interface SyncKeyedStateStore extends KeyedStateStore {
     }
 
     static UnsupportedOperationException unsupported() {
-        return new UnsupportedOperationException("sequence state uses the synchronous state API only");
+        return new UnsupportedOperationException("sequence state uses synchronous value (and map) state only");
     }
 }
