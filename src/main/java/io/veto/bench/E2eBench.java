@@ -131,6 +131,9 @@ public final class E2eBench implements Callable<Integer> {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String REFERENCE_TOPIC = "reference-decisions";
+    /** Veto's counters of decisions that may not be exact, and of the stages' answers that made them so. */
+    private static final List<String> LATE_COUNTERS = List.of("decisions_late", "decisions_without_all_features", "entity_requests_late",
+            "entity_requests_answered_before_watermark", "customer_events_late", "customer_events_taken_before_watermark");
     /** One PAN key for every job of the run, so both jobs key the same cards alike. */
     private static final byte[] PAN_KEY = randomKey();
 
@@ -402,6 +405,7 @@ public final class E2eBench implements Callable<Integer> {
                 t.put("parallelism", job.parallelism);
                 t.put("lateDecisions", watcher.late());
                 t.put("lateShare", (double) watcher.late() / Math.max(1, watcher.decided()));
+                t.set("lateCounters", JSON.valueToTree(rest.counters(jobId, LATE_COUNTERS)));
                 cpu(t, usage);
                 say(String.format(Locale.ROOT, "    %,.0f payments/s (%,.0f events/s) = %.0f%% of the ceiling",
                         sustained, eventsPerSecond, 100 * eventsPerSecond / ceiling.recordsPerSecond()));
@@ -529,6 +533,7 @@ public final class E2eBench implements Callable<Integer> {
                 ArrayNode phases = measureLatency(broker, watcher, rest, jobId, "live_cold", () -> running(client, rest, jobId), List.of(coldStartRate), Duration.ZERO, coldStart);
                 ObjectNode n = (ObjectNode) phases.get(0);
                 n.put("lateDecisions", watcher.late());
+                n.set("lateCounters", JSON.valueToTree(rest.counters(jobId, LATE_COUNTERS)));
                 say(String.format(Locale.ROOT, "    %,d decisions, %,d of them late", watcher.decided(), watcher.late()));
                 return n;
             } finally {
@@ -822,7 +827,8 @@ public final class E2eBench implements Callable<Integer> {
         if (vs.has("throughputRatio")) {
             sb.append(row("    Veto / reference", String.format(Locale.ROOT, "%.2fx", vs.path("throughputRatio").asDouble()), "", null));
         }
-        sb.append(row(String.format(Locale.ROOT, "    late decisions in the catch-up: %,d (%.2f %%)", tp.path("lateDecisions").asLong(), 100 * tp.path("lateShare").asDouble()), "", "", null));
+        sb.append(row(String.format(Locale.ROOT, "    late decisions in the catch-up: %,d (%.2f %%) %s", tp.path("lateDecisions").asLong(), 100 * tp.path("lateShare").asDouble(),
+                tp.path("lateCounters")), "", "", null));
         JsonNode sc = r.path("scale");
         if (!sc.isMissingNode()) {
             sb.append(row("    at parallelism 1: Veto / reference", String.format(Locale.ROOT, "%,.0f / %,.0f",
@@ -864,7 +870,8 @@ public final class E2eBench implements Callable<Integer> {
             sb.append(row(String.format(Locale.ROOT, "(s) cold start, first %s at %,d/s: p50 / p99 ms", text(Duration.ofMillis(cold.path("measuredMillis").asLong())), cold.path("rate").asInt()),
                     String.format(Locale.ROOT, "%.1f / %.1f", cold.path("p50Ms").asDouble(), cold.path("p99Ms").asDouble()),
                     mark(tg, "coldStartP99AtMost250ms") + " p99<=250", cold));
-            sb.append(row(String.format(Locale.ROOT, "      %,d late decisions, %d missing", cold.path("lateDecisions").asLong(), cold.path("missing").asLong()), "", "", null));
+            sb.append(row(String.format(Locale.ROOT, "      %,d late decisions, %d missing %s", cold.path("lateDecisions").asLong(), cold.path("missing").asLong(),
+                    cold.path("lateCounters")), "", "", null));
         }
         sb.append(row("(d) state per active card (checkpoint)", String.format(Locale.ROOT, "%,.0f B", st.path("bytesPerActiveCard").asDouble()),
                 mark(tg, "stateAtMost1KBPerActiveCard") + " <= 1 KB", null));
