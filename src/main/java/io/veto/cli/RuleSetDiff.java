@@ -220,8 +220,9 @@ final class RuleSetDiff {
         return v instanceof String s ? (s.isEmpty() ? "\"\"" : s) : v.toString();
     }
 
+    /** A sequence rule may have no 'when' (null). */
     private static String condition(String when) {
-        return when.trim().replaceAll("\\s+", " ");
+        return when == null ? null : when.trim().replaceAll("\\s+", " ");
     }
 
     private static String weight(RuleDefinition r) {
