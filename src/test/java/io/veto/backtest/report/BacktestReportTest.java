@@ -315,6 +315,28 @@ class BacktestReportTest {
                 .hasMessageStartingWith(dir.resolve(BacktestData.CANDIDATE) + ":1: not a decision");
     }
 
+    @Test
+    void shouldWriteTheReportFromTheCommandLineWithAReviewRateInPercent() throws Exception {
+        write(List.of(
+                new P("p1", 0, "c1", "10", true, Outcome.DENY, 90, List.of(r("rule-a", 90)), List.of(), Outcome.APPROVE, 0),
+                new P("p2", 0, "c2", "10", false, Outcome.APPROVE, 0, List.of(), List.of(), Outcome.APPROVE, 0)), true);
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        int exit = io.veto.cli.VetoCli.commandLine().setOut(new java.io.PrintWriter(out, true)).setErr(new java.io.PrintWriter(err, true))
+                .execute("rules", "report", dir.toString(), "--candidate-name", "next", "--review-rate", "50%");
+        assertThat(err.toString()).isEmpty();
+        assertThat(exit).isZero();
+        assertThat(out.toString()).isEqualTo(dir.resolve("report.html") + ": 2 payments, 1 frauds; next AP 1.0000, AUC 1.0000\n");
+        JsonNode s = JSON.readTree(dir.resolve(BacktestReport.SUMMARY).toFile());
+        assertThat(s.at("/sets/0/thresholds/reviewRate/target").asDouble()).isEqualTo(0.5);
+        assertThat(s.at("/sets/1/name").asText()).isEqualTo("baseline");
+
+        Files.delete(dir.resolve(BacktestData.CANDIDATE));
+        exit = io.veto.cli.VetoCli.commandLine().setErr(new java.io.PrintWriter(err, true)).execute("rules", "report", dir.toString());
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).contains(dir.resolve(BacktestData.CANDIDATE) + ": not found");
+    }
+
     private void write(List<P> ps, boolean baseline) throws IOException {
         StringBuilder csv = new StringBuilder(BacktestData.HEADER + "\n");
         try (OutputStream c = Files.newOutputStream(dir.resolve(BacktestData.CANDIDATE));

@@ -30,14 +30,18 @@ import java.util.Map;
 final class GeneratedBacktest {
     private GeneratedBacktest() {}
 
-    /** {@code baselineReview}: the baseline is rules/default with its review threshold raised to this. */
-    static void write(Path out, int events, int days, Path candidateDir, int baselineReview) throws Exception {
+    /** A copy of {@code dir} with its review threshold set to {@code review}: a baseline that differs. */
+    static Path withReview(Path dir, int review) throws IOException {
+        Path copy = Files.createTempDirectory("veto-baseline");
+        copy(dir, copy);
+        Path manifest = copy.resolve(RuleSet.MANIFEST);
+        Files.writeString(manifest, Files.readString(manifest).replaceFirst("review: *\\d+", "review: " + review));
+        return copy;
+    }
+
+    static void write(Path out, int events, int days, Path candidateDir, Path baselineDir) throws Exception {
         CompiledRuleSet candidate = RuleSetCompiler.forJob().compile(RuleSet.fromDirectory(candidateDir));
-        Path baseDir = Files.createTempDirectory("veto-baseline");
-        copy(candidateDir, baseDir);
-        Path manifest = baseDir.resolve(RuleSet.MANIFEST);
-        Files.writeString(manifest, Files.readString(manifest).replaceFirst("review: *\\d+", "review: " + baselineReview));
-        CompiledRuleSet baseline = RuleSetCompiler.forJob().compile(RuleSet.fromDirectory(baseDir));
+        CompiledRuleSet baseline = RuleSetCompiler.forJob().compile(RuleSet.fromDirectory(baselineDir));
         long gapMicros = days * 86_400_000_000L / events;
         GeneratorConfig cfg = GeneratorConfig.defaults().withCards(3_000).withFraudRate(0.02).withMeanGapMicros(gapMicros)
                 .withStartTime(Instant.parse("2026-11-02T00:00:00Z"));
@@ -81,12 +85,13 @@ final class GeneratedBacktest {
         }
     }
 
-    /** Writes a demo backtest and its report: {@code DIR [EVENTS] [DAYS]}. */
+    /** Writes a demo backtest and its report: {@code DIR CANDIDATE BASELINE [EVENTS] [DAYS]}. */
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args[0]);
         Files.createDirectories(out);
-        write(out, args.length > 1 ? Integer.parseInt(args[1]) : 60_000, args.length > 2 ? Integer.parseInt(args[2]) : 14,
-                Path.of("rules/default"), 60);
-        BacktestReport.write(out, new ReportOptions("default-next", "default", 0.005));
+        write(out, args.length > 3 ? Integer.parseInt(args[3]) : 60_000, args.length > 4 ? Integer.parseInt(args[4]) : 14,
+                Path.of(args[1]), Path.of(args[2]));
+        BacktestReport.write(out, new ReportOptions(Path.of(args[1]).getFileName().toString(), Path.of(args[2]).getFileName().toString(),
+                0.005));
     }
 }

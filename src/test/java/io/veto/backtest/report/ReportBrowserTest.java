@@ -67,7 +67,7 @@ class ReportBrowserTest {
     void shouldDrawEveryChartWithoutConsoleErrors() throws Exception {
         Path out = dir.resolve("backtest");
         Files.createDirectories(out);
-        GeneratedBacktest.write(out, 4_000, 3, Path.of("rules/default"), 60);
+        GeneratedBacktest.write(out, 4_000, 3, Path.of("rules/default"), GeneratedBacktest.withReview(Path.of("rules/default"), 60));
         BacktestReport.write(out, new ReportOptions("default", "review-60", 0.005));
 
         Page page = open(out.resolve(BacktestReport.HTML), dir.resolve("profile"), "--dump-dom", "--virtual-time-budget=5000");
