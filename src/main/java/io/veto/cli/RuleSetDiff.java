@@ -65,7 +65,7 @@ final class RuleSetDiff {
             }
             List<String> c = new ArrayList<>();
             change(c, "condition", condition(old.when()), condition(r.when()));
-            change(c, "points", old.points(), r.points());
+            change(c, "points", old.pointsText(), r.pointsText());
             change(c, "outcome", outcome(old.outcome()), outcome(r.outcome()));
             change(c, "mode", old.mode(), r.mode());
             change(c, "validFrom", time(old.validFrom()), time(r.validFrom()));
@@ -220,12 +220,15 @@ final class RuleSetDiff {
         return v instanceof String s ? (s.isEmpty() ? "\"\"" : s) : v.toString();
     }
 
+    /** A sequence rule may have no 'when' (null). */
     private static String condition(String when) {
-        return when.trim().replaceAll("\\s+", " ");
+        return when == null ? null : when.trim().replaceAll("\\s+", " ");
     }
 
     private static String weight(RuleDefinition r) {
-        return r.outcome() != null ? "outcome " + r.outcome() + (r.points() != 0 ? ", points " + r.points() : "") : "points " + r.points();
+        return r.outcome() != null
+                ? "outcome " + r.outcome() + (r.points() != 0 || r.pointsExpression() != null ? ", points " + r.pointsText() : "")
+                : "points " + r.pointsText();
     }
 
     private static String outcome(Outcome o) {

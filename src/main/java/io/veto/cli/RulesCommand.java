@@ -2,11 +2,12 @@ package io.veto.cli;
 
 import picocli.CommandLine.Command;
 
-/** The {@code rules} group: check, test, compare and publish rule-set directories. */
+/** The {@code rules} group: check, test, compare and publish rule-set directories, and report on backtests. */
 @Command(
         name = "rules",
         mixinStandardHelpOptions = true,
         versionProvider = VetoCli.Version.class,
         description = "Check, test, compare and publish rule sets.",
-        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class})
+        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class,
+            io.veto.backtest.report.ReportCommand.class})
 final class RulesCommand {}

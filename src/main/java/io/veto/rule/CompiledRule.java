@@ -13,13 +13,16 @@ import java.util.Map;
  *     ({@code card.count_24h}); the spec's own name may differ ({@code card.count_1d})
  * @param sequence the compiled pattern of a sequence rule, null for a rule on single payments;
  *     a sequence rule fires on a payment that completes a match and satisfies {@code program}
+ * @param pointsProgram computes the points of a rule whose {@code points:} is an expression, compiled
+ *     once with the rule set; null when the points are a number
  */
 record CompiledRule(
         RuleDefinition definition,
         CelRuntime.Program program,
         Map<String, FeatureSpec> features,
         List<String> fields,
-        CompiledSequence sequence) {
+        CompiledSequence sequence,
+        CelRuntime.Program pointsProgram) {
 
     String id() {
         return definition.id();

@@ -195,30 +195,36 @@ public final class CompiledRuleSet {
             } catch (Exception e) {
                 // A rule that cannot be evaluated on this payment does not fire; the payment is still decided.
                 errors++;
-                long n = ruleErrors.merge(r.id(), 1L, Long::sum);
-                // 1st, 10th, 100th ... failure of a rule: a rule failing on every payment must not flood the log.
-                if (Long.toString(n).matches("10*")) {
-                    LOG.warn("rule {} ({}) could not be evaluated on payment {} ({} failures so far): {}",
-                            r.id(), version, payment.paymentId(), n, e.getMessage());
-                }
+                logFailure(r, payment, e);
                 continue;
             }
             if (!fired) {
                 continue;
             }
+            int points = r.points();
+            if (r.pointsProgram() != null) {
+                try {
+                    points = clampPoints(r.pointsProgram().eval(vars));
+                } catch (Exception e) {
+                    // The rule fired: it is reported, with no points, rather than dropped.
+                    errors++;
+                    logFailure(r, payment, e);
+                    points = 0;
+                }
+            }
             Reason reason = match == null
-                    ? new Reason(r.id(), r.points(), r.outcome() == null ? null : r.outcome().name(), explain(r, payment))
-                    : new Reason(r.id(), r.points(), r.outcome() == null ? null : r.outcome().name(), explainMatch(r, payment, match), match.eventIds());
+                    ? new Reason(r.id(), points, r.outcome() == null ? null : r.outcome().name(), explain(r, payment))
+                    : new Reason(r.id(), points, r.outcome() == null ? null : r.outcome().name(), explainMatch(r, payment, match), match.eventIds());
             if (r.shadow()) {
                 if (shadowReasons.isEmpty()) {
                     shadowReasons = new ArrayList<>(2);
                 }
                 shadowReasons.add(reason);
-                shadowScore += r.points();
+                shadowScore += points;
                 shadowDirect = shadowDirect.atLeast(r.outcome());
             } else {
                 reasons.add(reason);
-                score += r.points();
+                score += points;
                 direct = direct.atLeast(r.outcome());
             }
         }
@@ -244,6 +250,28 @@ public final class CompiledRuleSet {
             reasons = listReasons;
         }
         return new Evaluation(outcome, score, reasons, shadowOutcome, score + shadowScore, shadowReasons, errors);
+    }
+
+    private void logFailure(CompiledRule r, PaymentEvent payment, Exception e) {
+        long n = ruleErrors.merge(r.id(), 1L, Long::sum);
+        // 1st, 10th, 100th ... failure of a rule: a rule failing on every payment must not flood the log.
+        if (Long.toString(n).matches("10*")) {
+            LOG.warn("rule {} ({}) could not be evaluated on payment {} ({} failures so far): {}",
+                    r.id(), version, payment.paymentId(), n, e.getMessage());
+        }
+    }
+
+    /**
+     * A points expression's value as the whole number of points it adds: rounded half up and
+     * clamped to 0..{@value RuleSetCompiler#MAX_POINTS}, so one rule can neither subtract from a
+     * score nor overflow it; NaN adds none.
+     */
+    static int clampPoints(Object value) {
+        double v = ((Number) value).doubleValue();
+        if (Double.isNaN(v)) {
+            return 0;
+        }
+        return (int) Math.max(0, Math.min(RuleSetCompiler.MAX_POINTS, Math.floor(v + 0.5)));
     }
 
     private static SequenceMatch matchOf(CompiledRule r, List<SequenceMatch> matches) {

@@ -11,6 +11,8 @@ import java.util.List;
  * @param validUntil event time from which it no longer applies ({@link Long#MAX_VALUE} when never)
  * @param when the condition; for a sequence rule, the optional check at the completing payment (null when none)
  * @param sequence for a sequence rule, its steps; null for a rule on single payments
+ * @param pointsExpression the CEL expression that computes the rule's points when it fires, or null
+ *     when {@code points} is a number
  */
 public record RuleDefinition(
         String id,
@@ -26,10 +28,16 @@ public record RuleDefinition(
         long validFrom,
         long validUntil,
         List<String> tags,
-        SequenceDefinition sequence) {
+        SequenceDefinition sequence,
+        String pointsExpression) {
 
     public boolean isSequence() {
         return sequence != null;
+    }
+
+    /** The points as written: the number, or the expression that computes them. */
+    public String pointsText() {
+        return pointsExpression != null ? pointsExpression.trim().replaceAll("\\s+", " ") : Integer.toString(points);
     }
 
     public String mode() {

@@ -1,7 +1,9 @@
 package io.veto.rule;
 
 import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelIssue;
+import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelSource;
 import dev.cel.common.CelSourceLocation;
@@ -14,6 +16,7 @@ import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import io.veto.feature.Entity;
@@ -42,6 +45,9 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 public final class RuleSetCompiler {
     public static final int MAX_EXPRESSION_CHARS = 2000;
     public static final int MAX_REGEX_CHARS = 256;
+    /** A points expression's value is rounded to a whole number and clamped to 0..MAX_POINTS. */
+    public static final int MAX_POINTS = 1000;
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("-?\\d+");
 
     private static final Set<String> MANIFEST_KEYS = orderedSet("name", "description", "thresholds");
     private static final Set<String> THRESHOLD_KEYS = orderedSet("review", "deny");
@@ -63,7 +69,10 @@ public final class RuleSetCompiler {
 
     private final Set<Entity> computedEntities;
     private final CelCompiler compiler;
+    /** Compiles {@code points:} expressions: the rule environment with any result type, checked to be numeric after. */
+    private final CelCompiler pointsCompiler;
     private final CelRuntime runtime;
+    private final CelRuntime pointsRuntime;
     private final SequenceCompiler sequences;
 
     /** A compiler for a job whose window stages compute the features of the given entities. */
@@ -78,6 +87,25 @@ public final class RuleSetCompiler {
             builder.addVar(e.ruleName(), PaymentVariables.FEATURE_MAP);
         }
         this.compiler = builder.build();
+        var points = CelCompilerFactory.standardCelCompilerBuilder().setOptions(OPTIONS);
+        PaymentVariables.FIELDS.forEach(points::addVar);
+        for (Entity e : Entity.values()) {
+            points.addVar(e.ruleName(), PaymentVariables.FEATURE_MAP);
+        }
+        // min and max bound a points expression, e.g. min(60.0, 12.0 * card.amount_ratio_30d).
+        for (String f : List.of("min", "max")) {
+            points.addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration(f,
+                    CelOverloadDecl.newGlobalOverload(f + "_double", SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE),
+                    CelOverloadDecl.newGlobalOverload(f + "_int", SimpleType.INT, SimpleType.INT, SimpleType.INT)));
+        }
+        this.pointsCompiler = points.build();
+        this.pointsRuntime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS)
+                .addFunctionBindings(
+                        CelFunctionBinding.from("min_double", Double.class, Double.class, Math::min),
+                        CelFunctionBinding.from("min_int", Long.class, Long.class, Math::min),
+                        CelFunctionBinding.from("max_double", Double.class, Double.class, Math::max),
+                        CelFunctionBinding.from("max_int", Long.class, Long.class, Math::max))
+                .build();
         this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
         this.sequences = new SequenceCompiler(this, OPTIONS);
     }
@@ -240,7 +268,15 @@ public final class RuleSetCompiler {
         if (mode != null && !mode.equals("active") && !mode.equals("shadow")) {
             y.problem(r.get("mode"), "mode must be 'active' or 'shadow', not '" + mode + "'");
         }
-        Integer points = r.containsKey("points") ? y.integer(r.get("points"), "points") : null;
+        Integer points = null;
+        String pointsExpr = null;
+        Node pointsNode = r.get("points");
+        if (pointsNode instanceof ScalarNode sn && !WHOLE_NUMBER.matcher(sn.getValue().trim()).matches()) {
+            pointsExpr = y.text(pointsNode, "points");
+            points = 0;
+        } else if (pointsNode != null) {
+            points = y.integer(pointsNode, "points");
+        }
         Outcome outcome = null;
         if (r.containsKey("outcome")) {
             String o = y.text(r.get("outcome"), "outcome");
@@ -282,6 +318,15 @@ public final class RuleSetCompiler {
             }
             c = condition(file, text, (ScalarNode) when, expr, y);
         }
+        Condition pc = pointsExpr == null ? null : points(file, text, (ScalarNode) pointsNode, pointsExpr, y);
+        if (pc != null && c != null) {
+            // The features the points read are computed and shown with the rule's own.
+            Map<String, FeatureSpec> merged = new LinkedHashMap<>(c.features);
+            pc.features.forEach(merged::putIfAbsent);
+            LinkedHashSet<String> fields = new LinkedHashSet<>(c.fields);
+            fields.addAll(pc.fields);
+            c = new Condition(c.program, Collections.unmodifiableMap(merged), List.copyOf(fields), c.idents);
+        }
         CompiledSequence seq = sequence ? sequences.compile(id, y, text, rn, r) : null;
         String explain = r.containsKey("explain") ? y.text(r.get("explain"), "explain") : null;
         Map<String, FeatureSpec> features = c == null ? Map.of() : explainFeatures(text, r.get("explain"), explain, c.features, y);
@@ -303,8 +348,31 @@ public final class RuleSetCompiler {
                 from,
                 until,
                 tags,
-                seq == null ? null : seq.definition());
-        rules.add(new CompiledRule(def, c.program, features, c.fields, seq));
+                seq == null ? null : seq.definition(),
+                pointsExpr);
+        rules.add(new CompiledRule(def, c.program, features, c.fields, seq, pc == null ? null : pc.program));
+    }
+
+    /**
+     * Compiles a {@code points:} expression with the names a condition may use; it must have a
+     * numeric type. Null (problems recorded) otherwise.
+     */
+    private Condition points(String file, String fileText, ScalarNode node, String expr, YamlNodes y) {
+        Condition c = condition(pointsCompiler, pointsRuntime, RULE_NAMES_HINT, file, fileText, node, expr, y);
+        if (c == null) {
+            return null;
+        }
+        try {
+            var type = pointsCompiler.compile(expr).getAst().getResultType();
+            if (type != SimpleType.INT && type != SimpleType.DOUBLE && type != SimpleType.UINT) {
+                y.problem(node, "points must be a number or a numeric expression; '" + expr.trim() + "' is of type " + type.name()
+                        + " (write 1.0, not 1, next to a feature)");
+                return null;
+            }
+        } catch (CelValidationException e) {
+            throw new IllegalStateException("compiled once, not twice: " + expr, e);
+        }
+        return c;
     }
 
     private Condition alwaysTrue() {

@@ -69,6 +69,18 @@ class RulesDiffCommandTest {
     }
 
     @Test
+    void shouldCompareTheDefaultSetWithSequenceRulesAndAPointsExpression(@TempDir Path tmp) {
+        // Sequence rules may have no 'when'; points may be an expression: both must diff, not fail.
+        Path next = tmp.resolve("next");
+        Cli.copy(Path.of("rules/default"), next);
+        Cli.edit(next.resolve("velocity.yaml"), "points: min(75.0, 10.0 * card.count_10m - 10.0)", "points: 55");
+        Cli.Run r = Cli.run("rules", "diff", "rules/default", next.toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.exit()).isEqualTo(VetoCli.PROBLEM);
+        assertThat(r.out()).contains("~ rule card-velocity-10m:\n    points: min(75.0, 10.0 * card.count_10m - 10.0) -> 55\n");
+    }
+
+    @Test
     void shouldSayWhenOnlyCommentsOrFormattingChanged(@TempDir Path tmp) throws IOException {
         String list = "id: bins\nkind: block\nentity: bin\nvalues: []\n";
         Path a = ruleSet(tmp.resolve("a"), 40, "rules:\n  - id: r\n    when: amount > 1\n    points: 1\n", list);

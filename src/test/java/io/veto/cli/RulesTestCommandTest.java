@@ -57,7 +57,7 @@ class RulesTestCommandTest {
         Cli.Run r = Cli.run("rules", "test", set.toString());
         assertThat(r.exit()).isEqualTo(VetoCli.PROBLEM);
         String velocity = set.toAbsolutePath().resolve("velocity.yaml").toString();
-        assertThat(r.out()).contains("  FAIL  " + velocity + ":27  a sixth payment in ten minutes goes to review\n"
+        assertThat(r.out()).contains("  FAIL  " + velocity + ":29  a sixth payment in ten minutes goes to review\n"
                 + "        expected decision DENY, got REVIEW\n"
                 + "        decision: REVIEW, score 50\n"
                 + "        reasons:  card-velocity-10m +50: 6 payments on this card in the last 10 minutes (card.count_10m=6)\n"
