@@ -7,6 +7,6 @@ import picocli.CommandLine.Command;
         name = "rules",
         mixinStandardHelpOptions = true,
         versionProvider = VetoCli.Version.class,
-        description = "Check, test, compare and publish rule sets.",
-        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class})
+        description = "Check, test, compare, publish and backtest rule sets.",
+        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class, BacktestCommand.class, HistoryCommand.class})
 final class RulesCommand {}
