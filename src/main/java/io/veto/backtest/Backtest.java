@@ -122,7 +122,8 @@ public final class Backtest {
         Configuration conf = VetoJob.flinkConfiguration(o);
         // Heap state: a backtest's state lives for one run and needs no checkpoint; the graph is the same.
         conf.setString("state.backend.type", "hashmap");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(o.parallelism, conf);
+        // A local MiniCluster, or the cluster of the context the backtest runs in (a test's).
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         VetoJob.configure(env, o);
         VetoPipeline.Io io = new VetoPipeline.Io(
                 new EventFileSource(s.events(), policy, s.keys(), o.maxRecordBytes),
