@@ -88,7 +88,7 @@ final class BacktestCommand implements Callable<Integer> {
     Path labels;
 
     @Option(names = "--review-rate", paramLabel = "RATE", defaultValue = "0.5%",
-            description = "Share of payments analysts can review, for the report's thresholds: 0.5% or 0.005 (default: ${DEFAULT-VALUE})")
+            description = "Share of payments analysts can review, for the report's thresholds: 0.5%% or 0.005 (default: ${DEFAULT-VALUE})")
     String reviewRate;
 
     @Option(names = "--parallelism", description = "Parallelism of the backtest job (default: ${DEFAULT-VALUE})", defaultValue = "2")
