@@ -145,6 +145,50 @@ class BacktestITCase {
         assertThat(result.frauds()).isEqualTo(frauds).isEqualTo(counts.frauds());
     }
 
+    @Test
+    void shouldCopyATopicsTimeRangeTokenizedWithTheLaterChargebacksThatLabelIt(@TempDir Path dir) throws Exception {
+        // Given: generated events with raw card numbers on a 4-partition topic, and a chargeback after the range.
+        String topic = KAFKA.newTopic("history", 4);
+        io.veto.generator.PaymentGenerator generator = new io.veto.generator.PaymentGenerator(
+                GeneratorConfig.defaults().withSeed(5).withCards(200).withStartTime(Instant.parse("2026-04-01T00:00:00Z")));
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        List<io.veto.generator.GeneratedEvent> generated = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            io.veto.generator.GeneratedEvent e = generator.next();
+            generated.add(e);
+            records.add(new ProducerRecord<>(topic, e.keyBytes(), e.json()));
+        }
+        long from = generated.get(500).eventTimeMillis();
+        long to = generated.get(1500).eventTimeMillis();
+        io.veto.generator.GeneratedEvent paid = generated.stream().filter(e -> e.isPayment() && e.eventTimeMillis() >= from).findFirst().orElseThrow();
+        String pan = JSON.readTree(paid.json()).get("pan").asText();
+        records.add(new ProducerRecord<>(topic, paid.keyBytes(), ("{\"eventId\":\"cb-1\",\"type\":\"CHARGEBACK\",\"paymentId\":\"" + paid.paymentId()
+                + "\",\"eventTime\":" + (to + Duration.ofDays(9).toMillis()) + ",\"pan\":\"" + pan + "\",\"amount\":1,\"currency\":\"EUR\"}").getBytes(StandardCharsets.UTF_8)));
+        KAFKA.produce(topic, records);
+
+        // When
+        Path file = dir.resolve("events.jsonl");
+        TopicHistory.Dump dump = TopicHistory.dump(KAFKA.bootstrapServers(), null, topic, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to), file, TEST_KEY.clone());
+
+        // Then: exactly the events of [from, to) and the later chargeback, with tokens instead of card numbers.
+        List<String> expected = new ArrayList<>();
+        generated.stream().filter(e -> e.eventTimeMillis() >= from && e.eventTimeMillis() < to).forEach(e -> expected.add(e.eventId()));
+        expected.add("cb-1");
+        List<String> copied = new ArrayList<>();
+        for (String line : Files.readAllLines(file)) {
+            assertThat(line).doesNotContain(pan).doesNotContain("\"pan\"");
+            JsonNode n = JSON.readTree(line);
+            if (n.hasNonNull("paymentId") && !n.get("type").asText().startsWith("LOGIN")) {
+                assertThat(n.get("cardToken").asText()).isNotBlank();
+            }
+            copied.add(n.get("eventId").asText());
+        }
+        assertThat(copied).containsExactlyInAnyOrderElementsOf(expected);
+        assertThat(dump.kept()).isEqualTo(expected.size());
+        assertThat(dump.laterChargebacks()).isEqualTo(1);
+        assertThat(dump.rejected()).isZero();
+    }
+
     private static ObjectNode withoutWallClock(ObjectNode decision) {
         decision.remove("decidedAt");
         return decision;
