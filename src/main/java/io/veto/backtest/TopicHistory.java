@@ -33,7 +33,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * record is parsed by the job's parser and written back tokenized ({@code cardToken}, BIN, last
  * four), so no card number reaches the disk; records the job would reject are counted and left
  * out. Reading starts at the offsets of record time {@code from} (a record is written after its
- * event happens) and ends at the topic's end as it was when reading began.
+ * event happens) and ends at the topic's end as it was when reading began. Each partition is kept
+ * in its order (a card's events stay in order) and the partitions are merged by event time, so
+ * the file is as nearly in event-time order as the topic's partitions are.
  */
 public final class TopicHistory {
     private static final JsonFactory JSON = new JsonFactory();
@@ -70,8 +72,9 @@ public final class TopicHistory {
         long skipped = 0;
         long rejected = 0;
         long laterChargebacks = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-                OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16)) {
+        Map<Integer, OutputStream> parts = new HashMap<>();
+        Path partDir = Files.createTempDirectory(target.toAbsolutePath().getParent(), ".topic-parts");
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos;
             try {
                 infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
@@ -111,6 +114,13 @@ public final class TopicHistory {
                     boolean inRange = e.eventTime() >= fromMs && e.eventTime() < toMs;
                     boolean label = e.eventTime() >= toMs && e.type() == EventType.CHARGEBACK;
                     if (inRange || label) {
+                        OutputStream out = parts.get(r.partition());
+                        if (out == null) {
+                            out = new BufferedOutputStream(Files.newOutputStream(partDir.resolve(Integer.toString(r.partition()))), 1 << 16);
+                            parts.put(r.partition(), out);
+                        }
+                        out.write(Long.toString(e.eventTime()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        out.write('\t');
                         out.write(write(e));
                         out.write('\n');
                         kept++;
@@ -120,8 +130,63 @@ public final class TopicHistory {
                     }
                 }
             }
+            for (OutputStream out : parts.values()) {
+                out.close();
+            }
+            merge(partDir, target);
+        } finally {
+            for (OutputStream out : parts.values()) {
+                out.close();
+            }
+            try (var files = Files.list(partDir)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(partDir);
         }
         return new Dump(kept, skipped, rejected, laterChargebacks);
+    }
+
+    /** Merges the partitions' {@code time<TAB>json} lines by time, each partition in its own order. */
+    private static void merge(Path partDir, Path target) throws IOException {
+        java.util.PriorityQueue<Head> heads = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Head::time));
+        List<java.io.BufferedReader> readers = new java.util.ArrayList<>();
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16); var files = Files.list(partDir)) {
+            for (Path f : files.sorted().toList()) {
+                java.io.BufferedReader in = Files.newBufferedReader(f, java.nio.charset.StandardCharsets.UTF_8);
+                readers.add(in);
+                Head h = next(in);
+                if (h != null) {
+                    heads.add(h);
+                }
+            }
+            while (!heads.isEmpty()) {
+                Head h = heads.poll();
+                out.write(h.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.write('\n');
+                Head n = next(h.in());
+                if (n != null) {
+                    heads.add(n);
+                }
+            }
+        } finally {
+            for (java.io.BufferedReader in : readers) {
+                in.close();
+            }
+        }
+    }
+
+    /** A partition's next line: its event time, its JSON, and the partition's reader. */
+    private record Head(long time, String json, java.io.BufferedReader in) {}
+
+    private static Head next(java.io.BufferedReader in) throws IOException {
+        String line = in.readLine();
+        if (line == null) {
+            return null;
+        }
+        int tab = line.indexOf('\t');
+        return new Head(Long.parseLong(line.substring(0, tab)), line.substring(tab + 1), in);
     }
 
     /** An event in the topic format, tokenized: what the parser read, nothing else. */

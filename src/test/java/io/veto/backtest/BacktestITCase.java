@@ -175,6 +175,7 @@ class BacktestITCase {
         generated.stream().filter(e -> e.eventTimeMillis() >= from && e.eventTimeMillis() < to).forEach(e -> expected.add(e.eventId()));
         expected.add("cb-1");
         List<String> copied = new ArrayList<>();
+        long previous = Long.MIN_VALUE;
         for (String line : Files.readAllLines(file)) {
             assertThat(line).doesNotContain(pan).doesNotContain("\"pan\"");
             JsonNode n = JSON.readTree(line);
@@ -182,6 +183,9 @@ class BacktestITCase {
                 assertThat(n.get("cardToken").asText()).isNotBlank();
             }
             copied.add(n.get("eventId").asText());
+            // Partitions are merged by event time: the file is in order, as each partition is.
+            assertThat(n.get("eventTime").asLong()).isGreaterThanOrEqualTo(previous);
+            previous = n.get("eventTime").asLong();
         }
         assertThat(copied).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(dump.kept()).isEqualTo(expected.size());
