@@ -147,7 +147,10 @@ final class BacktestCommand implements Callable<Integer> {
         if (r.baseline() != null) {
             print(stdout, r.baseline(), r.payments());
         }
-        BacktestReport.write(dir, new ReportOptions(r.candidate().version(), r.baseline() == null ? null : r.baseline().version(), rate));
+        // Sets are named as the analyst knows them, their directory, and told apart by version.
+        String candidateName = RuleSetDirs.display(candidate) + " (" + r.candidate().version() + ")";
+        String baselineName = r.baseline() == null ? null : RuleSetDirs.display(baseline) + " (" + r.baseline().version() + ")";
+        BacktestReport.write(dir, new ReportOptions(candidateName, baselineName, rate));
         Path report = dir.resolve("report.html");
         stdout.println("backtest | " + (Files.exists(report) ? "report: " + RuleSetDirs.display(report) : "output: " + RuleSetDirs.display(dir)));
         stdout.flush();
