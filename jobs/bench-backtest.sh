@@ -4,7 +4,7 @@
 # events into a Kafka broker in this JVM and lets the job decide them as in production (Kafka in and
 # out, RocksDB, checkpoints every 10 s, exact entity features), and prints both rates and their ratio.
 #
-#   ./jobs/bench-backtest.sh                      the full run (about 15 minutes on a 2-core machine)
+#   ./jobs/bench-backtest.sh                      the full run (25 minutes on a busy 2-core machine)
 #   ./jobs/bench-backtest.sh --events 100000      a shorter one
 #
 # Logs go to logs/bench-backtest.log. The machine is measured as it is: compare figures within one run.

@@ -108,6 +108,8 @@ public final class Backtest {
         Files.delete(rows);
         double scanSeconds = (System.nanoTime() - t0) / 1e9;
 
+        // An --out reused from an earlier run must not leave that run's baseline beside this candidate.
+        Files.deleteIfExists(s.out().resolve("decisions-" + BASELINE + ".jsonl"));
         Run c = decide(CANDIDATE, candidate, policy, scan, true);
         Run b = baseline == null ? null : decide(BASELINE, baseline, policy, scan, false);
         return new Result(scan.events, counts.payments(), counts.frauds(), scan.rejected, scan.disorderMillis, scanSeconds, c, b);

@@ -64,14 +64,14 @@ final class BacktestCommand implements Callable<Integer> {
         @Option(names = "--topic", paramLabel = "TOPIC", required = true, description = "Read the events from this topic instead of a file")
         String topic;
 
-        @Option(names = "--from", paramLabel = "TIME", required = true, description = "First event time to decide (ISO-8601 instant, e.g. 2026-11-01T00:00:00Z)")
+        @Option(names = "--from", paramLabel = "TIME", required = true, description = "First event time to decide: 2026-11-01 (UTC midnight) or an ISO-8601 instant")
         String from;
 
         @Option(names = "--to", paramLabel = "TIME", required = true, description = "End of the event times to decide (exclusive)")
         String to;
 
-        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE})")
-        String bootstrapServers = "localhost:9092";
+        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE})")
+        String bootstrapServers;
 
         @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties (security.protocol, sasl.*, ssl.*)")
         Path kafkaConfig;
