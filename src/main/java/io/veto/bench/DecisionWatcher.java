@@ -33,6 +33,8 @@ final class DecisionWatcher implements Runnable, AutoCloseable {
     private volatile boolean running = true;
 
     private final AtomicLong decided = new AtomicLong();
+    private final AtomicLong late = new AtomicLong();
+    private static final byte[] LATE = "\"late\":true".getBytes(StandardCharsets.UTF_8);
     /** (nanoTime, decisions so far) after every poll that brought any. */
     private final List<long[]> timeline = new ArrayList<>();
     /** Payments of the latency phases still waiting for their decision: paymentId -> due time (nanoTime). */
@@ -107,6 +109,13 @@ final class DecisionWatcher implements Runnable, AutoCloseable {
                         }
                     }
                 }
+                long lateHere = 0;
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    if (contains(r.value(), LATE)) {
+                        lateHere++;
+                    }
+                }
+                late.addAndGet(lateHere);
                 long total = decided.addAndGet(records.count());
                 synchronized (timeline) {
                     timeline.add(new long[] {now, total});
@@ -132,6 +141,27 @@ final class DecisionWatcher implements Runnable, AutoCloseable {
 
     long decided() {
         return decided.get();
+    }
+
+    /** Decisions flagged {@code late} (Veto's decisions; the reference job writes no such flag). */
+    long late() {
+        return late.get();
+    }
+
+    private static boolean contains(byte[] value, byte[] part) {
+        if (value == null) {
+            return false;
+        }
+        outer:
+        for (int i = 0, last = value.length - part.length; i <= last; i++) {
+            for (int j = 0; j < part.length; j++) {
+                if (value[i + j] != part[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** Waits until at least {@code n} decisions were consumed; false on timeout. {@code alive} throws when the job has failed. */

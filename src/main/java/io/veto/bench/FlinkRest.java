@@ -49,6 +49,35 @@ final class FlinkRest {
         return n + " restart(s), last because of: " + (eol > 0 ? cause.substring(0, eol) : cause);
     }
 
+    /**
+     * The job's user counters whose names end with one of {@code names}, summed over the subtasks
+     * of every vertex: where late decisions come from (which stage answered before the watermark).
+     */
+    java.util.Map<String, Long> counters(String jobId, java.util.Collection<String> names) {
+        java.util.Map<String, Long> sums = new java.util.TreeMap<>();
+        for (JsonNode v : job(jobId).path("vertices")) {
+            String vertex = "/jobs/" + jobId + "/vertices/" + v.path("id").asText() + "/subtasks/metrics";
+            StringBuilder wanted = new StringBuilder();
+            for (JsonNode m : get(vertex)) {
+                String id = m.path("id").asText();
+                for (String name : names) {
+                    if (id.endsWith("." + name)) {
+                        wanted.append(wanted.length() == 0 ? "" : ",").append(id);
+                    }
+                }
+            }
+            if (wanted.length() == 0) {
+                continue;
+            }
+            for (JsonNode m : get(vertex + "?agg=sum&get=" + java.net.URLEncoder.encode(wanted.toString(), java.nio.charset.StandardCharsets.UTF_8))) {
+                String id = m.path("id").asText();
+                String name = id.substring(id.lastIndexOf('.') + 1);
+                sums.merge(name, (long) m.path("sum").asDouble(), Long::sum);
+            }
+        }
+        return sums;
+    }
+
     long completedCheckpoints(String jobId) {
         return checkpoints(jobId).path("counts").path("completed").asLong();
     }

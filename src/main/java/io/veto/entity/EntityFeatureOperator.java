@@ -1,5 +1,6 @@
 package io.veto.entity;
 
+import io.veto.event.CatchUp;
 import io.veto.card.CardInput;
 import io.veto.feature.Entity;
 import io.veto.feature.EventWindow;
@@ -98,6 +99,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     private transient long watermark;
     /** Wall-clock time the watermark last advanced. */
     private transient long watermarkMovedAt;
+    private final CatchUp catchUp;
     /** The most requests that waited at once since the start (a metric). */
     private transient int mostWaiting;
 
@@ -133,17 +135,27 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
 
     /** An exact stage: requests wait for the watermark. */
     public EntityFeatureOperator(Duration maxWait) {
-        this(maxWait, true);
+        this(maxWait, CatchUp.of(CatchUp.DEFAULT_WAIT), true);
     }
 
     /**
      * @param maxWait in a quiet spell, how long a request may wait for the watermark, in wall-clock time
+     * @param catchUp how much longer that is while the watermark is history (a catch-up or replay)
      * @param waitForWatermark false answers every request at once from the events that have arrived
      *     ({@code --entity-features ARRIVAL}): no wait, approximate
      */
-    public EntityFeatureOperator(Duration maxWait, boolean waitForWatermark) {
+    public EntityFeatureOperator(Duration maxWait, CatchUp catchUp, boolean waitForWatermark) {
         this.maxWaitMillis = maxWait.toMillis();
+        this.catchUp = catchUp;
         this.waitForWatermark = waitForWatermark;
+    }
+
+    /**
+     * How long requests may wait now: {@code maxWait}, or the catch-up wait while the watermark is
+     * history; before any watermark, judged by the event time {@code hint} of a waiting request.
+     */
+    private long maxWait(long now, long hint) {
+        return catchUp.wait(maxWaitMillis, watermark != Long.MIN_VALUE ? watermark : hint, now);
     }
 
     @Override
@@ -186,7 +198,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         getMetricGroup().gauge("entity_requests_waiting", () -> waitingCount);
         getMetricGroup().gauge("entity_requests_most_waiting", () -> mostWaiting);
         if (waitingCount > 0) {
-            scheduleDeadlineCheck(getProcessingTimeService().getCurrentProcessingTime() + maxWaitMillis);
+            long now = getProcessingTimeService().getCurrentProcessingTime();
+            scheduleDeadlineCheck(now + maxWait(now, Long.MIN_VALUE));
         }
     }
 
@@ -203,7 +216,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         }
         long now = getProcessingTimeService().getCurrentProcessingTime();
         enqueue(request, now);
-        scheduleDeadlineCheck(now + maxWaitMillis);
+        scheduleDeadlineCheck(now + maxWait(now, request.event().eventTime()));
     }
 
     private void enqueue(EntityRequest r, long now) {
@@ -226,6 +239,10 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
                 while ((oldest = arrivals.peekFirst()) != null && oldest.done) {
                     arrivals.pollFirst();
                 }
+            }
+            if (waitingCount > 0) {
+                // The wait may have shortened (the watermark turned live after a catch-up or a start).
+                scheduleDeadlineCheck(watermarkMovedAt + maxWait(watermarkMovedAt, w));
             }
         }
         // Then the cleanup timers this watermark passes, and the watermark goes on downstream.
@@ -270,20 +287,21 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         if (oldest == null) {
             return;
         }
-        if (oldest.arrivedAt + maxWaitMillis > now) {
-            scheduleDeadlineCheck(oldest.arrivedAt + maxWaitMillis);
+        long maxWait = maxWait(now, oldest.request.event().eventTime());
+        if (oldest.arrivedAt + maxWait > now) {
+            scheduleDeadlineCheck(oldest.arrivedAt + maxWait);
             return;
         }
-        if (watermarkMovedAt + maxWaitMillis > now) {
+        if (watermarkMovedAt + maxWait > now) {
             // The watermark is moving, only slowly (a catch-up, where one source subtask is behind the
             // other): it will come, and answering now would not be exact.
-            scheduleDeadlineCheck(watermarkMovedAt + maxWaitMillis);
+            scheduleDeadlineCheck(watermarkMovedAt + maxWait);
             return;
         }
         // A quiet spell: the rare slow path, a scan of everything that waits.
         Set<String> overdue = new HashSet<>();
         for (Waiting x : arrivals) {
-            if (x.arrivedAt + maxWaitMillis > now) {
+            if (x.arrivedAt + maxWait > now) {
                 break;
             }
             if (!x.done) {
@@ -311,7 +329,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             arrivals.pollFirst();
         }
         if (oldest != null) {
-            scheduleDeadlineCheck(oldest.arrivedAt + maxWaitMillis);
+            scheduleDeadlineCheck(oldest.arrivedAt + maxWait(now, oldest.request.event().eventTime()));
         }
     }
 

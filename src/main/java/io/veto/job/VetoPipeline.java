@@ -14,6 +14,7 @@ import java.util.Set;
 import io.veto.card.RuleSetUpdate;
 import io.veto.card.RuleStatusAggregator;
 import io.veto.decision.Decision;
+import io.veto.event.CatchUp;
 import io.veto.event.DlqRecord;
 import io.veto.event.Ingested;
 import io.veto.event.PaymentEvent;
@@ -96,10 +97,10 @@ public final class VetoPipeline {
         Duration maxOutOfOrderness = o.maxOutOfOrderness;
         Duration idleness = o.idleness;
         Duration maxFeatureWait = o.maxFeatureWait;
+        CatchUp catchUp = CatchUp.of(o.catchUpWait);
         WatermarkStrategy<Ingested> watermarks =
-                WatermarkStrategy.<Ingested>forBoundedOutOfOrderness(maxOutOfOrderness)
-                        .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE)
-                        .withIdleness(idleness);
+                new CatchUpAwareWatermarks.Strategy<Ingested>(maxOutOfOrderness, idleness, catchUp)
+                        .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE);
 
         SingleOutputStreamOperator<PaymentEvent> events =
                 env.fromSource(io.payments(), watermarks, "payments")
@@ -134,7 +135,7 @@ public final class VetoPipeline {
         DataStream<CardInput> entityAnswers =
                 toCards.getSideOutput(FeatureFanOut.ENTITY_REQUESTS)
                         .keyBy(EntityRequest::key)
-                        .transform("entity features (merchant, device, IP, ...)", TypeInformation.of(CardInput.class), new EntityFeatureOperator(maxFeatureWait, o.entityFeatures == JobOptions.EntityFeatures.WATERMARK))
+                        .transform("entity features (merchant, device, IP, ...)", TypeInformation.of(CardInput.class), new EntityFeatureOperator(maxFeatureWait, catchUp, o.entityFeatures == JobOptions.EntityFeatures.WATERMARK))
                         .uid("entity-features");
 
         // Sequences over a customer's events (account events and all the customer's cards), answered like entity features.
@@ -142,7 +143,7 @@ public final class VetoPipeline {
                 toCards.getSideOutput(FeatureFanOut.CUSTOMER_EVENTS)
                         .keyBy(CustomerEvent::customerId)
                         .connect(rules)
-                        .process(new CustomerSequenceFunction(initialRules, maxFeatureWait))
+                        .process(new CustomerSequenceFunction(initialRules, maxFeatureWait, catchUp))
                         .uid("customer-sequences")
                         .name("customer sequences");
 

@@ -1,5 +1,6 @@
 package io.veto.sequence;
 
+import io.veto.event.CatchUp;
 import io.veto.card.ActiveRules;
 import io.veto.card.CardInput;
 import io.veto.card.RuleAck;
@@ -55,6 +56,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
 
     private final RuleSet initialRules;
     private final long maxWaitMillis;
+    private final CatchUp catchUp;
     private transient ActiveRules rules;
     private transient MapState<Long, CustomerEvent[]> waiting;
     private transient SequenceHost host;
@@ -67,8 +69,25 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     private transient long watermarkMovedAt;
 
     public CustomerSequenceFunction(RuleSet initialRules, java.time.Duration maxWait) {
+        this(initialRules, maxWait, CatchUp.of(CatchUp.DEFAULT_WAIT));
+    }
+
+    /**
+     * @param maxWait in a quiet spell, how long events may wait for the watermark, in wall-clock time
+     * @param catchUp how much longer that is while the watermark is history (a catch-up or replay)
+     */
+    public CustomerSequenceFunction(RuleSet initialRules, java.time.Duration maxWait, CatchUp catchUp) {
         this.initialRules = initialRules;
         this.maxWaitMillis = maxWait.toMillis();
+        this.catchUp = catchUp;
+    }
+
+    /**
+     * How long events may wait now: {@code maxWait}, or the catch-up wait while the watermark is
+     * history; before any watermark, judged by the event time {@code hint}.
+     */
+    private long maxWait(long now, long hint) {
+        return catchUp.wait(maxWaitMillis, seenWatermark != Long.MIN_VALUE ? seenWatermark : hint, now);
     }
 
     @Override
@@ -121,7 +140,8 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         if (before == null) {
             waiting.put(ts, new CustomerEvent[] {in});
             ctx.timerService().registerEventTimeTimer(ts);
-            long deadline = ctx.timerService().currentProcessingTime() + maxWaitMillis;
+            long now = ctx.timerService().currentProcessingTime();
+            long deadline = now + maxWait(now, ts);
             ctx.timerService().registerProcessingTimeTimer((deadline / 100 + 1) * 100);
         } else {
             CustomerEvent[] more = Arrays.copyOf(before, before.length + 1);
@@ -135,11 +155,13 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         observe(ctx);
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
             long now = ctx.timerService().currentProcessingTime();
-            if (now - watermarkMovedAt < maxWaitMillis) {
+            // Before any watermark, the timer's own deadline already judged its event's wait.
+            long maxWait = maxWait(now, now);
+            if (now - watermarkMovedAt < maxWait) {
                 // The watermark is moving (steady traffic, or a catch-up where one source subtask is
                 // behind the other): it will come, and taking the events now would not be exact.
                 if (!waiting.isEmpty()) {
-                    long again = watermarkMovedAt + maxWaitMillis;
+                    long again = watermarkMovedAt + maxWait;
                     ctx.timerService().registerProcessingTimeTimer((again / 100 + 1) * 100);
                 }
                 return;

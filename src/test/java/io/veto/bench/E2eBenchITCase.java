@@ -52,9 +52,21 @@ class E2eBenchITCase {
         assertThat(state.path("activeCards").asLong()).isPositive();
         assertThat(state.path("bytesPerActiveCard").asDouble()).isPositive();
         assertThat(state.path("savepointBytesPerActiveCard").asDouble()).isPositive();
-        for (String target : List.of("throughputAtLeast20k", "throughputAtLeast30PercentOfCeiling", "stateAtMost1KBPerActiveCard")) {
+        JsonNode reference = r.path("reference");
+        assertThat(reference.path("paymentsPerSecond").asDouble()).as("the reference job decided the same backlog").isPositive();
+        assertThat(r.path("versusReference").path("throughputRatio").asDouble()).isPositive();
+        assertThat(r.path("referenceLatency")).hasSize(2);
+        for (JsonNode phase : r.path("referenceLatency")) {
+            assertThat(phase.path("missing").asLong()).as("reference at %s: every payment answered", phase.path("rate")).isZero();
+            assertThat(phase.path("decisionsMeasured").asLong()).isEqualTo(phase.path("paymentsMeasured").asLong());
+        }
+        JsonNode cold = r.path("coldStart");
+        assertThat(cold.path("decisionsMeasured").asLong()).as("the cold-start job decided from its first second").isPositive();
+        assertThat(cold.path("missing").asLong()).isZero();
+        assertThat(cold.path("lateDecisions").isNumber()).isTrue();
+        for (String target : List.of("throughputAtLeastReference", "coldStartP99AtMost250ms", "stateAtMost1KBPerActiveCard")) {
             assertThat(r.path("targets").path(target).isBoolean()).as(target).isTrue();
         }
-        assertThat(E2eBench.table(r)).contains("(a) ceiling", "(b) Veto max throughput", "(c) latency at 1,000/s", "(d) state per active card");
+        assertThat(E2eBench.table(r)).contains("(a) ceiling", "(r) reference job", "(b) Veto max throughput", "Veto / reference", "(c) latency at 1,000/s", "(s) cold start", "(d) state per active card");
     }
 }

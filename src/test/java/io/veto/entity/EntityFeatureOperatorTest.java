@@ -156,9 +156,29 @@ class EntityFeatureOperatorTest {
     }
 
     @Test
+    void shouldWaitOutAStallOfTheWatermarkInACatchUpUntilTheCatchUpWait() throws Exception {
+        // Payments of a day ago (history being caught up on): a stall of the watermark is a
+        // checkpoint alignment or backpressure, not a quiet spell, and answering would not be exact.
+        long now = BEGINNING + 24 * 60 * ONE_MINUTE;
+        harness.setProcessingTime(now);
+        harness.processWatermark(new Watermark(BEGINNING - 1));
+        send(atMerchant("p1", "card-a", BEGINNING));
+        harness.setProcessingTime(now + 5_000);
+        assertThat(answers()).as("a 5 s stall in a catch-up").isEmpty();
+
+        harness.setProcessingTime(now + io.veto.event.CatchUp.DEFAULT_WAIT.toMillis() + 200);
+
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1");
+        assertThat(answers()).allMatch(EntityFeatures::partial);
+        harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
+        assertThat(answers()).hasSize(1);
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
     void shouldAnswerAtOnceFromWhatHasArrivedWhenAskedToNotWaitForTheWatermark() throws Exception {
         harness.close();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(new EntityFeatureOperator(java.time.Duration.ofSeconds(1), false),
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(new EntityFeatureOperator(java.time.Duration.ofSeconds(1), io.veto.event.CatchUp.of(io.veto.event.CatchUp.DEFAULT_WAIT), false),
                 EntityRequest::key, Types.STRING, 128, 1, 0);
         harness.open();
         send(atMerchant("p2", "card-b", BEGINNING + 2 * ONE_MINUTE));

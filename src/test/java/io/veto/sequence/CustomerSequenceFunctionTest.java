@@ -115,6 +115,25 @@ class CustomerSequenceFunctionTest {
     }
 
     @Test
+    void shouldWaitOutAStallOfTheWatermarkInACatchUpUntilTheCatchUpWait() throws Exception {
+        // Events of a day ago: the watermark stalls (a checkpoint alignment, backpressure), it is no quiet spell.
+        long now = BEGINNING + 24 * 60 * MINUTE;
+        harness.setProcessingTime(now);
+        harness.processWatermark(new Watermark(BEGINNING - 1));
+        send(event("reset", EventType.PASSWORD_RESET, BEGINNING, null));
+        send(event("pay", EventType.PAYMENT, BEGINNING + 2 * MINUTE, "500.00"));
+        harness.setProcessingTime(now + 5_000);
+        assertThat(answers()).as("a 5 s stall in a catch-up").isEmpty();
+
+        harness.setProcessingTime(now + io.veto.event.CatchUp.DEFAULT_WAIT.toMillis() + 200);
+
+        assertThat(answers()).singleElement().satisfies(a -> {
+            assertThat(a.partial()).isTrue();
+            assertThat(a.matches()).hasSize(1);
+        });
+    }
+
+    @Test
     void shouldTakeWhatWaitsInAQuietSpellAndSaySo() throws Exception {
         send(event("reset", EventType.PASSWORD_RESET, BEGINNING, null));
         send(event("pay", EventType.PAYMENT, BEGINNING + 2 * MINUTE, "500.00"));
