@@ -181,7 +181,7 @@ final class Html {
         for (Summary.SetFigures f : s.sets()) {
             double[] x = f.precisionRecall().stream().mapToDouble(Metrics.Point::recall).toArray();
             double[] y = f.precisionRecall().stream().mapToDouble(Metrics.Point::precision).toArray();
-            curves.add(new Svg.Curve(f.name() + " (AP " + ratio(f.averagePrecision()) + ")", color(f), x, y));
+            curves.add(new Svg.Curve(f.name() + " (AP " + ratio(f.averagePrecision()) + ")", color(f), !f.role().equals("candidate"), x, y));
         }
         figure(b, "Precision and recall at every score threshold", Svg.precisionRecall("precision-recall", "precision-recall curves", curves));
         List<String> days = s.sets().get(0).days().stream().map(d -> d.day().substring(5)).toList();

@@ -21,7 +21,7 @@ final class Svg {
     record Series(String name, String color, Double[] values) {}
 
     /** An (x, y) step curve. */
-    record Curve(String name, String color, double[] x, double[] y) {}
+    record Curve(String name, String color, boolean dashed, double[] x, double[] y) {}
 
     private Svg() {}
 
@@ -90,17 +90,23 @@ final class Svg {
         }
     }
 
-    private static double niceMax(double max) {
+    /**
+     * The top of an axis with four gridlines at round values: four times the smallest round step
+     * (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten; whole numbers from 1 up) that reaches max.
+     */
+    static double niceMax(double max) {
         if (max <= 0) {
             return 1;
         }
-        double mag = Math.pow(10, Math.floor(Math.log10(max)));
-        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
-            if (m * mag >= max) {
-                return m * mag;
+        double quarter = max / 4;
+        double mag = Math.pow(10, Math.floor(Math.log10(quarter)));
+        for (double m : new double[] {1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
+            double step = m * mag;
+            if (step >= quarter && (step >= 10 || step == Math.rint(step) || mag < 1)) {
+                return 4 * step;
             }
         }
-        return 10 * mag;
+        return 40 * mag;
     }
 
     /** Grouped bars per category: for each category one bar per group, each bar stacked from its series. */
@@ -171,7 +177,10 @@ final class Svg {
         legend(sb, series.stream().map(Series::name).toList(), series.stream().map(Series::color).toList());
         int n = categories.size();
         java.util.function.IntToDoubleFunction cx = i -> n == 1 ? (LEFT + W - RIGHT) / 2.0 : px(i, 0, n - 1);
-        for (Series s : series) {
+        // The first series (the candidate) is drawn last, on top.
+        List<Series> order = new java.util.ArrayList<>(series);
+        java.util.Collections.reverse(order);
+        for (Series s : order) {
             StringBuilder path = new StringBuilder();
             boolean pen = false;
             for (int i = 0; i < n; i++) {
@@ -206,7 +215,10 @@ final class Svg {
         }
         xTitle(sb, "recall (share of frauds flagged)");
         legend(sb, curves.stream().map(Curve::name).toList(), curves.stream().map(Curve::color).toList());
-        for (Curve c : curves) {
+        // The first curve (the candidate) is drawn last, on top.
+        List<Curve> order = new java.util.ArrayList<>(curves);
+        java.util.Collections.reverse(order);
+        for (Curve c : order) {
             if (c.x().length == 0) {
                 continue;
             }
@@ -216,8 +228,8 @@ final class Svg {
                 path.append(" L").append(f(px(c.x()[i], 0, 1))).append(',').append(f(py(i == 0 ? c.y()[0] : c.y()[i - 1], 0, 1)));
                 path.append(" L").append(f(px(c.x()[i], 0, 1))).append(',').append(f(py(c.y()[i], 0, 1)));
             }
-            sb.append("<path class=\"mark line\" fill=\"none\" stroke-width=\"2\" stroke=\"").append(c.color()).append("\" d=\"")
-                    .append(path).append("\"><title>").append(Html.esc(c.name())).append("</title></path>");
+            sb.append("<path class=\"mark line\" fill=\"none\" stroke-width=\"").append(c.dashed() ? "2\" stroke-dasharray=\"6 4" : "2.5")
+                    .append("\" stroke=\"").append(c.color()).append("\" d=\"").append(path).append("\"><title>").append(Html.esc(c.name())).append("</title></path>");
         }
         return sb.append("</svg>").toString();
     }
