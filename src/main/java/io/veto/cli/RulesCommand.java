@@ -8,5 +8,5 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VetoCli.Version.class,
         description = "Check, test, compare and publish rule sets.",
-        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class})
+        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class, KeygenCommand.class})
 final class RulesCommand {}
