@@ -121,7 +121,9 @@ public final class RuleSetGuard {
 
     /** A name as a status message may show it: quoted, cut, with control characters escaped. */
     private static String shown(String name) {
-        String cut = name.length() > SHOWN_NAME_CHARS ? name.substring(0, SHOWN_NAME_CHARS) + "... (" + name.length() + " characters)" : name;
+        String cut = name.length() > SHOWN_NAME_CHARS
+                ? name.substring(0, SHOWN_NAME_CHARS) + "... (" + name.length() + " characters)"
+                : name;
         StringBuilder sb = new StringBuilder("'");
         cut.codePoints().forEach(c -> {
             if (c < 0x20 || c == 0x7f) {

@@ -84,9 +84,6 @@ final class PublishCommand implements Callable<Integer> {
             description = "The publishers' Ed25519 private key (PEM); default: $VETO_RULES_SIGNING_KEY or the file $VETO_RULES_SIGNING_KEY_FILE names")
     Path signingKey;
 
-    @Option(names = "--skip-examples", description = "Publish even if an example fails (the rule set must still be valid)")
-    boolean skipExamples;
-
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -109,7 +106,8 @@ final class PublishCommand implements Callable<Integer> {
             err.println("not published: " + RuleSetDirs.display(dir) + " has " + ValidateCommand.plural(l.problems(), "problem"));
             return VetoCli.PROBLEM;
         }
-        if (!skipExamples) {
+        {
+            // The job runs the examples too and rejects a set whose example fails: never send one.
             List<ExampleRunner.Result> failed = ExampleRunner.run(l.compiled()).stream().filter(r -> !r.passed()).toList();
             for (ExampleRunner.Result r : failed) {
                 err.println(RuleSetDirs.display(dir.resolve(r.example().file())) + ":" + r.example().line() + ": example \""

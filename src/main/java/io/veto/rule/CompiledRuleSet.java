@@ -193,8 +193,10 @@ public final class CompiledRuleSet {
             try {
                 fired = Boolean.TRUE.equals(r.program().eval(vars));
             } catch (Exception e) {
-                // A rule that cannot be evaluated on this payment does not fire; the payment is still decided.
+                // A rule that cannot be evaluated on this payment does not fire; the payment is still
+                // decided, and says so in a reason of no points that metrics count as the rule's error.
                 errors++;
+                reasons.add(errorReason(r, e));
                 long n = ruleErrors.merge(r.id(), 1L, Long::sum);
                 // 1st, 10th, 100th ... failure of a rule: a rule failing on every payment must not flood the log.
                 if (Long.toString(n).matches("10*")) {
@@ -244,6 +246,18 @@ public final class CompiledRuleSet {
             reasons = listReasons;
         }
         return new Evaluation(outcome, score, reasons, shadowOutcome, score + shadowScore, shadowReasons, errors);
+    }
+
+    /** The reason-id prefix of a rule that could not be evaluated: {@code error:<ruleId>}. */
+    public static final String ERROR_PREFIX = "error:";
+    private static final int MAX_ERROR_CHARS = 200;
+
+    private static Reason errorReason(CompiledRule r, Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (m.length() > MAX_ERROR_CHARS) {
+            m = m.substring(0, MAX_ERROR_CHARS) + "...";
+        }
+        return new Reason(ERROR_PREFIX + r.id(), 0, null, "could not be evaluated, so it did not fire: " + m);
     }
 
     private static SequenceMatch matchOf(CompiledRule r, List<SequenceMatch> matches) {

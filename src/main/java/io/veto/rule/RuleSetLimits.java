@@ -13,13 +13,14 @@ import java.util.List;
  * written, makes a payment's decision slow or the job's memory large: the number of rules,
  * sequences, lists, list values and examples, and a per-payment evaluation budget.
  *
- * <p>CEL's Java runtime (0.14) has no cost estimator, so the budget is a static worst case of the
- * parsed conditions: every node evaluated once, except that a comprehension ({@code all},
- * {@code exists}, {@code map}, {@code filter}) costs its body once per element it may iterate: the
- * size of a literal list or map, or the runtime's iteration cap ({@value #MAX_ITERATIONS}) for any
- * other range; nested comprehensions multiply. A payment's cost is the sum over every rule's
- * condition and every sequence step's condition, all of which can run on one payment. The JMH
- * benchmark {@code RuleBudgetBenchmark} measures a set at the budget.
+ * <p>CEL's Java runtime (0.14) has no cost estimator (cel-go's is not ported), so the budget is a
+ * static worst case of the parsed conditions, in expression nodes: every node evaluated once,
+ * except that a comprehension ({@code all}, {@code exists}, {@code map}, {@code filter}, which
+ * sequence steps may use; rule conditions have no macros) costs its body once per element it may
+ * iterate: the size of a literal list or map, or the runtime's iteration cap
+ * ({@value #MAX_ITERATIONS}) for any other range; nested comprehensions multiply. A payment's cost
+ * is the sum over every rule's condition and every sequence step's condition, all of which can run
+ * on one payment. The JMH benchmark {@code RuleBudgetBenchmark} measures sets at the budget.
  */
 public final class RuleSetLimits {
     public static final int MAX_RULES = 200;
@@ -28,15 +29,27 @@ public final class RuleSetLimits {
     public static final int MAX_LIST_VALUES = 50_000;
     public static final int MAX_EXAMPLES = 200;
     public static final int MAX_EXAMPLE_PAYMENTS = 20_000;
-    /** The worst-case cost of one condition, in evaluated nodes. */
-    public static final long MAX_CONDITION_COST = 5_000;
-    /** The worst-case cost of all conditions on one payment, in evaluated nodes. */
-    public static final long MAX_PAYMENT_COST = 20_000;
+    /**
+     * The worst-case cost of one condition, in evaluated nodes. A rule condition reaches about 1,000
+     * within its 2,000 characters; a step's loop over the events matched so far costs its body
+     * times the iteration cap (8,012 for the default card-testing step); a loop in a loop, a
+     * million, is what this refuses.
+     */
+    public static final long MAX_CONDITION_COST = 10_000;
+    /**
+     * The worst-case cost of all conditions on one payment, in evaluated nodes: the default set
+     * costs 8,233, nearly all of it the card-testing step's loop over the events matched so far.
+     */
+    public static final long MAX_PAYMENT_COST = 25_000;
     /** CEL's comprehension cap, as {@link RuleSetCompiler} sets it: a bound for ranges of unknown size. */
     static final int MAX_ITERATIONS = 1000;
 
     private static final CelParser PARSER = CelParserFactory.standardCelParserBuilder()
-            .setOptions(CelOptions.current().maxExpressionCodePointSize(RuleSetCompiler.MAX_EXPRESSION_CHARS).maxParseRecursionDepth(64).build())
+            .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
+            .setOptions(CelOptions.current()
+                    .maxExpressionCodePointSize(RuleSetCompiler.MAX_EXPRESSION_CHARS)
+                    .maxParseRecursionDepth(64)
+                    .build())
             .build();
 
     private RuleSetLimits() {}
@@ -63,7 +76,8 @@ public final class RuleSetLimits {
             }
         }
         if (rs.examples().size() > MAX_EXAMPLES) {
-            problems.add(new RuleProblem(where, 1, 1, "the rule set has " + rs.examples().size() + " examples; the limit is " + MAX_EXAMPLES));
+            problems.add(new RuleProblem(where, 1, 1,
+                    "the rule set has " + rs.examples().size() + " examples; the limit is " + MAX_EXAMPLES));
         }
         long examplePayments = rs.examples().stream().mapToLong(e -> e.events().size()).sum();
         if (examplePayments > MAX_EXAMPLE_PAYMENTS) {
