@@ -16,6 +16,8 @@ class RuleSetLimitsTest {
         assertThat(RuleSetLimits.cost("amount >= 100")).isEqualTo(3);
         assertThat(RuleSetLimits.cost("amount >= 100 && mcc == \"7995\"")).isEqualTo(7);
         assertThat(RuleSetLimits.cost(null)).isZero();
+        // A regular expression is compiled on every call: it counts as much as 300 nodes.
+        assertThat(RuleSetLimits.cost("merchant_id.matches(\"^m-9\")")).isEqualTo(RuleSetLimits.MATCHES_COST + 2);
     }
 
     @Test
