@@ -8,7 +8,8 @@
 # VETO_CLUSTER_DIR (default target/cluster) holds the running cluster's configuration, logs
 # (log/), pid files and REST address (rest-url): two clusters with their own configuration (ports)
 # and directory can run side by side. Environment variables the job reads on the cluster
-# (VETO_PAN_KEY or VETO_PAN_KEY_FILE, VETO_KAFKA_*) must be set before `start`.
+# (VETO_PAN_KEY or VETO_PAN_KEY_FILE, VETO_RULES_PUBLIC_KEY or VETO_RULES_PUBLIC_KEY_FILE,
+# VETO_KAFKA_*) must be set before `start`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HERE=$(pwd)

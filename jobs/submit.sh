@@ -5,7 +5,9 @@
 # README's table.
 #   ./jobs/submit.sh --bootstrap-servers kafka:9092 --parallelism 2
 #   ./jobs/submit.sh --from-savepoint file:///tmp/veto/savepoints/savepoint-... --bootstrap-servers kafka:9092
-# VETO_PAN_KEY / VETO_PAN_KEY_FILE must be set here and on every TaskManager.
+# VETO_PAN_KEY / VETO_PAN_KEY_FILE must be set here and on every TaskManager; so must
+# VETO_RULES_PUBLIC_KEY / VETO_RULES_PUBLIC_KEY_FILE on every TaskManager, or every rule set
+# published to the running job is rejected.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f target/veto.jar ] || mvn -B -q -DskipTests package

@@ -68,10 +68,13 @@ public final class ActiveRules {
     }
 
     /**
-     * Decodes, compiles and (when it compiles) activates a published rule set; returns this
-     * subtask's answer for the status aggregator.
+     * Decodes, compiles and (when it compiles) activates a published rule set that the rules
+     * source's {@link RuleSetGuard} accepted; returns this subtask's answer for the status aggregator.
      */
     public RuleAck apply(RuleSetUpdate update, BroadcastState<String, byte[]> state, String stage, int subtask, int parallelism) throws Exception {
+        if (update.refused()) {
+            return new RuleAck(update.name(), update.version(), false, update.problems(), stage, subtask, parallelism, update.origin());
+        }
         RuleSet rs = null;
         try {
             rs = RuleSetCodec.decode(update.json());

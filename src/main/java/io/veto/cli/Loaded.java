@@ -5,6 +5,8 @@ import io.veto.rule.RuleProblem;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
 import io.veto.rule.RuleSetException;
+import io.veto.rule.RuleSetLimits;
+import java.util.List;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -25,7 +27,13 @@ record Loaded(Path dir, RuleSet ruleSet, CompiledRuleSet compiled, int problems)
             return new Loaded(dir, null, null, 1);
         }
         try {
-            return new Loaded(dir, rs, RuleSetCompiler.forJob().compile(rs), 0);
+            CompiledRuleSet compiled = RuleSetCompiler.forJob().compile(rs);
+            // The job refuses a published set over a limit: say so before it is published.
+            List<RuleProblem> limits = RuleSetLimits.check(compiled);
+            if (!limits.isEmpty()) {
+                throw new RuleSetException(limits);
+            }
+            return new Loaded(dir, rs, compiled, 0);
         } catch (RuleSetException e) {
             // In file order, as an editor lists them; the compiler finds some only after reading every file.
             e.problems().stream()

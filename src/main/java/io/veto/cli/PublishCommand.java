@@ -2,7 +2,9 @@ package io.veto.cli;
 
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
+import io.veto.rule.RuleSigning;
 import io.veto.rule.RuleStatus;
+import java.security.PrivateKey;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;
@@ -38,7 +40,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code rules publish DIR}: sends a rule set to the rules topic, where a running job picks it up
  * without a restart. The set is compiled and its examples run first, with the job's own compiler
- * and scorer; a set with a problem or a failing example is never sent. With {@code --wait} it
+ * and scorer; a set with a problem or a failing example is never sent. It is signed with the
+ * publishers' private key ({@link RuleSigning}), without which the job refuses it. With {@code --wait} it
  * then reads the job's answer ({@link RuleStatus}) for this version from the status topic.
  */
 @Command(
@@ -77,8 +80,9 @@ final class PublishCommand implements Callable<Integer> {
             description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for a secured cluster")
     Path kafkaConfig;
 
-    @Option(names = "--skip-examples", description = "Publish even if an example fails (the rule set must still be valid)")
-    boolean skipExamples;
+    @Option(names = "--signing-key", paramLabel = "FILE",
+            description = "The publishers' Ed25519 private key (PEM); default: $VETO_RULES_SIGNING_KEY or the file $VETO_RULES_SIGNING_KEY_FILE names")
+    Path signingKey;
 
     @Override
     public Integer call() {
@@ -102,7 +106,8 @@ final class PublishCommand implements Callable<Integer> {
             err.println("not published: " + RuleSetDirs.display(dir) + " has " + ValidateCommand.plural(l.problems(), "problem"));
             return VetoCli.PROBLEM;
         }
-        if (!skipExamples) {
+        {
+            // The job runs the examples too and rejects a set whose example fails: never send one.
             List<ExampleRunner.Result> failed = ExampleRunner.run(l.compiled()).stream().filter(r -> !r.passed()).toList();
             for (ExampleRunner.Result r : failed) {
                 err.println(RuleSetDirs.display(dir.resolve(r.example().file())) + ":" + r.example().line() + ": example \""
@@ -113,6 +118,13 @@ final class PublishCommand implements Callable<Integer> {
                         + RuleSetDirs.display(dir) + ")");
                 return VetoCli.PROBLEM;
             }
+        }
+        String signature;
+        try {
+            signature = RuleSigning.sign(l.ruleSet(), signingKey());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            err.println("not published: " + e.getMessage());
+            return VetoCli.USAGE;
         }
         Properties base;
         try {
@@ -127,7 +139,7 @@ final class PublishCommand implements Callable<Integer> {
             if (status != null && !pinStatusOffsets(status, err)) {
                 return VetoCli.UNREACHABLE;
             }
-            RecordMetadata md = send(base, rs);
+            RecordMetadata md = send(base, rs, signature);
             out.println("published " + version + " to " + topic + " (partition " + md.partition() + ", offset " + md.offset() + ")");
             if (status == null) {
                 return VetoCli.OK;
@@ -149,7 +161,17 @@ final class PublishCommand implements Callable<Integer> {
         }
     }
 
-    private RecordMetadata send(Properties base, RuleSet rs) throws ExecutionException, InterruptedException, TimeoutException {
+    /** The key from --signing-key, else from the environment; an exception saying what to set when there is none. */
+    private PrivateKey signingKey() {
+        String text = signingKey != null
+                ? RuleSigning.readKeyFile(signingKey, "rule-set signing key (--signing-key)")
+                : RuleSigning.signingKeyText(System.getenv()).orElseThrow(() -> new IllegalStateException(
+                        "the job accepts only signed rule sets, and no signing key is given: pass --signing-key FILE or set "
+                                + RuleSigning.ENV_SIGNING_KEY + " or " + RuleSigning.ENV_SIGNING_KEY_FILE + " (rules keygen makes a key pair)"));
+        return RuleSigning.privateKey(text);
+    }
+
+    private RecordMetadata send(Properties base, RuleSet rs, String signature) throws ExecutionException, InterruptedException, TimeoutException {
         Properties p = new Properties();
         p.putAll(base);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -160,7 +182,7 @@ final class PublishCommand implements Callable<Integer> {
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             try {
-                return producer.send(new ProducerRecord<>(topic, rs.name(), RuleSetCodec.encode(rs))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return producer.send(new ProducerRecord<>(topic, rs.name(), RuleSetCodec.encode(rs, signature))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException | ExecutionException | InterruptedException e) {
                 // Do not let close() wait for a delivery we have given up on.
                 producer.close(Duration.ZERO);

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
         name = "rules",
         mixinStandardHelpOptions = true,
         versionProvider = VetoCli.Version.class,
-        description = "Check, test, compare, backtest, report on and publish rule sets.",
-        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class, BacktestCommand.class, HistoryCommand.class,
-            io.veto.backtest.report.ReportCommand.class})
+        description = "Check, test, compare, backtest, report on, sign and publish rule sets.",
+        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class, KeygenCommand.class,
+            BacktestCommand.class, HistoryCommand.class, io.veto.backtest.report.ReportCommand.class})
 final class RulesCommand {}

@@ -7,6 +7,8 @@ import org.apache.flink.api.connector.source.Source;
 import io.veto.event.PanPolicy;
 import io.veto.kafka.KafkaConnectors;
 import io.veto.kafka.PanKeySupplier;
+import io.veto.kafka.RulesKeySupplier;
+import io.veto.rule.RuleSigning;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
@@ -67,13 +69,26 @@ public final class VetoJob implements Callable<Integer> {
 
     /** Validates the options and adds the job, with its Kafka source and sinks, to {@code env}. */
     public static void build(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys) throws Exception {
+        build(env, o, keys, RulesKeySupplier.fromEnvironment());
+    }
+
+    /**
+     * As {@link #build(StreamExecutionEnvironment, JobOptions, PanKeySupplier)}, with published rule
+     * sets checked against the public key {@code rulesKeys} supplies where the rules source runs.
+     */
+    public static void build(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys, RulesKeySupplier rulesKeys) throws Exception {
         checkDelivery(o);
         RuleSet ruleSet = loadRules(o);
         if (o.panPolicy == PanPolicy.TOKENIZE && keys.get() == null) {
             throw new IllegalStateException(PanKey.missingMessage());
         }
         configure(env, o);
-        VetoPipeline.build(env, kafkaIo(o, KafkaConnectors.paymentsSource(o, keys)), ruleSet, o);
+        if (rulesKeys.get() == null) {
+            // Not fatal: the job runs with its --rules set; only updates on the rules topic need the
+            // key, and without it each is rejected with this message (checked again on the TaskManager).
+            System.err.println("veto: " + RuleSigning.missingPublicKeyMessage());
+        }
+        VetoPipeline.build(env, kafkaIo(o, KafkaConnectors.paymentsSource(o, keys), KafkaConnectors.rulesSource(o, rulesKeys)), ruleSet, o);
     }
 
     /** The job's Kafka connections around the given payments source. */

@@ -51,11 +51,21 @@ public final class KafkaConnectors {
      * on a fresh start. Always at-least-once friendly: re-applying a rule set is harmless.
      */
     public static KafkaSource<RuleSetUpdate> rulesSource(JobOptions o) {
-        return rulesSourceBuilder(o).build();
+        return rulesSource(o, RulesKeySupplier.fromEnvironment());
+    }
+
+    /** The rules source, accepting rule sets signed for the key {@code keys} supplies where it runs. */
+    public static KafkaSource<RuleSetUpdate> rulesSource(JobOptions o, RulesKeySupplier keys) {
+        return rulesSourceBuilder(o, keys).build();
+    }
+
+    /** The rules source's builder, with the key from the TaskManager's environment. */
+    public static KafkaSourceBuilder<RuleSetUpdate> rulesSourceBuilder(JobOptions o) {
+        return rulesSourceBuilder(o, RulesKeySupplier.fromEnvironment());
     }
 
     /** The rules source's builder, for callers that bound it (tests, backtests). */
-    public static KafkaSourceBuilder<RuleSetUpdate> rulesSourceBuilder(JobOptions o) {
+    public static KafkaSourceBuilder<RuleSetUpdate> rulesSourceBuilder(JobOptions o, RulesKeySupplier keys) {
         return KafkaSource.<RuleSetUpdate>builder()
                 .setBootstrapServers(o.bootstrapServers)
                 .setTopics(o.rulesTopic)
@@ -66,7 +76,7 @@ public final class KafkaConnectors {
                                 ? OffsetsInitializer.latest()
                                 : OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST))
                 .setProperties(KafkaSecurity.references(o.kafkaPropertiesFile))
-                .setDeserializer(new RuleUpdatesDeserializer())
+                .setDeserializer(new RuleUpdatesDeserializer(keys))
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms", "60000");
     }

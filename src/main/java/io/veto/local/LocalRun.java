@@ -10,6 +10,12 @@ import io.veto.job.JobOptions;
 import io.veto.job.VetoJob;
 import io.veto.kafka.EmbeddedKafkaBroker;
 import io.veto.kafka.PanKeySupplier;
+import io.veto.kafka.RulesKeySupplier;
+import io.veto.rule.RuleSigning;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Iterator;
@@ -81,11 +87,16 @@ public final class LocalRun implements Callable<Integer> {
             say("no " + PanKey.ENV_KEY + " set: card numbers are tokenized with a random key for this run only");
         }
 
+        RulesKeySupplier rulesKeys = RulesKeySupplier.fromEnvironment();
+        if (rulesKeys.get() == null) {
+            rulesKeys = devRulesKey(broker.bootstrapServers());
+        }
+
         Configuration conf = VetoJob.flinkConfiguration(job);
         conf.set(RestOptions.BIND_PORT, uiPort + "-" + (uiPort + 20));
         conf.set(RestOptions.ADDRESS, "localhost");
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
-        VetoJob.build(env, job, keys);
+        VetoJob.build(env, job, keys, rulesKeys);
         JobClient client = env.executeAsync("veto");
         say("Flink job " + client.getJobID() + " running; web UI at http://localhost:" + uiPort + " (or the next free port)");
 
@@ -129,6 +140,24 @@ public final class LocalRun implements Callable<Integer> {
             sumThread.join(5_000);
         }
         return 0;
+    }
+
+    /**
+     * A key pair for this run only, as the PAN key is when none is set: the job accepts rule sets
+     * signed with its private key, which is written where the rules tool can be pointed at it.
+     */
+    private static RulesKeySupplier devRulesKey(String bootstrapServers) throws java.io.IOException {
+        KeyPair pair = RuleSigning.generate();
+        Path file = Path.of("target", "local-rules-signing.key");
+        Files.createDirectories(file.getParent());
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, RuleSigning.pem(pair.getPrivate()));
+        String publicKey = RuleSigning.pem(pair.getPublic());
+        say("no " + RuleSigning.ENV_PUBLIC_KEY + " set: rule sets published to this run must be signed with the key made for it:\n"
+                + "      " + RuleSigning.ENV_SIGNING_KEY_FILE + "=" + file + " ./jobs/rules.sh publish DIR --bootstrap-servers "
+                + bootstrapServers + " --wait");
+        return () -> publicKey;
     }
 
     private EmbeddedKafkaBroker startBroker() {

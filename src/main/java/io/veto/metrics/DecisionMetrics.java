@@ -2,6 +2,7 @@ package io.veto.metrics;
 
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
+import io.veto.rule.CompiledRuleSet;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -20,6 +21,8 @@ import org.apache.flink.util.Collector;
  * <ul>
  *   <li>{@code rule.hits} and {@code rule.shadow_hits}, labelled {@code rule}: how often each rule
  *       (or list, {@code list:<id>}) contributed to a decision, or would have as a shadow rule;
+ *   <li>{@code rule.errors}, labelled {@code rule}: how often a rule could not be evaluated on a
+ *       payment (the decision shows it as a reason {@code error:<ruleId>} of no points);
  *   <li>{@code decision_latency_ms}: a histogram of decision time minus the payment's event time,
  *       over the last {@value #LATENCY_SAMPLES} decisions;
  *   <li>{@code rule_set.active}, labelled {@code rule_set}: 1 for the rule-set version of this
@@ -61,6 +64,7 @@ public class DecisionMetrics extends ProcessFunction<Decision, Decision> {
         private final MetricGroup group;
         private final Map<String, Counter> hits = new HashMap<>();
         private final Map<String, Counter> shadowHits = new HashMap<>();
+        private final Map<String, Counter> errors = new HashMap<>();
         private final Map<String, Boolean> versionsSeen = new HashMap<>();
         private final Histogram latency;
         private volatile String ruleSetVersion;
@@ -73,7 +77,11 @@ public class DecisionMetrics extends ProcessFunction<Decision, Decision> {
 
         public void record(Decision d) {
             for (Reason r : d.reasons()) {
-                counter(hits, "hits", r.ruleId()).inc();
+                if (r.ruleId().startsWith(CompiledRuleSet.ERROR_PREFIX)) {
+                    counter(errors, "errors", r.ruleId().substring(CompiledRuleSet.ERROR_PREFIX.length())).inc();
+                } else {
+                    counter(hits, "hits", r.ruleId()).inc();
+                }
             }
             if (d.shadow() != null) {
                 for (Reason r : d.shadow().reasons()) {

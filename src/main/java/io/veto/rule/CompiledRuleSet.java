@@ -193,8 +193,10 @@ public final class CompiledRuleSet {
             try {
                 fired = Boolean.TRUE.equals(r.program().eval(vars));
             } catch (Exception e) {
-                // A rule that cannot be evaluated on this payment does not fire; the payment is still decided.
+                // A rule that cannot be evaluated on this payment does not fire; the payment is still
+                // decided, and says so in a reason of no points that metrics count as the rule's error.
                 errors++;
+                reasons.add(errorReason(r, e));
                 logFailure(r, payment, e);
                 continue;
             }
@@ -272,6 +274,18 @@ public final class CompiledRuleSet {
             return 0;
         }
         return (int) Math.max(0, Math.min(RuleSetCompiler.MAX_POINTS, Math.floor(v + 0.5)));
+    }
+
+    /** The reason-id prefix of a rule that could not be evaluated: {@code error:<ruleId>}. */
+    public static final String ERROR_PREFIX = "error:";
+    private static final int MAX_ERROR_CHARS = 200;
+
+    private static Reason errorReason(CompiledRule r, Exception e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (m.length() > MAX_ERROR_CHARS) {
+            m = m.substring(0, MAX_ERROR_CHARS) + "...";
+        }
+        return new Reason(ERROR_PREFIX + r.id(), 0, null, "could not be evaluated, so it did not fire: " + m);
     }
 
     private static SequenceMatch matchOf(CompiledRule r, List<SequenceMatch> matches) {

@@ -73,7 +73,7 @@ public record RuleSet(String name, SortedMap<String, String> files) implements S
      * The {@code name:} of a manifest, or null when it has none or cannot be read (the compiler then
      * reports why). Read as YAML nodes, like every rule file, so it constructs no objects.
      */
-    static String manifestName(String manifest) {
+    public static String manifestName(String manifest) {
         if (manifest == null) {
             return null;
         }

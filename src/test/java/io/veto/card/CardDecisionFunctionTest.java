@@ -221,6 +221,24 @@ class CardDecisionFunctionTest {
     }
 
     @Test
+    void shouldAnswerASetTheRulesSourceRefusedWithItsProblemsAndKeepNoTraceOfIt() throws Exception {
+        harness.processBroadcastElement(new RuleSetUpdate(new byte[0], "rules/0/4", "test", "test@0123456789ab",
+                new String[] {"<published>:1:1: the rule set is not signed"}), BEGINNING);
+        harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
+
+        assertThat(decisions()).extracting(Decision::ruleSetVersion).containsExactly(RULES.version());
+        assertThat(acks()).singleElement().satisfies(a -> {
+            assertThat(a.applied()).isFalse();
+            assertThat(a.name()).isEqualTo("test");
+            assertThat(a.version()).isEqualTo("test@0123456789ab");
+            assertThat(a.problems()).containsExactly("<published>:1:1: the rule set is not signed");
+            assertThat(a.origin()).isEqualTo("rules/0/4");
+        });
+        // Nothing of the refused set is kept: the broadcast state still holds no published set.
+        assertThat(harness.getOperator().getOperatorStateBackend().getBroadcastState(ActiveRules.STATE).get("active")).isNull();
+    }
+
+    @Test
     void shouldResumeWithThePublishedRuleSetAndTheWindowsAfterARestore() throws Exception {
         harness.processBroadcastElement(publish(STRICTER, 3), BEGINNING);
         harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);

@@ -19,6 +19,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import io.veto.card.RuleSetGuard;
+import io.veto.testing.RuleKeys;
 
 /** {@code rules publish} against a real broker; the job's side of the protocol is played by the test. */
 class RulesPublishITCase {
@@ -28,8 +30,12 @@ class RulesPublishITCase {
     private static final Path DEFAULT = Path.of("rules/default");
     private static final Duration PATIENCE = Duration.ofSeconds(60);
 
+    @TempDir
+    static Path keys;
+
     private static String[] publish(String topic, String... more) {
-        String[] base = {"rules", "publish", DEFAULT.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic};
+        String[] base = {"rules", "publish", DEFAULT.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic,
+            "--signing-key", RuleKeys.signingKeyFile(keys).toString()};
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(more, 0, all, base.length, more.length);
@@ -56,6 +62,19 @@ class RulesPublishITCase {
         RuleSet published = RuleSetCodec.decode(records.get(0).value());
         assertThat(published).isEqualTo(local);
         assertThat(published.version()).isEqualTo(local.version());
+        // Signed for the job's public key: the job's guard accepts it as it is.
+        assertThat(new RuleSetGuard(RuleKeys.publicKey()).check(records.get(0).value(), "t/0/0").problems()).isNull();
+    }
+
+    @Test
+    void shouldPublishNothingWithoutASigningKey() {
+        String topic = KAFKA.newTopic("veto-rules", 1);
+
+        Cli.Run r = Cli.run("rules", "publish", DEFAULT.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic);
+
+        assertThat(r.exit()).as(r.all()).isEqualTo(VetoCli.USAGE);
+        assertThat(r.err()).contains("not published: the job accepts only signed rule sets").contains("--signing-key").contains("VETO_RULES_SIGNING_KEY");
+        assertThat(KAFKA.drainAll(topic, Duration.ofSeconds(2))).isEmpty();
     }
 
     @Test

@@ -64,6 +64,7 @@ class ClusterITCase {
         Files.writeString(kafkaProperties, "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n");
         Map<String, String> env = Map.of(
                 "VETO_PAN_KEY", PAN_KEY,
+                "VETO_RULES_PUBLIC_KEY", io.veto.testing.RuleKeys.publicKey(),
                 "VETO_KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"veto\" password=\"" + SASL_PASSWORD + "\";");
         List<String> args = List.of(
                 "--bootstrap-servers", KAFKA.saslBootstrapServers(),
@@ -99,7 +100,7 @@ class ClusterITCase {
             // Before the upgrade: rules published, then four payments per card.
             String first = cluster.submit(args.toArray(String[]::new));
             StandaloneCluster.await("job " + first + " running", TIMEOUT, () -> cluster.allTasksRunning(first));
-            KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, published.name().getBytes(StandardCharsets.UTF_8), RuleSetCodec.encode(published))));
+            KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, published.name().getBytes(StandardCharsets.UTF_8), io.veto.testing.RuleKeys.signed(published))));
             assertThat(awaitStatus(o, published.version()).state()).isEqualTo(RuleStatus.State.APPLIED);
 
             send(o, pans, t0, 0);

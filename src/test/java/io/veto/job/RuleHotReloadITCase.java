@@ -64,7 +64,8 @@ class RuleHotReloadITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
         VetoJob.configure(env, o);
         VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "hot-reload-test-key-0123".getBytes(StandardCharsets.UTF_8))
-                .setStartingOffsets(OffsetsInitializer.earliest()).build()), initial, o.maxOutOfOrderness, o.idleness);
+                .setStartingOffsets(OffsetsInitializer.earliest()).build(),
+                KafkaConnectors.rulesSource(o, io.veto.testing.RuleKeys.supplier())), initial, o.maxOutOfOrderness, o.idleness);
         JobClient job = env.executeAsync("veto-hot-reload");
         try (KafkaConsumer<byte[], byte[]> status = KAFKA.subscribe(o.rulesStatusTopic, "status")) {
             // Given v1 is active,
@@ -127,7 +128,7 @@ class RuleHotReloadITCase {
     }
 
     private void publish(RuleSet rs) {
-        KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, rs.name().getBytes(StandardCharsets.UTF_8), RuleSetCodec.encode(rs))));
+        KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, rs.name().getBytes(StandardCharsets.UTF_8), io.veto.testing.RuleKeys.signed(rs))));
     }
 
     /** Sends generated events until {@code payments} PAYMENT events were sent; returns their ids. */

@@ -37,6 +37,21 @@ class DecisionMetricsTest {
     }
 
     @Test
+    void shouldCountARuleThatCouldNotBeEvaluatedAsItsErrorNotAsAHit() {
+        RecordingMetricGroup group = new RecordingMetricGroup();
+        DecisionMetrics.Meter meter = new DecisionMetrics.Meter(group, "default@1");
+
+        meter.record(decision("p1", "default@1", T, T + 5, null, new Reason("error:ratio", 0, null, "could not be evaluated", null)));
+        meter.record(decision("p2", "default@1", T, T + 5, null, new Reason("error:ratio", 0, null, "could not be evaluated", null),
+                reason("velocity-10m")));
+
+        assertThat(group.count("rule=ratio.errors")).isEqualTo(2);
+        assertThat(group.count("rule=velocity-10m.hits")).isEqualTo(1);
+        assertThat(group.get("rule=error:ratio.hits")).isNull();
+        assertThat(group.get("rule=ratio.hits")).isNull();
+    }
+
+    @Test
     void shouldKeepDecisionLatencyFromEventTimeAsAHistogram() {
         RecordingMetricGroup group = new RecordingMetricGroup();
         DecisionMetrics.Meter meter = new DecisionMetrics.Meter(group, "default@1");

@@ -199,7 +199,11 @@ class RuleSetCompilerTest {
         for (int i = 0; i < 3; i++) {
             Evaluation e = rules.evaluate(payment("p" + i, "c", BEGINNING, "150"), new FeatureValues());
             assertThat(e.errors()).isEqualTo(1);
-            assertThat(e.reasons()).extracting(r -> r.ruleId()).containsExactly("big");
+            // The failing rule shows in the decision as a reason of no points, for metrics and analysts.
+            assertThat(e.reasons()).extracting(r -> r.ruleId()).containsExactly("error:divides-by-zero", "big");
+            assertThat(e.reasons().get(0).points()).isZero();
+            assertThat(e.reasons().get(0).detail()).startsWith("could not be evaluated, so it did not fire: ").contains("/ by zero");
+            assertThat(e.score()).isEqualTo(50);
             assertThat(e.outcome()).isEqualTo(Outcome.REVIEW);
         }
     }

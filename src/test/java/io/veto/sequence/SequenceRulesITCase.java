@@ -90,7 +90,8 @@ class SequenceRulesITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
         VetoJob.configure(env, o);
         VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "sequence-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
-                .setStartingOffsets(OffsetsInitializer.earliest()).build()), defaults, o.maxOutOfOrderness, o.idleness, o.maxFeatureWait);
+                .setStartingOffsets(OffsetsInitializer.earliest()).build(),
+                KafkaConnectors.rulesSource(o, io.veto.testing.RuleKeys.supplier())), defaults, o.maxOutOfOrderness, o.idleness, o.maxFeatureWait);
         JobClient job = env.executeAsync("veto-sequences");
         try (KafkaConsumer<byte[], byte[]> status = KAFKA.subscribe(o.rulesStatusTopic, "status");
              KafkaConsumer<byte[], byte[]> alerts = KAFKA.subscribe(o.alertsTopic, "alerts")) {
@@ -285,7 +286,7 @@ class SequenceRulesITCase {
     }
 
     private void publish(RuleSet rs) {
-        KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, rs.name().getBytes(StandardCharsets.UTF_8), RuleSetCodec.encode(rs))));
+        KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, rs.name().getBytes(StandardCharsets.UTF_8), io.veto.testing.RuleKeys.signed(rs))));
     }
 
     private static Alert awaitAlert(KafkaConsumer<byte[], byte[]> consumer, String ruleId, String paymentId) {
