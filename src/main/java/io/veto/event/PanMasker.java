@@ -67,7 +67,8 @@ public final class PanMasker {
 
     /**
      * Whether a field value holds what looks like a card number: a Luhn-valid run of 13 to 19
-     * digits, a value that is nothing but a Luhn-valid 12-digit number, or a longer run with a
+     * digits, a value that is nothing but a Luhn-valid 12-digit number (no separators: dotted, that
+     * is an IPv4 address), or a longer run with a
      * Luhn-valid 13-to-19-digit stretch inside. Short hex ids ({@code dev-1234567890ab}) and UUIDs
      * are not taken for one, though either may by chance hold 12 decimal digits.
      */
@@ -87,6 +88,7 @@ public final class PanMasker {
             int start = i;
             int count = 0;
             int end = i;
+            boolean separated = false;
             while (true) {
                 digits[count++] = d & 0xF;
                 end = i + (d >>> 4);
@@ -108,6 +110,7 @@ public final class PanMasker {
                 if (next < 0 || gap > MAX_GAP || j >= n) {
                     break;
                 }
+                separated |= gap > 0;
                 i = j;
                 d = next;
             }
@@ -115,7 +118,8 @@ public final class PanMasker {
             if (count >= 13 && count <= MAX_DIGITS && luhn(digits, 0, count)) {
                 return true;
             }
-            if (count == MIN_DIGITS && whole && luhn(digits, 0, count)) {
+            // Twelve digits in groups are an IPv4 address far more often than a card number.
+            if (count == MIN_DIGITS && whole && !separated && luhn(digits, 0, count)) {
                 return true;
             }
             if (count > MAX_DIGITS && hasLuhnWindow(digits, count)) {

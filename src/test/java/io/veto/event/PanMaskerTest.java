@@ -59,6 +59,7 @@ class PanMaskerTest {
         assertThat(PanMasker.containsPan("tok_4111111111111111")).isTrue();
         assertThat(PanMasker.containsPan("411111111117")).isTrue();
         assertThat(PanMasker.containsPan("dev-411111111117")).isFalse();
+        assertThat(PanMasker.containsPan("411.111.111.117")).isFalse();
         assertThat(PanMasker.containsPan("x12345678901234567890123")).isTrue();
         assertThat(PanMasker.containsPan("0f8fad5b-d9cb-4692-8123-456789012345")).isFalse();
         assertThat(PanMasker.containsPan("tok_QmFzZTY0VG9rZW4xMjM0")).isFalse();
