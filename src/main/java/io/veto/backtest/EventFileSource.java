@@ -264,7 +264,7 @@ public final class EventFileSource
     }
 
     private static DlqRecord dlq(String fileName, long lineNumber, byte[] bytes, String error) {
-        return new DlqRecord(fileName, 0, lineNumber, -1L, error, PanMasker.mask(new String(bytes, StandardCharsets.UTF_8)), System.currentTimeMillis());
+        return DlqRecord.of(fileName, 0, lineNumber, -1L, error, bytes, System.currentTimeMillis());
     }
 
     static final class SplitSerializer implements SimpleVersionedSerializer<Split> {

@@ -1,5 +1,6 @@
 package io.veto.card;
 
+import io.veto.time.Times;
 import io.veto.decision.Decision;
 import io.veto.entity.EntityFeatures;
 import io.veto.event.PaymentEvent;
@@ -188,7 +189,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         }
         pending.update(waiting);
         if (!early) {
-            ctx.timerService().registerEventTimeTimer(event.eventTime() + ANSWER_TIMEOUT_MILLIS);
+            ctx.timerService().registerEventTimeTimer(Times.plusSaturating(event.eventTime(), ANSWER_TIMEOUT_MILLIS));
         }
     }
 
@@ -201,7 +202,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
             p = new Pending();
             p.paymentId = a.paymentId();
             p.eventTime = a.eventTime();
-            timers.registerEventTimeTimer(a.eventTime() + ANSWER_TIMEOUT_MILLIS);
+            timers.registerEventTimeTimer(Times.plusSaturating(a.eventTime(), ANSWER_TIMEOUT_MILLIS));
             if (waiting == null) {
                 waiting = new PendingPayments();
             }
@@ -271,7 +272,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(RULES_STATE);
         PendingPayments waiting = pending.value();
         if (waiting != null) {
-            List<Pending> overdue = waiting.removeIf(p -> p.eventTime + ANSWER_TIMEOUT_MILLIS <= timestamp);
+            List<Pending> overdue = waiting.removeIf(p -> Times.plusSaturating(p.eventTime, ANSWER_TIMEOUT_MILLIS) <= timestamp);
             if (!overdue.isEmpty()) {
                 store(waiting);
             }
@@ -299,7 +300,9 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         long horizon = scorer(current).horizon();
         w.cleanupTimer = Long.MIN_VALUE;
         w.expire(timestamp, horizon);
-        if (w.isEmpty()) {
+        // At the end of time (a saturated timer, the last watermark of a bounded input) nothing can
+        // come after: re-arming at the same instant would fire again forever.
+        if (w.isEmpty() || timestamp == Long.MAX_VALUE) {
             // The card has been quiet for a whole horizon: nothing of it is needed any more.
             window.clear();
         } else {
@@ -365,8 +368,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
             // An earlier timer re-arms itself when it fires and finds newer events.
             return;
         }
-        long due = w.latestTime() + Math.max(horizon, 0);
-        due = (Math.floorDiv(due, TIMER_GRANULARITY_MILLIS) + 1) * TIMER_GRANULARITY_MILLIS;
+        long due = Times.nextMultipleAfter(Times.plusSaturating(w.latestTime(), Math.max(horizon, 0)), TIMER_GRANULARITY_MILLIS);
         timers.registerEventTimeTimer(due);
         w.cleanupTimer = due;
     }

@@ -246,6 +246,8 @@ public final class DecisionJson {
             g.writeNumberField("sourceOffset", r.sourceOffset());
             g.writeStringField("sourceTimestamp", Instant.ofEpochMilli(r.sourceTimestamp()).toString());
             g.writeStringField("payload", r.payload());
+            g.writeNumberField("payloadBytes", r.payloadBytes());
+            g.writeBooleanField("payloadCut", r.payloadCut());
             g.writeStringField("rejectedAt", Instant.ofEpochMilli(r.rejectedAt()).toString());
             g.writeEndObject();
         } catch (IOException e) {

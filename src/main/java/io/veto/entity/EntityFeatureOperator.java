@@ -1,6 +1,7 @@
 package io.veto.entity;
 
 import io.veto.event.CatchUp;
+import io.veto.time.Times;
 import io.veto.card.CardInput;
 import io.veto.feature.Entity;
 import io.veto.feature.EventWindow;
@@ -450,7 +451,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         if (w != null && w.cleanupTimer == timestamp) {
             w.cleanupTimer = Long.MIN_VALUE;
             w.expire(timestamp, w.horizon);
-            if (w.isEmpty()) {
+            // At the end of time nothing can come after: re-arming at MAX_VALUE would fire forever.
+            if (w.isEmpty() || timestamp == Long.MAX_VALUE) {
                 // Quiet for a whole horizon: nothing of this entity is needed any more.
                 window.clear();
             } else {
@@ -470,8 +472,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         if (w.isEmpty() || w.cleanupTimer != Long.MIN_VALUE) {
             return;
         }
-        long due = w.latestTime() + Math.max(w.horizon, 0);
-        due = (Math.floorDiv(due, TIMER_GRANULARITY_MILLIS) + 1) * TIMER_GRANULARITY_MILLIS;
+        long due = Times.nextMultipleAfter(Times.plusSaturating(w.latestTime(), Math.max(w.horizon, 0)), TIMER_GRANULARITY_MILLIS);
         timers.registerEventTimeTimer(VoidNamespace.INSTANCE, due);
         w.cleanupTimer = due;
     }

@@ -1,5 +1,6 @@
 package io.veto.feature;
 
+import io.veto.time.Times;
 import io.veto.event.EventType;
 import io.veto.event.PaymentEvent;
 import java.util.Arrays;
@@ -326,7 +327,7 @@ public final class EventWindow {
             latest = Math.max(latest, feedbackTimes[feedbackSize - 1]);
         }
         if (buckets != null) {
-            latest = Math.max(latest, totals()[HourBuckets.NEWEST_START] + HOUR - 1);
+            latest = Math.max(latest, Times.plusSaturating(totals()[HourBuckets.NEWEST_START], HOUR - 1));
         }
         if (valueCount > 0) {
             for (int i = 0; i < valueCount; i++) {
@@ -863,7 +864,6 @@ public final class EventWindow {
     }
 
     static long saturatedMinus(long a, long b) {
-        long r = a - b;
-        return ((a ^ b) & (a ^ r)) < 0 ? Long.MIN_VALUE : r;
+        return Times.minusSaturating(a, b);
     }
 }

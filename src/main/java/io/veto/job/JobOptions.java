@@ -92,6 +92,9 @@ public class JobOptions {
     @Option(names = "--max-record-bytes", description = "Larger payment records go to the DLQ (default: ${DEFAULT-VALUE})")
     public int maxRecordBytes = EventParser.DEFAULT_MAX_BYTES;
 
+    @Option(names = "--max-future-skew", description = "An event time this far ahead of its Kafka record's timestamp (or the clock) sends the event to the DLQ, so that no event dated in the future moves a watermark (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration maxFutureSkew = EventParser.DEFAULT_MAX_FUTURE_SKEW;
+
     @Option(names = "--max-out-of-orderness", description = "Watermark bound on event-time disorder within one partition (watermarks are per partition); exact features of other entities wait this long (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration maxOutOfOrderness = Duration.ofMillis(10);
 

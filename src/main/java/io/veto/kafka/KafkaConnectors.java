@@ -40,7 +40,7 @@ public final class KafkaConnectors {
                 .setGroupId(o.groupId)
                 .setStartingOffsets(start)
                 .setProperties(KafkaSecurity.references(o.kafkaPropertiesFile))
-                .setDeserializer(new PaymentsDeserializer(o.panPolicy, keys, o.maxRecordBytes))
+                .setDeserializer(new PaymentsDeserializer(o.panPolicy, keys, o.maxRecordBytes, o.maxFutureSkew))
                 .setProperty("fetch.max.wait.ms", "5")
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("commit.offsets.on.checkpoint", "true");

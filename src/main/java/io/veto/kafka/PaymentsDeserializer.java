@@ -7,7 +7,7 @@ import io.veto.event.InvalidEventException;
 import io.veto.event.PanKey;
 import io.veto.event.PanMasker;
 import io.veto.event.PanPolicy;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;
@@ -24,18 +24,21 @@ import org.slf4j.LoggerFactory;
 public final class PaymentsDeserializer implements KafkaRecordDeserializationSchema<Ingested> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(PaymentsDeserializer.class);
-    /** DLQ payloads are cut to this many characters (under Kafka's 1 MB default); the source offset finds the rest. */
-    static final int MAX_DLQ_PAYLOAD_CHARS = 512 * 1024;
-
     private final PanPolicy panPolicy;
     private final PanKeySupplier keySupplier;
     private final int maxRecordBytes;
+    private final Duration maxFutureSkew;
     private transient EventParser parser;
 
     public PaymentsDeserializer(PanPolicy panPolicy, PanKeySupplier keySupplier, int maxRecordBytes) {
+        this(panPolicy, keySupplier, maxRecordBytes, EventParser.DEFAULT_MAX_FUTURE_SKEW);
+    }
+
+    public PaymentsDeserializer(PanPolicy panPolicy, PanKeySupplier keySupplier, int maxRecordBytes, Duration maxFutureSkew) {
         this.panPolicy = panPolicy;
         this.keySupplier = keySupplier;
         this.maxRecordBytes = maxRecordBytes;
+        this.maxFutureSkew = maxFutureSkew;
     }
 
     @Override
@@ -44,37 +47,31 @@ public final class PaymentsDeserializer implements KafkaRecordDeserializationSch
         if (panPolicy == PanPolicy.TOKENIZE && key == null) {
             throw new IllegalStateException(PanKey.missingMessage());
         }
-        parser = new EventParser(panPolicy, key, maxRecordBytes);
+        parser = new EventParser(panPolicy, key, maxRecordBytes, maxFutureSkew);
     }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Ingested> out) {
         String source = record.topic() + "/" + record.partition() + "/" + record.offset();
         try {
-            out.collect(Ingested.of(parser.parse(record.value(), source)));
+            out.collect(Ingested.of(parser.parse(record.value(), source, record.timestamp())));
         } catch (InvalidEventException e) {
             out.collect(Ingested.rejected(dlq(record, e.getMessage())));
         } catch (RuntimeException e) {
             // A parser bug must not turn into a restart loop on one record: park it with the cause.
-            LOG.error("unexpected error parsing {}", source, e);
+            LOG.error("unexpected error parsing {}", source, PanMasker.masked(e));
             out.collect(Ingested.rejected(dlq(record, "internal error: " + PanMasker.mask(String.valueOf(e)))));
         }
     }
 
     private static DlqRecord dlq(ConsumerRecord<byte[], byte[]> record, String error) {
-        byte[] v = record.value();
-        // Mask before cutting: a cut could leave part of a card number that no longer looks like one.
-        String payload = v == null ? "" : PanMasker.mask(new String(v, StandardCharsets.UTF_8));
-        if (payload.length() > MAX_DLQ_PAYLOAD_CHARS) {
-            payload = payload.substring(0, MAX_DLQ_PAYLOAD_CHARS);
-        }
-        return new DlqRecord(
+        return DlqRecord.of(
                 record.topic(),
                 record.partition(),
                 record.offset(),
                 record.timestamp(),
                 error,
-                payload,
+                record.value(),
                 System.currentTimeMillis());
     }
 

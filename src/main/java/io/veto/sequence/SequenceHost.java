@@ -1,5 +1,6 @@
 package io.veto.sequence;
 
+import io.veto.time.Times;
 import io.veto.event.PaymentEvent;
 import io.veto.rule.CompiledSequence;
 import io.veto.rule.SequenceMatch;
@@ -336,7 +337,7 @@ public final class SequenceHost implements AutoCloseable {
         long expiry = Long.MAX_VALUE;
         for (ComputationState cs : st.getPartialMatches()) {
             if (cs.getStartEventID() != null) {
-                expiry = Math.min(expiry, cs.getStartTimestamp() + window);
+                expiry = Math.min(expiry, Times.plusSaturating(cs.getStartTimestamp(), window));
             }
         }
         boolean idle = expiry == Long.MAX_VALUE && st.getCompletedMatches().isEmpty();

@@ -180,6 +180,24 @@ class CardDecisionFunctionTest {
         assertThat(decisions()).hasSize(3);
     }
 
+    @Test
+    void shouldKeepTheCleanupTimerAheadOfAnEventAtTheEndOfTime() throws Exception {
+        // Event times are bounded at parsing; this is the second line: time + horizon saturates
+        // instead of wrapping into the past, where the timer would fire at once and re-arm forever.
+        long end = Long.MAX_VALUE - 1_000;
+        harness.processElement(in(payment("p1", "card-a", end, "1.00")), end);
+        assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1");
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        harness.processWatermark(new Watermark(end));
+        assertThat(keyedStateEntries()).isEqualTo(1);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        harness.processWatermark(new Watermark(Long.MAX_VALUE));
+        assertThat(keyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
     private static final RuleSet STRICTER =
             Payments.ruleSet(
                     "test",
