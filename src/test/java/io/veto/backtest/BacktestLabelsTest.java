@@ -16,14 +16,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** How a backtest reads its events file and labels each payment, without running the job. */
 class BacktestLabelsTest {
     private static final long DAY = Duration.ofDays(1).toMillis();
+    /** 2026-01-01T00:00Z: event times before 2000 are refused as absurd, so the test's times count from here. */
+    private static final long T0 = 1_767_225_600_000L;
 
     private static String payment(String id, long time, String card, String amount) {
-        return "{\"eventId\":\"e-" + id + "\",\"type\":\"PAYMENT\",\"paymentId\":\"" + id + "\",\"eventTime\":" + time
+        return "{\"eventId\":\"e-" + id + "\",\"type\":\"PAYMENT\",\"paymentId\":\"" + id + "\",\"eventTime\":" + (T0 + time)
                 + ",\"cardToken\":\"" + card + "\",\"merchantId\":\"m-1\",\"amount\":" + amount + ",\"currency\":\"EUR\"}";
     }
 
     private static String chargeback(String id, long time, String card) {
-        return "{\"eventId\":\"cb-" + id + "\",\"type\":\"CHARGEBACK\",\"paymentId\":\"" + id + "\",\"eventTime\":" + time
+        return "{\"eventId\":\"cb-" + id + "\",\"type\":\"CHARGEBACK\",\"paymentId\":\"" + id + "\",\"eventTime\":" + (T0 + time)
                 + ",\"cardToken\":\"" + card + "\",\"amount\":1,\"currency\":\"EUR\"}";
     }
 
@@ -49,9 +51,9 @@ class BacktestLabelsTest {
         assertThat(counts).isEqualTo(new PaymentsCsv.Counts(3, 1));
         assertThat(Files.readAllLines(dir.resolve("payments.csv"))).containsExactly(
                 "paymentId,eventTime,cardToken,amount,currency,label",
-                "p1,0,c1,10.50,EUR,1",
-                "p2,1000,c2,0.0001,EUR,0",
-                "p3,2000,c3,7,EUR,0");
+                "p1," + T0 + ",c1,10.50,EUR,1",
+                "p2," + (T0 + 1000) + ",c2,0.0001,EUR,0",
+                "p3," + (T0 + 2000) + ",c3,7,EUR,0");
         assertThat(s.events).isEqualTo(6);
         assertThat(s.payments).isEqualTo(3);
         assertThat(s.disorderMillis).isZero();
@@ -66,7 +68,7 @@ class BacktestLabelsTest {
         PaymentsCsv.label(dir.resolve("rows"), dir.resolve("payments.csv"), s.chargebacks, Duration.ofDays(120), Backtest.readLabels(labels));
 
         assertThat(Files.readAllLines(dir.resolve("payments.csv"))).containsExactly(
-                "paymentId,eventTime,cardToken,amount,currency,label", "p1,0,c1,1,EUR,0", "p2,5,c1,2,EUR,1");
+                "paymentId,eventTime,cardToken,amount,currency,label", "p1," + T0 + ",c1,1,EUR,0", "p2," + (T0 + 5) + ",c1,2,EUR,1");
     }
 
     @Test
@@ -86,12 +88,12 @@ class BacktestLabelsTest {
         assertThat(s.disorderMillis).isEqualTo(2_500);
         assertThat(s.rejected).isEqualTo(1);
         assertThat(s.firstRejection).startsWith("events.jsonl:2: ");
-        assertThat(Map.of("first", s.firstEventTime, "last", s.lastEventTime)).isEqualTo(Map.of("first", 7_500L, "last", 10_000L));
+        assertThat(Map.of("first", s.firstEventTime, "last", s.lastEventTime)).isEqualTo(Map.of("first", T0 + 7_500L, "last", T0 + 10_000L));
     }
 
     @Test
     void shouldReportARawCardNumberWhenThereIsNoKeyToTokenizeIt(@TempDir Path dir) throws Exception {
-        EventScan s = scan(dir, List.of("{\"eventId\":\"e1\",\"type\":\"PAYMENT\",\"paymentId\":\"p1\",\"eventTime\":1,\"pan\":\"4111111111111111\","
+        EventScan s = scan(dir, List.of("{\"eventId\":\"e1\",\"type\":\"PAYMENT\",\"paymentId\":\"p1\",\"eventTime\":1767225600000,\"pan\":\"4111111111111111\","
                 + "\"merchantId\":\"m\",\"amount\":1,\"currency\":\"EUR\"}"));
 
         assertThat(s.panProblem).contains("events.jsonl:1").doesNotContain("4111111111111111");
