@@ -92,6 +92,11 @@ public final class LocalRun implements Callable<Integer> {
             rulesKeys = devRulesKey(broker.bootstrapServers());
         }
 
+        if (timeSpeed > 1 && job.maxFutureSkew.compareTo(LOCAL_FUTURE_SKEW) < 0) {
+            // Event time runs ahead of the clock here on purpose (--time-speed): without this, every
+            // event after the first half minute would be refused as dated in the future.
+            job.maxFutureSkew = LOCAL_FUTURE_SKEW;
+        }
         Configuration conf = VetoJob.flinkConfiguration(job);
         conf.set(RestOptions.BIND_PORT, uiPort + "-" + (uiPort + 20));
         conf.set(RestOptions.ADDRESS, "localhost");
@@ -218,6 +223,9 @@ public final class LocalRun implements Callable<Integer> {
     static void say(String line) {
         System.out.println("veto | " + line);
     }
+
+    /** How far ahead of the clock --time-speed may take event time in a local run: ten years of it. */
+    static final Duration LOCAL_FUTURE_SKEW = Duration.ofDays(3650);
 
     /**
      * Event time for the demo: starts at the wall clock and runs {@code speed} times faster, so
