@@ -160,6 +160,7 @@ public final class Backtest {
         // The source never pauses for lack of data, and ends with a final watermark: a payment
         // waits only for the watermark, however long the machine takes to bring it.
         o.idleness = Duration.ofDays(365);
+        o.clockWatermarkAfter = Duration.ofDays(365);
         o.maxFeatureWait = Duration.ofDays(365);
         o.checkpointInterval = Duration.ZERO;
         return o;

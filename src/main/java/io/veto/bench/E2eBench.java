@@ -208,6 +208,7 @@ public final class E2eBench implements Callable<Integer> {
         settings.put("watermarkInterval", job.watermarkInterval.toString());
         settings.put("entityFeatures", job.entityFeatures.toString());
         settings.put("idleness", job.idleness.toString());
+        settings.put("clockWatermarkAfter", job.clockWatermarkAfter.toString());
         settings.put("maxFeatureWait", job.maxFeatureWait.toString());
         settings.put("delivery", job.delivery.toString());
         settings.put("warmup", warmup.toString());

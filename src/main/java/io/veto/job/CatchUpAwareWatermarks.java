@@ -1,6 +1,8 @@
 package io.veto.job;
 
 import io.veto.event.CatchUp;
+import io.veto.time.Times;
+import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
@@ -8,62 +10,119 @@ import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.util.clock.RelativeClock;
 
 /**
- * Per-partition watermarks of the payments source: bounded out-of-orderness, and a partition quiet
- * for {@code idleness} stops holding the others back — as Flink's own {@code withIdleness}, on the
- * source's input-activity clock (which stands still while the source is backpressured), except
- * that while the partition's newest event is history (a catch-up or replay, see {@link CatchUp})
- * it must be quiet for the catch-up wait: a partition whose reader is starved for two seconds
- * in a catch-up is not done, and counting it idle would make its next events late.
+ * Per-partition watermarks of the payments source: bounded out-of-orderness while events flow, and
+ * for a partition that goes quiet, one of three things, by what it last read:
  *
- * <p>A partition that has had no event yet is judged by the newest event its source subtask has
- * read from any partition ({@link Strategy} shares it): while the subtask catches up on history, a
- * partition whose first fetch is slow to come is not counted idle after {@code idleness} (its
- * events would all be late); when the subtask has read nothing at all, or live events only, an
- * empty partition is idle after {@code idleness}, so that it does not hold the watermark back.
- * Records with {@link Long#MIN_VALUE} as their timestamp (rejected ones, bound for the DLQ) show
- * the partition is active but never move its watermark.
+ * <ul>
+ *   <li><b>Live events</b> (its newest event within {@link CatchUp#LIVE_LAG_MILLIS} of the wall clock
+ *       when read): once it, and every other partition of its source subtask, has read nothing for
+ *       {@code clockAfter}, its watermark follows the wall clock, {@code clockAfter} behind it, less
+ *       the delay its newest event was read with, less the out-of-orderness bound. A quiet spell of
+ *       live traffic thus moves the watermark on instead of stopping it: the payments before the
+ *       spell are passed by the watermark, and get exact features, {@code clockAfter} after it
+ *       begins, without waiting for the next payment or for the stages' wall-clock fallback (which
+ *       answers {@code late}). The assumption is the one {@code withIdleness} makes, bounded: an
+ *       event reaches its reader within {@code clockAfter} more than events did so far. Requiring
+ *       the whole subtask to be quiet keeps it when the job falls behind: a reader with a backlog
+ *       keeps reading, so its partitions do not follow the clock past events still in the log; and
+ *       so does requiring that the newest event was read within {@code clockAfter} of its event
+ *       time: a reader that lags (a cold start, a stalled producer or broker) may have more on its
+ *       way, and waits for it. A live partition that does not follow the clock counts as idle after
+ *       {@code idleness}, as with {@code withIdleness}; one that has read nothing yet gets that
+ *       long from its subtask's first record, for its first fetch.
+ *   <li><b>History</b> (a catch-up or replay, see {@link CatchUp}): it counts as idle, as with
+ *       Flink's own {@code withIdleness}, but only after the catch-up wait: a partition whose reader
+ *       is starved for two seconds in a catch-up is not done, and counting it idle would make its
+ *       next events late.
+ *   <li><b>Nothing yet</b>: it is judged by the newest event its source subtask has read from any
+ *       partition ({@link Strategy} shares it): behind live events, it follows the clock as above;
+ *       behind history, it waits the catch-up wait (its first fetch may be slow to come); when the
+ *       subtask has read nothing at all, it is idle after {@code idleness}.
+ * </ul>
+ *
+ * <p>Quiet is measured on the source's input-activity clock, which stands still while the source is
+ * backpressured: a reader held back by the job is not quiet. Records with {@link Long#MIN_VALUE}
+ * as their timestamp (rejected ones, bound for the DLQ) show the partition is active but never
+ * move its watermark.
  */
 final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
-    /** The source's watermark strategy: one generator per partition, sharing the subtask's newest event time. */
+    /** The source's watermark strategy: one generator per partition, sharing the subtask's newest event. */
     static final class Strategy<T> implements org.apache.flink.api.common.eventtime.WatermarkStrategy<T> {
         private static final long serialVersionUID = 1L;
         private final long outOfOrderness;
         private final long idleness;
+        private final long clockAfter;
         private final CatchUp catchUp;
-        /** The newest event time this source subtask has read; one per subtask, as each deserializes its own strategy. */
-        private transient long[] newest;
+        /** The newest event this source subtask has read; one per subtask, as each deserializes its own strategy. */
+        private transient Newest newest;
 
-        Strategy(java.time.Duration outOfOrderness, java.time.Duration idleness, CatchUp catchUp) {
+        Strategy(Duration outOfOrderness, Duration idleness, Duration clockAfter, CatchUp catchUp) {
             this.outOfOrderness = outOfOrderness.toMillis();
             this.idleness = idleness.toMillis();
+            this.clockAfter = clockAfter.toMillis();
             this.catchUp = catchUp;
         }
 
         @Override
         public WatermarkGenerator<T> createWatermarkGenerator(org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier.Context ctx) {
             if (newest == null) {
-                newest = new long[] {Long.MIN_VALUE};
+                newest = new Newest();
             }
-            return new CatchUpAwareWatermarks<>(outOfOrderness, idleness, catchUp, ctx.getInputActivityClock(), System::currentTimeMillis, newest);
+            return new CatchUpAwareWatermarks<>(outOfOrderness, idleness, clockAfter, catchUp, ctx.getInputActivityClock(), System::currentTimeMillis, newest);
+        }
+    }
+
+    /** The newest event time read, and the wall-clock time it was read at. */
+    static final class Newest {
+        long eventTime = Long.MIN_VALUE;
+        long readAt;
+        /** On the input-activity clock, when the last record (of any kind) was read. */
+        long lastActivity;
+        /** On the input-activity clock, when the first record was read; {@link Long#MIN_VALUE} before. */
+        long firstActivity = Long.MIN_VALUE;
+
+        void read(long t, long now) {
+            if (t > eventTime) {
+                eventTime = t;
+                readAt = now;
+            }
+        }
+
+        boolean live() {
+            return eventTime != Long.MIN_VALUE && CatchUp.live(eventTime, readAt);
+        }
+
+        /** Whether the newest event was read within {@code maxDelay} of its event time: the reader keeps up. */
+        boolean keptUp(long maxDelay) {
+            return Times.minusSaturating(readAt, eventTime) <= maxDelay;
+        }
+
+        /** The watermark of a quiet partition that follows the clock {@code behind} it, given this delay. */
+        long clockWatermark(long now, long behind) {
+            long delay = Times.minusSaturating(readAt, eventTime);
+            return Times.minusSaturating(Times.minusSaturating(now, behind), delay);
         }
     }
 
     private final long outOfOrderness;
     private final long idleness;
+    private final long clockAfter;
     private final CatchUp catchUp;
     private final RelativeClock activity;
     private final LongSupplier wallClock;
-    /** Shared by the generators of one source subtask: the newest event time it has read. */
-    private final long[] subtaskNewest;
+    /** Shared by the generators of one source subtask: the newest event it has read. */
+    private final Newest subtaskNewest;
+    private final Newest newest = new Newest();
 
-    private long maxTimestamp = Long.MIN_VALUE;
     private long lastActivity;
     private boolean idle;
 
-    CatchUpAwareWatermarks(long outOfOrderness, long idleness, CatchUp catchUp, RelativeClock activity, LongSupplier wallClock, long[] subtaskNewest) {
+    CatchUpAwareWatermarks(long outOfOrderness, long idleness, long clockAfter, CatchUp catchUp, RelativeClock activity, LongSupplier wallClock,
+            Newest subtaskNewest) {
         this.subtaskNewest = subtaskNewest;
         this.outOfOrderness = outOfOrderness;
         this.idleness = idleness;
+        this.clockAfter = clockAfter;
         this.catchUp = catchUp;
         this.activity = activity;
         this.wallClock = wallClock;
@@ -73,11 +132,14 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
     @Override
     public void onEvent(T event, long eventTimestamp, WatermarkOutput output) {
         lastActivity = activity.relativeTimeMillis();
-        if (eventTimestamp != Long.MIN_VALUE && eventTimestamp > maxTimestamp) {
-            maxTimestamp = eventTimestamp;
-            if (eventTimestamp > subtaskNewest[0]) {
-                subtaskNewest[0] = eventTimestamp;
-            }
+        subtaskNewest.lastActivity = lastActivity;
+        if (subtaskNewest.firstActivity == Long.MIN_VALUE) {
+            subtaskNewest.firstActivity = lastActivity;
+        }
+        if (eventTimestamp != Long.MIN_VALUE && eventTimestamp > newest.eventTime) {
+            long now = wallClock.getAsLong();
+            newest.read(eventTimestamp, now);
+            subtaskNewest.read(eventTimestamp, now);
         }
         if (idle) {
             idle = false;
@@ -87,9 +149,34 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
 
     @Override
     public void onPeriodicEmit(WatermarkOutput output) {
-        long quiet = activity.relativeTimeMillis() - lastActivity;
-        long judged = maxTimestamp != Long.MIN_VALUE ? maxTimestamp : subtaskNewest[0];
-        long limit = judged == Long.MIN_VALUE ? idleness : catchUp.wait(idleness, judged, wallClock.getAsLong());
+        long at = activity.relativeTimeMillis();
+        // A partition that has read nothing yet is given the time since its subtask's first record
+        // for its first fetch, not the time since the job started.
+        long quiet = at - (newest.eventTime == Long.MIN_VALUE ? Math.max(lastActivity, subtaskNewest.firstActivity) : lastActivity);
+        Newest judged = newest.eventTime != Long.MIN_VALUE ? newest : subtaskNewest;
+        long bounded = newest.eventTime == Long.MIN_VALUE ? Long.MIN_VALUE : Times.minusSaturating(newest.eventTime, outOfOrderness + 1);
+        if (judged.live()) {
+            long watermark = bounded;
+            long subtaskQuiet = at - Math.max(lastActivity, subtaskNewest.lastActivity);
+            if (subtaskQuiet >= clockAfter && judged.keptUp(clockAfter)) {
+                watermark = Math.max(watermark, judged.clockWatermark(wallClock.getAsLong(), clockAfter + outOfOrderness + 1));
+            } else if (quiet >= idleness) {
+                if (!idle) {
+                    idle = true;
+                    output.markIdle();
+                }
+                return;
+            }
+            if (watermark != Long.MIN_VALUE) {
+                if (idle) {
+                    idle = false;
+                    output.markActive();
+                }
+                output.emitWatermark(new Watermark(watermark));
+            }
+            return;
+        }
+        long limit = judged.eventTime == Long.MIN_VALUE ? idleness : catchUp.wait(idleness, judged.eventTime, wallClock.getAsLong());
         if (quiet >= limit) {
             if (!idle) {
                 idle = true;
@@ -97,8 +184,8 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
             }
             return;
         }
-        if (maxTimestamp != Long.MIN_VALUE) {
-            output.emitWatermark(new Watermark(maxTimestamp - outOfOrderness - 1));
+        if (bounded != Long.MIN_VALUE) {
+            output.emitWatermark(new Watermark(bounded));
         }
     }
 }

@@ -101,8 +101,12 @@ public class JobOptions {
     @Option(names = "--watermark-interval", description = "How often sources emit watermarks; features of other entities than the card wait for them (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration watermarkInterval = Duration.ofMillis(5);
 
-    @Option(names = "--idleness", description = "A partition quiet this long stops holding back watermarks (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    @Option(names = "--idleness", description = "A partition that has read nothing yet, on a source subtask that has read nothing either, stops holding back watermarks after this long (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
     public Duration idleness = Duration.ofSeconds(2);
+
+    @Option(names = "--clock-watermark-after", description = "A partition of live events that has read nothing for this long moves its watermark with the wall clock (this far behind it, less its events' delay), "
+            + "so that the payments before a quiet spell get exact features this long after it begins (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
+    public Duration clockWatermarkAfter = Duration.ofMillis(500);
 
     @Option(names = "--entity-features", description = "When features of merchants, devices, IPs ... are computed: ${COMPLETION-CANDIDATES}; WATERMARK is exact, ARRIVAL answers at once from what has arrived (approximate) (default: ${DEFAULT-VALUE})")
     public EntityFeatures entityFeatures = EntityFeatures.WATERMARK;

@@ -99,7 +99,7 @@ public final class VetoPipeline {
         Duration maxFeatureWait = o.maxFeatureWait;
         CatchUp catchUp = CatchUp.of(o.catchUpWait);
         WatermarkStrategy<Ingested> watermarks =
-                new CatchUpAwareWatermarks.Strategy<Ingested>(maxOutOfOrderness, idleness, catchUp)
+                new CatchUpAwareWatermarks.Strategy<Ingested>(maxOutOfOrderness, idleness, o.clockWatermarkAfter, catchUp)
                         .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE);
 
         SingleOutputStreamOperator<PaymentEvent> events =
