@@ -74,6 +74,16 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
 public final class EventWindow {
     /** Beyond 24h, at most this many remembered values per distinct field (12 bytes each). */
     public static final int MAX_REMEMBERED_VALUES = 1024;
+    /**
+     * The most payments (and, apart, refunds, reversals and chargebacks) the exact tier keeps for
+     * one entity. Beyond it, the oldest quarter is folded into the hour tier at once, whatever the
+     * watermark: a hot key (a carding bot at a thousand payments a second on one card, IP or
+     * device) costs bounded memory and time per event. An entity over the cap gets its short
+     * windows counted from the exact tier plus the whole hours of the hour tier that start inside
+     * them: never more than the true value, and at least the cap's worth of its newest payments —
+     * far past any threshold a rule sets; long windows stay as exact as ever.
+     */
+    public static final int MAX_EXACT_EVENTS = 20_000;
 
     static final long HOUR = HourBuckets.HOUR;
     static final byte CHARGEBACK = 1;
@@ -169,10 +179,12 @@ public final class EventWindow {
         EventType type = e.type();
         if (type == EventType.PAYMENT) {
             insertPayment(e.eventTime(), e.amountFixed(), e);
+            capExactTier();
             return true;
         }
         if (type != null && type.refersToPayment() && (layout & WindowNeeds.FEEDBACK) != 0) {
             insertFeedback(e.eventTime(), type == EventType.CHARGEBACK ? CHARGEBACK : REFUND);
+            capExactTier();
             return true;
         }
         return false;
@@ -181,6 +193,18 @@ public final class EventWindow {
     /** Adds a payment known only by time and fixed-point amount; it has no value for any distinct field. */
     public void add(long time, long amount) {
         insertPayment(time, amount, null);
+        capExactTier();
+    }
+
+    /** Folds the oldest quarter of a tier over {@link #MAX_EXACT_EVENTS} into the hour tier. */
+    private void capExactTier() {
+        int keep = MAX_EXACT_EVENTS - MAX_EXACT_EVENTS / 4;
+        if (size > MAX_EXACT_EVENTS) {
+            foldUpTo(times[size - keep - 1]);
+        }
+        if (feedbackSize > MAX_EXACT_EVENTS) {
+            foldUpTo(feedbackTimes[feedbackSize - keep - 1]);
+        }
     }
 
     /**
@@ -364,7 +388,9 @@ public final class EventWindow {
             return sinceLast(t, horizon, amount, amountKnown);
         }
         long from = windowStart(t, horizon);
-        boolean hours = horizon > EXACT && buckets != null;
+        // The hour tier: for long windows, and for short ones only when it reaches into them (a
+        // late payment's, or an entity over the exact tier's cap).
+        boolean hours = buckets != null && (horizon > EXACT || (hourTotals != null && hourTotals[HourBuckets.NEWEST_START] > from));
         switch (agg) {
             case DISTINCT:
                 return distinct(spec.valueField(), from, t, horizon > EXACT);

@@ -53,6 +53,51 @@ class EventWindowTest {
         return w.compute(card(name), current);
     }
 
+    // ------------------------------------------------------------------ a hot key's cap
+
+    @Test
+    void shouldFoldAHotKeysOldestPaymentsIntoTheHourTierBeyondTheCapAndNeverCountMoreThanTheTruth() {
+        int n = EventWindow.MAX_EXACT_EVENTS + 5_000;
+        for (Set<FeatureSpec> s : List.of(specs("count_10m", "sum_amount_10m", "distinct_country_10m"),
+                specs("count_10m", "sum_amount_10m", "distinct_country_10m", "count_7d", "sum_amount_7d"))) {
+            EventWindow w = new EventWindow();
+            w.track(s);
+            PaymentEvent last = null;
+            int maxSize = 0;
+            // A carding bot: a payment every 10 ms on one card, 25,000 of them inside ten minutes.
+            for (int i = 0; i < n; i++) {
+                last = payment(T0 + 30 * MINUTE + i * 10L, "1.00", i % 2 == 0 ? "FR" : "DE");
+                w.add(last);
+                maxSize = Math.max(maxSize, w.size);
+            }
+
+            assertThat(maxSize).isLessThanOrEqualTo(EventWindow.MAX_EXACT_EVENTS);
+            assertThat(w.buckets).as("the oldest payments, folded").isNotNull();
+            assertThat(value(w, "count_10m", last)).isBetween(0.75 * EventWindow.MAX_EXACT_EVENTS, (double) n);
+            assertThat(value(w, "sum_amount_10m", last)).isBetween(0.75 * EventWindow.MAX_EXACT_EVENTS, (double) n);
+            assertThat(value(w, "distinct_country_10m", last)).isEqualTo(2.0);
+            if (s.contains(card("count_7d"))) {
+                assertThat(value(w, "count_7d", last)).as("long windows stay exact").isEqualTo(n);
+                assertThat(value(w, "sum_amount_7d", last)).isEqualTo(n);
+            }
+        }
+    }
+
+    @Test
+    void shouldCountTheHourTierInAShortWindowWhenItsHoursStartInsideIt() {
+        EventWindow w = new EventWindow();
+        w.track(specs("count_2h"));
+        long hourStart = Math.floorDiv(T0, HOUR) * HOUR + HOUR;
+        int n = EventWindow.MAX_EXACT_EVENTS + 1;
+        PaymentEvent last = null;
+        for (int i = 0; i < n; i++) {
+            last = payment(hourStart + i * 10L, "1.00");
+            w.add(last);
+        }
+        // Every folded payment is in an hour that starts inside the two hours: all are counted.
+        assertThat(value(w, "count_2h", last)).isEqualTo(n);
+    }
+
     // ------------------------------------------------------------------ exact window edges
 
     @Test
