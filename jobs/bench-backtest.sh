@@ -18,4 +18,4 @@ fi
 mkdir -p logs target
 # shellcheck disable=SC2086
 exec java ${JAVA_OPTS:-} -Xmx3g -Dlog4j.configurationFile=flink-conf/log4j-cli.properties -Dlog.file=logs/bench-backtest.log \
-  -cp "target/classes:$(cat target/local-classpath.txt)" io.veto.backtest.BacktestBench "$@"
+  -cp "target/classes:target/tools-classes:$(cat target/local-classpath.txt)" io.veto.bench.BacktestBench "$@"

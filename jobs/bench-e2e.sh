@@ -32,5 +32,5 @@ rm -f logs/bench-e2e.log
 # shellcheck disable=SC2086
 exec java -Xms3g -Xmx3g ${JAVA_OPTS:-} \
   -Dlog4j.configurationFile=flink-conf/log4j-bench.properties \
-  -cp "target/classes:$(cat target/local-classpath.txt)" \
+  -cp "target/classes:target/tools-classes:$(cat target/local-classpath.txt)" \
   io.veto.bench.E2eBench "$@"

@@ -8,5 +8,5 @@ mvn -B -q -DskipTests compile dependency:build-classpath@local-classpath
 mkdir -p logs
 exec java -Xmx3g \
   -Dlog4j.configurationFile=flink-conf/log4j-local.properties \
-  -cp "target/classes:$(cat target/local-classpath.txt)" \
-  io.veto.local.StateSizeBench "$@"
+  -cp "target/classes:target/tools-classes:$(cat target/local-classpath.txt)" \
+  io.veto.bench.StateSizeBench "$@"

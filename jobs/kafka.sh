@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 mvn -B -q -DskipTests compile dependency:build-classpath@local-classpath
 mkdir -p logs
 exec java -Xmx1g -Dlog4j.configurationFile=flink-conf/log4j-local.properties \
-  -cp "target/classes:$(cat target/local-classpath.txt)" io.veto.local.BrokerMain "$@"
+  -cp "target/classes:target/tools-classes:$(cat target/local-classpath.txt)" io.veto.local.BrokerMain "$@"

@@ -9,8 +9,8 @@ command -v java >/dev/null || { echo "rules | Java 17+ is needed (java not found
 
 classpath="$root/target/local-classpath.txt"
 # Rebuild when there is no build yet or a source or the pom changed since the last one.
-if [[ ! -f "$classpath" || ! -d "$root/target/classes" ]] \
-    || [[ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$classpath" -print -quit)" ]]; then
+if [[ ! -f "$classpath" || ! -d "$root/target/classes" || ! -d "$root/target/tools-classes" ]] \
+    || [[ -n "$(find "$root/src/main" "$root/src/tools" "$root/pom.xml" -newer "$classpath" -print -quit)" ]]; then
   command -v mvn >/dev/null || { echo "rules | Maven is needed to build (mvn not found)" >&2; exit 1; }
   echo "rules | building ..." >&2
   (cd "$root" && mvn -B -q -DskipTests compile dependency:build-classpath@local-classpath) >&2
@@ -19,4 +19,4 @@ if [[ ! -f "$classpath" || ! -d "$root/target/classes" ]] \
 fi
 
 # Kafka clients log each failed connection attempt as a warning; the command reports failures itself.
-exec java -Dlog4j2.level=ERROR -cp "$root/target/classes:$(cat "$classpath")" io.veto.cli.VetoCli rules "$@"
+exec java -Dlog4j2.level=ERROR -cp "$root/target/classes:$root/target/tools-classes:$(cat "$classpath")" io.veto.cli.VetoCli rules "$@"

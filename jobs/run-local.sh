@@ -14,5 +14,5 @@ mvn -B -q -DskipTests compile dependency:build-classpath@local-classpath
 mkdir -p logs && rm -f logs/veto-local.log
 exec java -Xmx2g \
   -Dlog4j.configurationFile=flink-conf/log4j-local.properties \
-  -cp "target/classes:$(cat target/local-classpath.txt)" \
+  -cp "target/classes:target/tools-classes:$(cat target/local-classpath.txt)" \
   io.veto.local.LocalRun "$@"

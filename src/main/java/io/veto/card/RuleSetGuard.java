@@ -1,6 +1,5 @@
 package io.veto.card;
 
-import io.veto.cli.ExampleRunner;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleProblem;
 import io.veto.rule.RuleSet;

@@ -69,30 +69,61 @@ class GeneratorRunnerTest {
     }
 
     @Test
-    void pacesToTheTargetRateWithoutBusySpinning() {
-        MockProducer<byte[], byte[]> producer = producer();
-        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 2_000, null, 1_000)) {
-            long cpu0 = cpuNanos();
-            long t0 = System.nanoTime();
+    void pacesEachEventToItsSlotAndWaitsByParking() {
+        FakeTicker clock = new FakeTicker();
+        MockProducer<byte[], byte[]> producer = clock.recordingProducer(-1, 0);
+        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 2_000, null, 1_000)
+                .withTicker(clock)) {
             runner.run();
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double cpuSeconds = (cpuNanos() - cpu0) / 1e9;
+
             assertThat(runner.sent()).isEqualTo(1_000);
-            assertThat(seconds).as("1000 events at 2000/s").isBetween(0.40, 5.0);
-            assertThat(cpuSeconds).as("parks while ahead instead of spinning").isLessThan(seconds * 0.8);
+            assertThat(clock.sendTimes).hasSize(1_000);
+            for (int i = 0; i < clock.sendTimes.size(); i++) {
+                // 2000/s: the i-th event's slot starts at i * 0.5 ms; it leaves then, not earlier, and not later.
+                assertThat(clock.sendTimes.get(i)).as("event %d", i).isBetween(i * 500_000L, i * 500_000L + 1_000L);
+            }
+            // Between two events it parks once, until the next slot: a spinning loop would read the
+            // clock again and again while this clock stands still.
+            assertThat(clock.parks).hasSize(999).allMatch(nanos -> nanos > 0 && nanos <= 500_001L);
+            assertThat(clock.reads).isLessThanOrEqualTo(2L * 1_000 + 2);
         }
     }
 
     @Test
     void stopsWhenTheDurationIsUp() {
-        MockProducer<byte[], byte[]> producer = producer();
+        FakeTicker clock = new FakeTicker();
+        MockProducer<byte[], byte[]> producer = clock.recordingProducer(-1, 0);
         try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 1_000,
-                Duration.ofMillis(500), 0)) {
-            long t0 = System.nanoTime();
+                Duration.ofMillis(500), 0).withTicker(clock)) {
             runner.run();
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            assertThat(seconds).isBetween(0.45, 5.0);
-            assertThat(runner.sent()).isBetween(350L, 560L);
+
+            // One event per millisecond, in slots 0 ms .. 499 ms; the wait for the 501st ends at the deadline.
+            assertThat(runner.sent()).isEqualTo(500);
+            assertThat(clock.sendTimes.get(499)).isLessThan(500_000_000L);
+            assertThat(clock.now).isEqualTo(500_000_000L);
+        }
+    }
+
+    @Test
+    void catchesUpAtMostOneHundredMillisecondsOfEventsAfterAStall() {
+        FakeTicker clock = new FakeTicker();
+        // The 10th send stalls for a second (a producer blocked on a full buffer, a GC pause).
+        MockProducer<byte[], byte[]> producer = clock.recordingProducer(9, 1_000_000_000L);
+        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 1_000, null, 400)
+                .withTicker(clock)) {
+            runner.run();
+
+            assertThat(runner.sent()).isEqualTo(400);
+            long resumed = clock.sendTimes.get(10);
+            assertThat(resumed).isGreaterThanOrEqualTo(1_000_000_000L);
+            long burst = clock.sendTimes.stream().filter(t -> t == resumed).count();
+            // 100 ms at 1000/s: 100 events at once, then one a millisecond again (not the 1000 missed).
+            assertThat(burst).isBetween(100L, 101L);
+            int next = 10 + (int) burst;
+            for (int i = next; i < clock.sendTimes.size(); i++) {
+                long gap = clock.sendTimes.get(i) - clock.sendTimes.get(i - 1);
+                assertThat(gap).as("gap before event %d", i).isBetween(1_000_000L - 1_000L, 1_000_000L + 1_000L);
+            }
         }
     }
 
@@ -178,8 +209,40 @@ class GeneratorRunnerTest {
                 .containsEntry(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     }
 
-    private static long cpuNanos() {
-        var bean = java.lang.management.ManagementFactory.getThreadMXBean();
-        return bean.getCurrentThreadCpuTime();
+    /**
+     * A clock that stands still until the runner parks (then it jumps by the park) or a send stalls:
+     * the runner's schedule becomes exact, whatever else the machine does.
+     */
+    private static final class FakeTicker implements GeneratorRunner.Ticker {
+        long now;
+        long reads;
+        final List<Long> parks = new ArrayList<>();
+        final List<Long> sendTimes = new ArrayList<>();
+
+        @Override
+        public long nanoTime() {
+            reads++;
+            return now;
+        }
+
+        @Override
+        public void parkNanos(Object blocker, long nanos) {
+            parks.add(nanos);
+            now += nanos;
+        }
+
+        /** A producer that notes when each record is sent; send number {@code stallAt} takes {@code stallNanos}. */
+        MockProducer<byte[], byte[]> recordingProducer(int stallAt, long stallNanos) {
+            return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+                @Override
+                public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+                    sendTimes.add(now);
+                    if (sendTimes.size() - 1 == stallAt) {
+                        now += stallNanos;
+                    }
+                    return super.send(record, callback);
+                }
+            };
+        }
     }
 }

@@ -6,7 +6,7 @@ import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.card.OfflineDecider;
-import io.veto.cli.ExampleRunner;
+import io.veto.card.ExampleRunner;
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
 import io.veto.rule.CompiledRuleSet;

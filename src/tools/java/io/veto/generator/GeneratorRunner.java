@@ -50,6 +50,7 @@ public final class GeneratorRunner implements Runnable, AutoCloseable {
     private final Duration maxDuration;
     private final long maxCount;
     private volatile boolean eventTimeAsRecordTimestamp;
+    private volatile Ticker ticker = Ticker.SYSTEM;
 
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -120,6 +121,16 @@ public final class GeneratorRunner implements Runnable, AutoCloseable {
         return this;
     }
 
+    /**
+     * The clock the pacing reads and waits on: {@link Ticker#SYSTEM}, or a test's, which makes the
+     * schedule a function of the events alone (when each leaves, and that the runner waits by
+     * parking, not spinning), whatever the load of the machine.
+     */
+    GeneratorRunner withTicker(Ticker ticker) {
+        this.ticker = Objects.requireNonNull(ticker, "ticker");
+        return this;
+    }
+
     /** Sends until the duration, the count or the events run out, or until {@link #close()}. */
     @Override
     public void run() {
@@ -144,18 +155,19 @@ public final class GeneratorRunner implements Runnable, AutoCloseable {
     }
 
     private void sendLoop() {
-        long start = System.nanoTime();
+        Ticker clock = ticker;
+        long start = clock.nanoTime();
         long budget = maxDuration == null ? Long.MAX_VALUE : saturatedNanos(maxDuration);
         double interval = eventsPerSecond > 0 ? 1e9 / eventsPerSecond : 0;
         double ahead = 0; // nanos since start at which the next record may leave
         while (!stopRequested && (maxCount <= 0 || attempted.get() < maxCount)) {
-            long elapsed = System.nanoTime() - start;
+            long elapsed = clock.nanoTime() - start;
             if (elapsed >= budget) {
                 break;
             }
             if (interval > 0) {
                 if (ahead > elapsed) {
-                    LockSupport.parkNanos(this, Math.min((long) (ahead - elapsed) + 1, budget - elapsed));
+                    clock.parkNanos(this, Math.min((long) (ahead - elapsed) + 1, budget - elapsed));
                     if (Thread.currentThread().isInterrupted()) {
                         stopRequested = true;
                     }
@@ -270,6 +282,26 @@ public final class GeneratorRunner implements Runnable, AutoCloseable {
     /** The first send failure, if any. */
     public Exception firstError() {
         return firstError.get();
+    }
+
+    /** A monotonic clock in nanoseconds and a way to wait on it; {@link #close()} unparks the runner. */
+    interface Ticker {
+        Ticker SYSTEM = new Ticker() {
+            @Override
+            public long nanoTime() {
+                return System.nanoTime();
+            }
+
+            @Override
+            public void parkNanos(Object blocker, long nanos) {
+                LockSupport.parkNanos(blocker, nanos);
+            }
+        };
+
+        long nanoTime();
+
+        /** Waits up to {@code nanos} (less if unparked or interrupted), as {@link LockSupport#parkNanos(Object, long)}. */
+        void parkNanos(Object blocker, long nanos);
     }
 
     private static long saturatedNanos(Duration d) {

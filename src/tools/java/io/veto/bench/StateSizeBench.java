@@ -1,4 +1,4 @@
-package io.veto.local;
+package io.veto.bench;
 
 import io.veto.generator.GeneratedEvent;
 import io.veto.generator.GeneratorConfig;

@@ -25,7 +25,7 @@ import jdk.jfr.consumer.RecordingFile;
  * in native code (RocksDB's JNI calls, socket I/O, but also threads parked in epoll), which
  * execution samples leave out.
  *
- * <pre>java -cp target/classes io.veto.bench.JfrTop target/bench-e2e.jfr [--threads REGEX] [--top N] [--from S] [--to S] [--native true] [--callers Class.method --depth N]</pre>
+ * <pre>java -cp target/tools-classes io.veto.bench.JfrTop target/bench-e2e.jfr [--threads REGEX] [--top N] [--from S] [--to S] [--native true] [--callers Class.method --depth N]</pre>
  */
 public final class JfrTop {
     private JfrTop() {}

@@ -1,7 +1,8 @@
-package io.veto.backtest;
+package io.veto.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.veto.backtest.Backtest;
 import io.veto.generator.GeneratorConfig;
 import io.veto.generator.History;
 import io.veto.job.JobOptions;

@@ -1,6 +1,5 @@
-package io.veto.cli;
+package io.veto.card;
 
-import io.veto.card.OfflineDecider;
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
 import io.veto.event.PaymentEvent;
