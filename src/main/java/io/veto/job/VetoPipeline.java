@@ -92,15 +92,31 @@ public final class VetoPipeline {
         return build(env, io, initialRules, o);
     }
 
+    /** The group of sources whose watermarks are aligned: the payments source's splits. */
+    static final String ALIGNMENT_GROUP = "payments";
+
+    /**
+     * The payments source's watermarks ({@link CatchUpAwareWatermarks}), aligned across its splits
+     * unless {@code --max-watermark-drift} is 0: in a catch-up or replay, a partition whose
+     * watermark is more than the drift ahead of the slowest one is paused until that one follows,
+     * so the payments waiting for the watermark (in the stages' memory and state) stay within the
+     * drift's worth of events, however unevenly the partitions are read. Idle partitions do not
+     * count, and live traffic, whose partitions are seconds apart at most, is never paused.
+     */
+    static WatermarkStrategy<Ingested> paymentWatermarks(JobOptions o, CatchUp catchUp) {
+        WatermarkStrategy<Ingested> w = new CatchUpAwareWatermarks.Strategy<Ingested>(o.maxOutOfOrderness, o.idleness, o.clockWatermarkAfter, catchUp)
+                .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE);
+        if (o.maxWatermarkDrift.isZero() || o.maxWatermarkDrift.isNegative()) {
+            return w;
+        }
+        return w.withWatermarkAlignment(ALIGNMENT_GROUP, o.maxWatermarkDrift, Duration.ofMillis(200));
+    }
+
     /** Adds the whole job to {@code env} with the time options of {@code o}; returns the decision stream. */
     public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, JobOptions o) {
-        Duration maxOutOfOrderness = o.maxOutOfOrderness;
-        Duration idleness = o.idleness;
         Duration maxFeatureWait = o.maxFeatureWait;
         CatchUp catchUp = CatchUp.of(o.catchUpWait);
-        WatermarkStrategy<Ingested> watermarks =
-                new CatchUpAwareWatermarks.Strategy<Ingested>(maxOutOfOrderness, idleness, o.clockWatermarkAfter, catchUp)
-                        .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE);
+        WatermarkStrategy<Ingested> watermarks = paymentWatermarks(o, catchUp);
 
         SingleOutputStreamOperator<PaymentEvent> events =
                 env.fromSource(io.payments(), watermarks, "payments")

@@ -42,4 +42,16 @@ class VetoPipelineTest {
         assertThat(out.watermarks).isEmpty();
         assertThat(out.idle).isEqualTo(2);
     }
+
+    @Test
+    void shouldAlignThePaymentPartitionsWatermarksWithinTheDriftUnlessTurnedOff() {
+        JobOptions o = new JobOptions();
+        var aligned = VetoPipeline.paymentWatermarks(o, io.veto.event.CatchUp.of(o.catchUpWait)).getAlignmentParameters();
+        assertThat(aligned.isEnabled()).isTrue();
+        assertThat(aligned.getWatermarkGroup()).isEqualTo(VetoPipeline.ALIGNMENT_GROUP);
+        assertThat(aligned.getMaxAllowedWatermarkDrift()).isEqualTo(o.maxWatermarkDrift.toMillis());
+
+        o.maxWatermarkDrift = java.time.Duration.ZERO;
+        assertThat(VetoPipeline.paymentWatermarks(o, io.veto.event.CatchUp.of(o.catchUpWait)).getAlignmentParameters().isEnabled()).isFalse();
+    }
 }
