@@ -25,9 +25,9 @@ import org.apache.flink.util.clock.RelativeClock;
  *       event reaches its reader within {@code clockAfter} more than events did so far. Requiring
  *       the whole subtask to be quiet keeps it when the job falls behind: a reader with a backlog
  *       keeps reading, so its partitions do not follow the clock past events still in the log; and
- *       so does requiring that the newest event was read within {@code clockAfter} of its event
- *       time: a reader that lags (a cold start, a stalled producer or broker) may have more on its
- *       way, and waits for it. A live partition that does not follow the clock counts as idle after
+ *       so does requiring that the newest event was read within {@code idleness} (or
+ *       {@code clockAfter}, if longer) of its event time: a reader that lags that much (a cold
+ *       start, a stalled producer or broker) may have more on its way, and waits for it. A live partition that does not follow the clock counts as idle after
  *       {@code idleness}, as with {@code withIdleness}; one that has read nothing yet gets that
  *       long from its subtask's first record, for its first fetch.
  *   <li><b>History</b> (a catch-up or replay, see {@link CatchUp}): it counts as idle, as with
@@ -158,7 +158,7 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
         if (judged.live()) {
             long watermark = bounded;
             long subtaskQuiet = at - Math.max(lastActivity, subtaskNewest.lastActivity);
-            if (subtaskQuiet >= clockAfter && judged.keptUp(clockAfter)) {
+            if (subtaskQuiet >= clockAfter && judged.keptUp(Math.max(clockAfter, idleness))) {
                 watermark = Math.max(watermark, judged.clockWatermark(wallClock.getAsLong(), clockAfter + outOfOrderness + 1));
             } else if (quiet >= idleness) {
                 if (!idle) {
