@@ -14,29 +14,29 @@ import org.apache.flink.util.clock.RelativeClock;
  * for a partition that goes quiet, one of three things, by what it last read:
  *
  * <ul>
- *   <li><b>Live events</b> (its newest event within {@link CatchUp#LIVE_LAG_MILLIS} of the wall clock
- *       when read): once it, and every other partition of its source subtask, has read nothing for
- *       {@code clockAfter}, its watermark follows the wall clock, {@code clockAfter} behind it, less
- *       the delay its newest event was read with, less the out-of-orderness bound. A quiet spell of
- *       live traffic thus moves the watermark on instead of stopping it: the payments before the
- *       spell are passed by the watermark, and get exact features, {@code clockAfter} after it
- *       begins, without waiting for the next payment or for the stages' wall-clock fallback (which
- *       answers {@code late}). The assumption is the one {@code withIdleness} makes, bounded: an
- *       event reaches its reader within {@code clockAfter} more than events did so far. Requiring
- *       the whole subtask to be quiet keeps it when the job falls behind: a reader with a backlog
- *       keeps reading, so its partitions do not follow the clock past events still in the log; and
- *       so does requiring that the newest event was read within {@code idleness} (or
- *       {@code clockAfter}, if longer) of its event time: a reader that lags that much (a cold
- *       start, a stalled producer or broker) may have more on its way, and waits for it. A live partition that does not follow the clock counts as idle after
- *       {@code idleness}, as with {@code withIdleness}; one that has read nothing yet gets that
- *       long from its subtask's first record, for its first fetch.
- *   <li><b>History</b> (a catch-up or replay, see {@link CatchUp}): it counts as idle, as with
- *       Flink's own {@code withIdleness}, but only after the catch-up wait: a partition whose reader
- *       is starved for two seconds in a catch-up is not done, and counting it idle would make its
- *       next events late.
+ *   <li><b>Live events, read as they come</b> (its newest event within
+ *       {@link CatchUp#LIVE_LAG_MILLIS} of the wall clock when read, and within {@code idleness},
+ *       or {@code clockAfter} if longer, of its event time): once it, and every other partition of
+ *       its source subtask, has read nothing for {@code clockAfter}, its watermark follows the wall
+ *       clock, {@code clockAfter} behind it, less the delay its newest event was read with, less the
+ *       out-of-orderness bound. A quiet spell of live traffic thus moves the watermark on instead of
+ *       stopping it: the payments before the spell are passed by the watermark, and get exact
+ *       features, {@code clockAfter} after it begins, without waiting for the next payment or for
+ *       the stages' wall-clock fallback (which answers {@code late}). The assumption is the one
+ *       {@code withIdleness} makes, bounded: an event reaches its reader within {@code clockAfter}
+ *       more than events did so far. Requiring the whole subtask to be quiet keeps it when the job
+ *       falls behind: a reader with a backlog keeps reading, so its partitions do not follow the
+ *       clock past events still in the log. A partition quiet while its subtask reads others counts
+ *       as idle after {@code idleness}, as with {@code withIdleness}; one that has read nothing yet
+ *       gets that long from its subtask's first record, for its first fetch.
+ *   <li><b>History, or a reader that lags</b> (a catch-up or replay, see {@link CatchUp}; or a cold
+ *       start, a stalled producer or broker, where the newest event came later than that): it counts
+ *       as idle, as with Flink's own {@code withIdleness}, but only after the catch-up wait: a
+ *       partition whose reader is starved or behind for two seconds is not done, and counting it
+ *       idle would make its next events late.
  *   <li><b>Nothing yet</b>: it is judged by the newest event its source subtask has read from any
- *       partition ({@link Strategy} shares it): behind live events, it follows the clock as above;
- *       behind history, it waits the catch-up wait (its first fetch may be slow to come); when the
+ *       partition ({@link Strategy} shares it): behind live events read as they come, it follows the
+ *       clock as above; behind history or a lagging reader, it waits the catch-up wait (its first fetch may be slow to come); when the
  *       subtask has read nothing at all, it is idle after {@code idleness}.
  * </ul>
  *
@@ -155,10 +155,10 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
         long quiet = at - (newest.eventTime == Long.MIN_VALUE ? Math.max(lastActivity, subtaskNewest.firstActivity) : lastActivity);
         Newest judged = newest.eventTime != Long.MIN_VALUE ? newest : subtaskNewest;
         long bounded = newest.eventTime == Long.MIN_VALUE ? Long.MIN_VALUE : Times.minusSaturating(newest.eventTime, outOfOrderness + 1);
-        if (judged.live()) {
+        if (judged.live() && judged.keptUp(Math.max(clockAfter, idleness))) {
             long watermark = bounded;
             long subtaskQuiet = at - Math.max(lastActivity, subtaskNewest.lastActivity);
-            if (subtaskQuiet >= clockAfter && judged.keptUp(Math.max(clockAfter, idleness))) {
+            if (subtaskQuiet >= clockAfter) {
                 watermark = Math.max(watermark, judged.clockWatermark(wallClock.getAsLong(), clockAfter + outOfOrderness + 1));
             } else if (quiet >= idleness) {
                 if (!idle) {
@@ -176,7 +176,7 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
             }
             return;
         }
-        long limit = judged.eventTime == Long.MIN_VALUE ? idleness : catchUp.wait(idleness, judged.eventTime, wallClock.getAsLong());
+        long limit = judged.eventTime == Long.MIN_VALUE ? idleness : Math.max(idleness, catchUp.catchUpMillis());
         if (quiet >= limit) {
             if (!idle) {
                 idle = true;

@@ -102,13 +102,18 @@ class CatchUpAwareWatermarksTest {
     }
 
     @Test
-    void shouldNotFollowTheClockWhenTheReaderLagsButCountThePartitionIdleAfterTheIdleness() {
+    void shouldTreatALaggingReaderAsACatchUpNeitherFollowingTheClockNorIdleBeforeTheCatchUpWait() {
         generator.onEvent("e", NOW - IDLENESS - 1, out); // read over the idleness after its event time: more may be on its way
         pass(CLOCK_AFTER * 2);
         generator.onPeriodicEmit(out);
         assertThat(out.watermarks).containsExactly(NOW - IDLENESS - 12);
 
         pass(IDLENESS);
+        generator.onPeriodicEmit(out);
+        assertThat(out.idle).as("a reader seconds behind is not done after the idleness").isFalse();
+        assertThat(out.watermarks).last().isEqualTo(NOW - IDLENESS - 12);
+
+        pass(CATCH_UP);
         generator.onPeriodicEmit(out);
         assertThat(out.idle).isTrue();
     }
@@ -117,9 +122,9 @@ class CatchUpAwareWatermarksTest {
     void shouldGiveAnEmptyPartitionTheIdlenessFromItsSubtasksFirstRecordForItsFirstFetch() {
         pass(IDLENESS * 10); // the job started a while before the first payment
         CatchUpAwareWatermarks<String> other = partition();
-        other.onEvent("e", wall - 3_000, new Output()); // lagging: nothing follows the clock
+        other.onEvent("e", wall - 100, new Output());
         pass(IDLENESS - 1);
-        other.onEvent("e", wall - 3_000, new Output());
+        other.onEvent("e", wall - 100, new Output()); // the subtask reads on: nothing follows the clock
         generator.onPeriodicEmit(out);
         assertThat(out.idle).as("its first fetch may still come").isFalse();
 
