@@ -116,7 +116,7 @@ public class JobOptions {
     public EntityFeatures entityFeatures = EntityFeatures.WATERMARK;
 
     @Option(names = "--max-feature-wait", description = "When the watermark has not moved for this long (a quiet spell), payments that waited this long get the features of other entities than the card computed with what has arrived (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration maxFeatureWait = Duration.ofSeconds(1);
+    public Duration maxFeatureWait = Duration.ofSeconds(5);
 
     @Option(names = "--catch-up-wait", description = "In a catch-up or replay (the newest event more than 10 s behind the wall clock), how long a partition must be quiet to count as idle, "
             + "and how long the watermark must stall before features are answered without it; live traffic uses --idleness and --max-feature-wait (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
