@@ -23,8 +23,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * {@code src/test/resources/state-fixtures/serializers/<name>/format-<n>/}.
  *
  * <p>Running the tests with {@code -Dveto.state-fixtures.write=true} writes the current format's
- * fixture of every serializer (overwriting it): do that once when a format is bumped, and commit
- * the new directory next to the old ones, which stay.
+ * fixture of every serializer that has none yet: do that once when a format is bumped, and commit
+ * the new directory next to the old ones, which stay and are never rewritten.
  */
 public final class SerializerFixtures {
     /** Where the fixtures live in the source tree, relative to the project (Maven runs tests there). */
@@ -43,9 +43,20 @@ public final class SerializerFixtures {
     /** A fixture read back: the snapshot in it, the values read with its restored serializer, the raw data. */
     public record Fixture<T>(int format, TypeSerializerSnapshot<T> snapshot, List<T> values, byte[] data) {}
 
-    /** Writes {@code values} and the serializer's snapshot as the fixture of {@code name} at {@code format}. */
+    /**
+     * Writes {@code values} and the serializer's snapshot as the fixture of {@code name} at
+     * {@code format}. A committed fixture is never rewritten: the same data is left alone, and
+     * different data fails (the layout changed: that is a new format).
+     */
     public static <T> void write(String name, int format, TypeSerializer<T> serializer, List<T> values) throws IOException {
         Path dir = SOURCE_DIR.resolve(name).resolve("format-" + format);
+        if (Files.exists(dir.resolve(DATA))) {
+            if (!java.util.Arrays.equals(Files.readAllBytes(dir.resolve(DATA)), data(serializer, values))) {
+                throw new IllegalStateException(name + " no longer writes format " + format + " as committed in " + dir
+                        + ": bump its format and keep reading this one");
+            }
+            return;
+        }
         Files.createDirectories(dir);
         DataOutputSerializer snapshot = new DataOutputSerializer(256);
         TypeSerializerSnapshotSerializationUtil.writeSerializerSnapshot(snapshot, serializer.snapshotConfiguration());
