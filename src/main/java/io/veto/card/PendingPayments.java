@@ -2,13 +2,13 @@ package io.veto.card;
 
 import io.veto.event.PaymentEventSerializer;
 import io.veto.rule.SequenceMatch;
+import io.veto.serde.VersionedSnapshot;
 import io.veto.serde.Wire;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
-import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
@@ -70,10 +70,12 @@ public final class PendingPayments {
         return items.length;
     }
 
-    /** Flink's serializer: a count, then each payment's fields; the event with Veto's own serializer. */
+    /** Flink's serializer. Format 1: a count, then each payment's fields; the event with Veto's own serializer. */
     public static final class Serializer extends TypeSerializerSingleton<PendingPayments> {
         private static final long serialVersionUID = 1L;
         public static final Serializer INSTANCE = new Serializer();
+        /** The data format this serializer writes (see {@link VersionedSnapshot}). */
+        public static final int FORMAT = 1;
 
         @Override
         public boolean isImmutableType() {
@@ -192,9 +194,10 @@ public final class PendingPayments {
         }
     }
 
-    public static final class Snapshot extends SimpleTypeSerializerSnapshot<PendingPayments> {
+    /** Data format 1 (the layout of {@link Serializer}) is the current one. */
+    public static final class Snapshot extends VersionedSnapshot<PendingPayments> {
         public Snapshot() {
-            super(() -> Serializer.INSTANCE);
+            super(Serializer.FORMAT, f -> f == Serializer.FORMAT ? Serializer.INSTANCE : null);
         }
     }
 }

@@ -4,6 +4,7 @@ import io.veto.event.PaymentEventSerializer;
 import io.veto.feature.Entity;
 import io.veto.serde.ImmutableSerializer;
 import io.veto.serde.SerializerTypeInfo;
+import io.veto.serde.VersionedSnapshot;
 import io.veto.serde.Wire;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -20,11 +21,12 @@ import org.apache.flink.core.memory.DataOutputView;
  * reason as {@link PaymentEventSerializer}: one of each crosses the network per entity per payment.
  */
 public final class EntitySerializers {
-    private static final Entity[] ENTITIES = Entity.values();
+    /** The data format both serializers write (see {@link VersionedSnapshot}). */
+    public static final int FORMAT = 1;
 
     private EntitySerializers() {}
 
-    /** Key, entity ordinal, the event, the feature names. */
+    /** Format 1: key, entity code, the event, the feature names. */
     public static final class RequestSerializer extends ImmutableSerializer<EntityRequest> {
         private static final long serialVersionUID = 1L;
         public static final RequestSerializer INSTANCE = new RequestSerializer();
@@ -37,7 +39,7 @@ public final class EntitySerializers {
         @Override
         public void serialize(EntityRequest r, DataOutputView out) throws IOException {
             Wire.writeString(out, r.key());
-            out.writeByte(r.entity().ordinal());
+            out.writeByte(r.entity().code());
             PaymentEventSerializer.INSTANCE.serialize(r.event(), out);
             Wire.writeStrings(out, r.features());
         }
@@ -45,7 +47,7 @@ public final class EntitySerializers {
         @Override
         public EntityRequest deserialize(DataInputView in) throws IOException {
             String key = Wire.readString(in);
-            Entity entity = ENTITIES[in.readByte()];
+            Entity entity = Entity.ofCode(in.readByte());
             return new EntityRequest(key, entity, PaymentEventSerializer.INSTANCE.deserialize(in), Wire.readStrings(in));
         }
 
@@ -55,9 +57,9 @@ public final class EntitySerializers {
         }
     }
 
-    public static final class RequestSnapshot extends ImmutableSerializer.Snapshot<EntityRequest> {
+    public static final class RequestSnapshot extends VersionedSnapshot<EntityRequest> {
         public RequestSnapshot() {
-            super(() -> RequestSerializer.INSTANCE);
+            super(FORMAT, f -> f == FORMAT ? RequestSerializer.INSTANCE : null);
         }
     }
 
@@ -68,7 +70,7 @@ public final class EntitySerializers {
         }
     }
 
-    /** Card token, payment id, event time, entity ordinal, the names and their values, whether partial, sequence matches. */
+    /** Format 1: card token, payment id, event time, entity code, the names and their values, whether partial, sequence matches. */
     public static final class FeaturesSerializer extends ImmutableSerializer<EntityFeatures> {
         private static final long serialVersionUID = 1L;
         public static final FeaturesSerializer INSTANCE = new FeaturesSerializer();
@@ -83,7 +85,7 @@ public final class EntitySerializers {
             Wire.writeString(out, f.cardToken());
             Wire.writeString(out, f.paymentId());
             out.writeLong(f.eventTime());
-            out.writeByte(f.entity().ordinal());
+            out.writeByte(f.entity().code());
             Wire.writeStrings(out, f.names());
             Wire.writeVarInt(out, f.values().length);
             for (double v : f.values()) {
@@ -109,7 +111,7 @@ public final class EntitySerializers {
             String card = Wire.readString(in);
             String payment = Wire.readString(in);
             long time = in.readLong();
-            Entity entity = ENTITIES[in.readByte()];
+            Entity entity = Entity.ofCode(in.readByte());
             String[] names = Wire.readStrings(in);
             double[] values = new double[Wire.readVarInt(in)];
             for (int i = 0; i < values.length; i++) {
@@ -130,9 +132,9 @@ public final class EntitySerializers {
         }
     }
 
-    public static final class FeaturesSnapshot extends ImmutableSerializer.Snapshot<EntityFeatures> {
+    public static final class FeaturesSnapshot extends VersionedSnapshot<EntityFeatures> {
         public FeaturesSnapshot() {
-            super(() -> FeaturesSerializer.INSTANCE);
+            super(FORMAT, f -> f == FORMAT ? FeaturesSerializer.INSTANCE : null);
         }
     }
 

@@ -2,6 +2,7 @@ package io.veto.event;
 
 import io.veto.serde.ImmutableSerializer;
 import io.veto.serde.SerializerTypeInfo;
+import io.veto.serde.VersionedSnapshot;
 import io.veto.serde.Wire;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -19,14 +20,15 @@ import org.apache.flink.core.memory.DataOutputView;
  * its entity features). Written by hand because a payment crosses four to five network channels
  * on its way to a decision: Flink's record serializer reflects on every field and encodes strings
  * char by char, which the benchmark's profile showed. Version 1 layout: the strings as
- * {@link Wire#writeString}, the type's ordinal, the event time as 8 bytes, the amount as
+ * {@link Wire#writeString}, the type's {@link EventType#code()} (-1 for none), the event time as 8 bytes, the amount as
  * zig-zag unscaled value and scale (or its text beyond 63 bits), latitude and longitude behind a
  * presence byte. New fields go at the end with a new snapshot version.
  */
 public final class PaymentEventSerializer extends ImmutableSerializer<PaymentEvent> {
     private static final long serialVersionUID = 1L;
     public static final PaymentEventSerializer INSTANCE = new PaymentEventSerializer();
-    private static final EventType[] TYPES = EventType.values();
+    /** The data format this serializer writes (see {@link VersionedSnapshot}). */
+    public static final int FORMAT = 1;
 
     private static final int AMOUNT_NULL = 0;
     private static final int AMOUNT_LONG = 1;
@@ -40,7 +42,7 @@ public final class PaymentEventSerializer extends ImmutableSerializer<PaymentEve
     @Override
     public void serialize(PaymentEvent e, DataOutputView out) throws IOException {
         Wire.writeString(out, e.eventId());
-        out.writeByte(e.type() == null ? -1 : e.type().ordinal());
+        out.writeByte(e.type() == null ? -1 : e.type().code());
         Wire.writeString(out, e.paymentId());
         out.writeLong(e.eventTime());
         Wire.writeString(out, e.cardToken());
@@ -70,7 +72,7 @@ public final class PaymentEventSerializer extends ImmutableSerializer<PaymentEve
     public PaymentEvent deserialize(DataInputView in) throws IOException {
         String eventId = Wire.readString(in);
         int t = in.readByte();
-        EventType type = t < 0 ? null : TYPES[t];
+        EventType type = t < 0 ? null : EventType.ofCode(t);
         String paymentId = Wire.readString(in);
         long eventTime = in.readLong();
         String cardToken = Wire.readString(in);
@@ -123,9 +125,10 @@ public final class PaymentEventSerializer extends ImmutableSerializer<PaymentEve
         return new Snapshot();
     }
 
-    public static final class Snapshot extends ImmutableSerializer.Snapshot<PaymentEvent> {
+    /** Data format 1 (the layout above) is the current one. */
+    public static final class Snapshot extends VersionedSnapshot<PaymentEvent> {
         public Snapshot() {
-            super(() -> INSTANCE);
+            super(FORMAT, f -> f == FORMAT ? INSTANCE : null);
         }
     }
 

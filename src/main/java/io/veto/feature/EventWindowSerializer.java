@@ -1,7 +1,7 @@
 package io.veto.feature;
 
-import io.veto.serde.ImmutableSerializer;
 import io.veto.serde.SerializerTypeInfo;
+import io.veto.serde.VersionedSnapshot;
 import io.veto.serde.Wire;
 import java.io.IOException;
 import java.lang.reflect.Type;
@@ -29,6 +29,8 @@ import org.apache.flink.core.memory.DataOutputView;
 public final class EventWindowSerializer extends TypeSerializerSingleton<EventWindow> {
     private static final long serialVersionUID = 1L;
     public static final EventWindowSerializer INSTANCE = new EventWindowSerializer();
+    /** The data format this serializer writes (see {@link VersionedSnapshot}). */
+    public static final int FORMAT = 1;
 
     private static final int HASHES = 1;
     private static final int FEEDBACK = 1 << 1;
@@ -230,9 +232,10 @@ public final class EventWindowSerializer extends TypeSerializerSingleton<EventWi
         return new Snapshot();
     }
 
-    public static final class Snapshot extends ImmutableSerializer.Snapshot<EventWindow> {
+    /** Data format 1 (the layout above) is the current one. */
+    public static final class Snapshot extends VersionedSnapshot<EventWindow> {
         public Snapshot() {
-            super(() -> INSTANCE);
+            super(FORMAT, f -> f == FORMAT ? INSTANCE : null);
         }
     }
 

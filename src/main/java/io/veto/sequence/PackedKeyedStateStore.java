@@ -16,7 +16,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
-import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
@@ -39,16 +38,19 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  *
  * <p>Layout: a version byte, the number of non-empty states, and for each its name and content
  * (a value with its serializer; a map as its size and entries). Each state's serializers are the
- * ones of its descriptor.
+ * ones of its descriptor. The backing value is registered by {@link #seal()}, once every state is:
+ * its serializer ({@link PackedStateSerializer}) records the layout and every state's serializer
+ * snapshots in checkpoints, so that a restore checks them as Flink checks any state's.
  *
  * <p>Offers value and map state only (all the shared buffer uses); reads and writes its own
  * backing store's value state only. Not thread-safe.
  */
 final class PackedKeyedStateStore implements SyncKeyedStateStore {
     static final String STATE = "sequence-state";
-    private static final byte VERSION = 1;
+    private static final byte VERSION = PackedStateSerializer.LAYOUT;
 
-    private final ValueState<byte[]> packed;
+    private final KeyedStateStore backing;
+    private ValueState<byte[]> packed;
     /** Every state registered, by name, in registration order. */
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final DataOutputSerializer out = new DataOutputSerializer(256);
@@ -58,7 +60,29 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
     private boolean touched;
 
     PackedKeyedStateStore(KeyedStateStore backing) {
-        this.packed = backing.getState(new ValueStateDescriptor<>(STATE, BytePrimitiveArraySerializer.INSTANCE));
+        this.backing = backing;
+    }
+
+    /**
+     * Registers the backing value, with the serializers of every state registered so far; no state
+     * can be registered after it, and no call begins before it.
+     */
+    void seal() {
+        if (packed != null) {
+            throw new IllegalStateException("sequence state already sealed");
+        }
+        Map<String, TypeSerializer<?>[]> serializers = new LinkedHashMap<>();
+        for (Slot s : slots.values()) {
+            serializers.put(s.name, s.serializers());
+        }
+        packed = backing.getState(new ValueStateDescriptor<>(STATE, new PackedStateSerializer(serializers)));
+    }
+
+    private ValueState<byte[]> packed() {
+        if (packed == null) {
+            throw new IllegalStateException("sequence state used before it was sealed");
+        }
+        return packed;
     }
 
     /** Loads the current key's state; every access until {@link #end} works on it. */
@@ -69,7 +93,7 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
         for (Slot s : slots.values()) {
             s.reset();
         }
-        byte[] bytes = packed.value();
+        byte[] bytes = packed().value();
         if (bytes != null) {
             read(bytes);
         }
@@ -93,9 +117,9 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
                     empty &= s.vacant();
                 }
                 if (empty) {
-                    packed.clear();
+                    packed().clear();
                 } else {
-                    packed.update(write());
+                    packed().update(write());
                 }
             }
         } finally {
@@ -107,7 +131,7 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
 
     /** Whether the current key holds anything, without decoding it; outside a call. */
     boolean exists() throws IOException {
-        return packed.value() != null;
+        return packed().value() != null;
     }
 
     /** Entries per non-empty state of the current key (a value counts one), for tests and metrics; outside a call. */
@@ -179,6 +203,9 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
     }
 
     private <S extends Slot> S register(S slot) {
+        if (packed != null) {
+            throw new IllegalStateException("sequence state '" + slot.name + "' registered after the store was sealed");
+        }
         if (slots.containsKey(slot.name)) {
             throw new IllegalStateException("sequence state '" + slot.name + "' registered twice");
         }
@@ -198,6 +225,9 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
         abstract boolean vacant();
 
         abstract int size();
+
+        /** The state's serializers, for the backing value's snapshot. */
+        abstract TypeSerializer<?>[] serializers();
 
         abstract void write(DataOutputSerializer out) throws IOException;
 
@@ -226,6 +256,11 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
         @Override
         int size() {
             return value == null ? 0 : 1;
+        }
+
+        @Override
+        TypeSerializer<?>[] serializers() {
+            return new TypeSerializer<?>[] {serializer};
         }
 
         @Override
@@ -285,6 +320,11 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
         @Override
         int size() {
             return map.size();
+        }
+
+        @Override
+        TypeSerializer<?>[] serializers() {
+            return new TypeSerializer<?>[] {keys, values};
         }
 
         @Override

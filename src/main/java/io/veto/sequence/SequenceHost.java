@@ -89,6 +89,7 @@ public final class SequenceHost implements AutoCloseable {
         this.states = packed.getMapState(new MapStateDescriptor<>(NFA_STATE, StringSerializer.INSTANCE, new NFAStateSerializer()));
         this.clock = packed.getState(new ValueStateDescriptor<>(CLOCK_STATE, LongSerializer.INSTANCE));
         this.timer = packed.getState(new ValueStateDescriptor<>(TIMER_STATE, LongSerializer.INSTANCE));
+        packed.seal();
     }
 
     /** For {@link io.veto.rule.RuleStatus}-style metrics: partial matches released because their rule went away. */
