@@ -77,21 +77,6 @@ public final class VetoPipeline {
 
     private VetoPipeline() {}
 
-    /** Adds the whole job to {@code env}; returns the decision stream (for tests that tap it). */
-    public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness) {
-        return build(env, io, initialRules, maxOutOfOrderness, idleness, new JobOptions().maxFeatureWait);
-    }
-
-    /** Adds the whole job to {@code env}, features of other entities exact (at the watermark). */
-    public static DataStream<Decision> build(
-            StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness, Duration maxFeatureWait) {
-        JobOptions o = new JobOptions();
-        o.maxOutOfOrderness = maxOutOfOrderness;
-        o.idleness = idleness;
-        o.maxFeatureWait = maxFeatureWait;
-        return build(env, io, initialRules, o);
-    }
-
     /** The group of sources whose watermarks are aligned: the payments source's splits. */
     static final String ALIGNMENT_GROUP = "payments";
 
@@ -112,7 +97,13 @@ public final class VetoPipeline {
         return w.withWatermarkAlignment(ALIGNMENT_GROUP, o.maxWatermarkDrift, Duration.ofMillis(200));
     }
 
-    /** Adds the whole job to {@code env} with the time options of {@code o}; returns the decision stream. */
+    /**
+     * Adds the whole job to {@code env}: the one way to build it, for the cluster, the local run, the
+     * backtest and the tests alike. Of {@code o} the graph reads the time options (watermark bound,
+     * idleness, clock watermark, watermark drift, feature wait, catch-up wait) and
+     * {@code --entity-features}; the ends are {@code io}'s. Returns the decision stream (for tests
+     * that tap it).
+     */
     public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, JobOptions o) {
         Duration maxFeatureWait = o.maxFeatureWait;
         CatchUp catchUp = CatchUp.of(o.catchUpWait);
