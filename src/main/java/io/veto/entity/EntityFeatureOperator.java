@@ -3,6 +3,7 @@ package io.veto.entity;
 import io.veto.event.CatchUp;
 import io.veto.time.Times;
 import io.veto.card.CardInput;
+import io.veto.card.JobTags;
 import io.veto.feature.Entity;
 import io.veto.feature.EventWindow;
 import io.veto.feature.FeatureSpec;
@@ -24,10 +25,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -59,7 +57,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * passes are handled key by key, each key's window read and written once for all of them. A
  * waiting request therefore costs no state access and no timer; only a checkpoint writes the
  * requests still waiting at that moment (usually a handful: those within the watermark's bound)
- * into keyed state ({@value #WAITING_STATE}), from which a restore reads them back. Each checkpoint
+ * into keyed state ({@value JobTags#ENTITY_WAITING_STATE}), from which a restore reads them back. Each checkpoint
  * replaces what the previous one wrote, so that state always holds exactly the requests waiting at
  * the last checkpoint, in their key groups, and rescales with them.
  *
@@ -86,8 +84,6 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     /** Wall-clock deadlines of waiting requests are rounded up to this, so one check serves many. */
     static final long DEADLINE_GRANULARITY_MILLIS = 100L;
 
-    public static final String WINDOW_STATE = "entity-window";
-    public static final String WAITING_STATE = "entity-waiting-at-checkpoint";
     /** The keyed timer service of the cleanup timers (the name a KeyedProcessOperator's has). */
     static final String TIMERS = "user-timers";
 
@@ -162,8 +158,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        window = context.getKeyedStateStore().getState(new ValueStateDescriptor<>(WINDOW_STATE, EventWindow.class));
-        persisted = context.getKeyedStateStore().getListState(new ListStateDescriptor<>(WAITING_STATE, TypeInformation.of(EntityRequest.class)));
+        window = context.getKeyedStateStore().getState(JobTags.entityWindow());
+        persisted = context.getKeyedStateStore().getListState(JobTags.entityWaiting());
         waiting = new TreeMap<>();
         arrivals = new ArrayDeque<>();
         persistedKeys = new HashSet<>();
@@ -171,7 +167,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         watermark = Long.MIN_VALUE;
         if (context.isRestored()) {
             List<Object> keys;
-            try (Stream<Object> s = getKeyedStateBackend().<VoidNamespace>getKeys(WAITING_STATE, VoidNamespace.INSTANCE)) {
+            try (Stream<Object> s = getKeyedStateBackend().<VoidNamespace>getKeys(JobTags.ENTITY_WAITING_STATE, VoidNamespace.INSTANCE)) {
                 keys = s.collect(Collectors.toList());
             }
             long now = getProcessingTimeService().getCurrentProcessingTime();

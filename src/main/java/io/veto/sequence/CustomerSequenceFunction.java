@@ -3,7 +3,7 @@ package io.veto.sequence;
 import io.veto.event.CatchUp;
 import io.veto.card.ActiveRules;
 import io.veto.card.CardInput;
-import io.veto.card.RuleAck;
+import io.veto.card.JobTags;
 import io.veto.card.RuleSetUpdate;
 import io.veto.entity.EntityFeatures;
 import io.veto.event.PaymentEvent;
@@ -19,14 +19,11 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /**
  * Runs the sequence rules over a customer's events (keyed by customer id): account events
@@ -48,8 +45,6 @@ import org.apache.flink.util.OutputTag;
 public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<String, CustomerEvent, RuleSetUpdate, CardInput> {
     private static final long serialVersionUID = 1L;
     public static final String STAGE = "customer-sequences";
-    public static final String WAITING_STATE = "customer-waiting";
-    public static final OutputTag<Alert> ALERTS = new OutputTag<>("customer-alerts") {};
 
     private static final Comparator<CustomerEvent> ORDER =
             Comparator.comparingLong((CustomerEvent c) -> c.event().eventTime()).thenComparing(c -> c.event().eventId());
@@ -93,8 +88,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     @Override
     public void open(OpenContext openContext) throws Exception {
         rules = new ActiveRules(initialRules);
-        waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-                WAITING_STATE, Types.LONG, Types.OBJECT_ARRAY(TypeInformation.of(CustomerEvent.class))));
+        waiting = getRuntimeContext().getMapState(JobTags.customerWaiting());
         host = new SequenceHost(new RuntimeContextStateStore(getRuntimeContext()),
                 getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)), getRuntimeContext());
         matchesFound = getRuntimeContext().getMetricGroup().counter("customer_sequence_matches");
@@ -185,7 +179,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             waiting.remove(timestamp);
             take(due, ctx, out, false);
         }
-        CompiledRuleSet current = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
+        CompiledRuleSet current = rules.current(ctx.getBroadcastState(JobTags.RULES));
         alerts(current, host.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                 ctx.timerService()::registerEventTimeTimer), null, ctx.getCurrentKey(), ctx);
     }
@@ -200,9 +194,9 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             Arrays.sort(events, ORDER);
         }
         for (CustomerEvent in : events) {
-            CompiledRuleSet rs = rules.version(in.rulesVersion(), ctx.getBroadcastState(ActiveRules.STATE));
+            CompiledRuleSet rs = rules.version(in.rulesVersion(), ctx.getBroadcastState(JobTags.RULES));
             PaymentEvent e = in.event();
-            CompiledRuleSet newest = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
+            CompiledRuleSet newest = rules.current(ctx.getBroadcastState(JobTags.RULES));
             List<SequenceMatch> found = host.onEvent(e, rs.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                     newest == rs ? List.of() : newest.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                     ctx.timerService()::registerEventTimeTimer);
@@ -229,7 +223,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             }
             if (alert != null) {
                 boolean decided = event != null && event.needsDecision() && m.completingEventId().equals(event.eventId());
-                ctx.output(ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "customer", customer, m.eventIds(),
+                ctx.output(JobTags.CUSTOMER_ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "customer", customer, m.eventIds(),
                         m.firstEventTime(), m.lastEventTime(), System.currentTimeMillis(), rs.version(), decided ? event.paymentId() : null));
                 alertsRaised.inc();
             }
@@ -239,7 +233,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     @Override
     public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<CardInput> out) throws Exception {
         var task = getRuntimeContext().getTaskInfo();
-        ctx.output(ActiveRules.ACKS, rules.apply(update, ctx.getBroadcastState(ActiveRules.STATE), STAGE,
+        ctx.output(JobTags.RULE_ACKS, rules.apply(update, ctx.getBroadcastState(JobTags.RULES), STAGE,
                 task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks()));
     }
 }

@@ -3,7 +3,7 @@ package io.veto.sequence;
 import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.veto.card.ActiveRules;
+import io.veto.card.JobTags;
 import io.veto.card.CardInput;
 import io.veto.card.RuleSetUpdate;
 import io.veto.entity.EntityFeatures;
@@ -50,7 +50,7 @@ class CustomerSequenceFunctionTest {
     @BeforeEach
     void setUp() throws Exception {
         harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new CustomerSequenceFunction(RULES, MAX_WAIT), List.of(ActiveRules.STATE)),
+                new CoBroadcastWithKeyedOperator<>(new CustomerSequenceFunction(RULES, MAX_WAIT), List.of(JobTags.RULES)),
                 CustomerEvent::customerId, Types.STRING, 1, 1, 0);
         harness.open();
         harness.getTwoInputOperator().processWatermarkStatus2(WatermarkStatus.IDLE);
