@@ -9,26 +9,17 @@ import io.veto.rule.RuleSetException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.util.OutputTag;
 
 /**
  * The rule set an operator works with, as every rule-aware operator of the job keeps it: the
  * initial set from the job's start, replaced by each published set that compiles, kept in
- * broadcast state (as its published JSON) so a restored operator resumes with it. The last few
+ * broadcast state ({@link JobTags#RULES}, as its published JSON under the key {@value #ACTIVE}) so
+ * a restored operator resumes with it. The last few
  * applied versions stay compiled, so a payment stamped upstream with a version is decided by
  * exactly that version while a switch is under way.
  */
 public final class ActiveRules {
-    /** The active rule set, as its published JSON, under the key {@value #ACTIVE}. */
-    public static final MapStateDescriptor<String, byte[]> STATE =
-            new MapStateDescriptor<>("active-rule-set", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
-
-    public static final OutputTag<RuleAck> ACKS = new OutputTag<>("rule-acks") {};
-
     private static final String ACTIVE = "active";
     private static final int KEEP_VERSIONS = 4;
 

@@ -20,10 +20,8 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimerService;
@@ -64,14 +62,6 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     /** How far the watermark may pass a waiting payment before it is decided without the missing answers. */
     static final long ANSWER_TIMEOUT_MILLIS = 60_000L;
 
-    public static final String WINDOW_STATE = "card-window";
-    public static final String PENDING_STATE = "card-waiting";
-
-    public static final MapStateDescriptor<String, byte[]> RULES_STATE = ActiveRules.STATE;
-    public static final OutputTag<RuleAck> RULE_ACKS = ActiveRules.ACKS;
-    /** Entity alerts raised by sequence rules with an {@code alert:}. */
-    public static final OutputTag<Alert> ALERTS = new OutputTag<>("alerts") {};
-
     private final RuleSet initialRules;
 
     private transient ActiveRules active;
@@ -96,8 +86,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     @Override
     public void open(OpenContext openContext) throws Exception {
         active = new ActiveRules(initialRules);
-        window = getRuntimeContext().getState(new ValueStateDescriptor<>(WINDOW_STATE, EventWindow.class));
-        pending = getRuntimeContext().getState(new ValueStateDescriptor<>(PENDING_STATE, PendingPayments.Serializer.INSTANCE));
+        window = getRuntimeContext().getState(JobTags.cardWindow());
+        pending = getRuntimeContext().getState(JobTags.cardWaiting());
         values = new FeatureValues();
         decisions = new EnumMap<>(Outcome.class);
         var metrics = getRuntimeContext().getMetricGroup();
@@ -124,7 +114,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
 
     @Override
     public void processElement(CardInput in, ReadOnlyContext ctx, Collector<Decision> out) throws Exception {
-        ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(RULES_STATE);
+        ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(JobTags.RULES);
         if (in.answer() != null) {
             onAnswer(in.answer(), rulesState, ctx.timerService(), out);
             return;
@@ -255,7 +245,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     @Override
     public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<Decision> out) throws Exception {
         var task = getRuntimeContext().getTaskInfo();
-        RuleAck ack = active.apply(update, ctx.getBroadcastState(RULES_STATE), STAGE, task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks());
+        RuleAck ack = active.apply(update, ctx.getBroadcastState(JobTags.RULES), STAGE, task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks());
         (ack.applied() ? ruleSetsApplied : ruleSetsRejected).inc();
         if (task.getIndexOfThisSubtask() == 0) {
             if (ack.applied()) {
@@ -264,12 +254,12 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
                 LOG.warn("rule set from {} rejected, the previous one stays active: {}", update.origin(), String.join("; ", ack.problems()));
             }
         }
-        ctx.output(RULE_ACKS, ack);
+        ctx.output(JobTags.RULE_ACKS, ack);
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Decision> out) throws Exception {
-        ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(RULES_STATE);
+        ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(JobTags.RULES);
         PendingPayments waiting = pending.value();
         if (waiting != null) {
             List<Pending> overdue = waiting.removeIf(p -> Times.plusSaturating(p.eventTime, ANSWER_TIMEOUT_MILLIS) <= timestamp);
@@ -349,7 +339,7 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
                 continue;
             }
             boolean decided = event != null && event.needsDecision() && m.completingEventId().equals(event.eventId());
-            output.accept(ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "card", cardToken, m.eventIds(),
+            output.accept(JobTags.CARD_ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "card", cardToken, m.eventIds(),
                     m.firstEventTime(), m.lastEventTime(), System.currentTimeMillis(), rules.version(), decided ? event.paymentId() : null));
             alertsRaised.inc();
         }

@@ -14,7 +14,6 @@ import java.util.Set;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /**
  * Sends each event where its features are computed: to the window stage of every entity other
@@ -27,9 +26,7 @@ import org.apache.flink.util.OutputTag;
 public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSetUpdate, CardInput> {
     private static final long serialVersionUID = 1L;
     public static final String STAGE = "fan-out";
-    public static final OutputTag<EntityRequest> ENTITY_REQUESTS = new OutputTag<>("entity-requests") {};
-    /** Events for the customer-sequence stage, while the active rules have sequences keyed by customer. */
-    public static final OutputTag<CustomerEvent> CUSTOMER_EVENTS = new OutputTag<>("customer-events") {};
+
     private static final String[] NO_FEATURES = new String[0];
 
     private final RuleSet initialRules;
@@ -50,7 +47,7 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
 
     @Override
     public void processElement(PaymentEvent e, ReadOnlyContext ctx, Collector<CardInput> out) throws Exception {
-        CompiledRuleSet rules = active.current(ctx.getBroadcastState(ActiveRules.STATE));
+        CompiledRuleSet rules = active.current(ctx.getBroadcastState(JobTags.RULES));
         if (rules != namesFor) {
             names.clear();
             for (Entity entity : Entity.values()) {
@@ -70,7 +67,7 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
                 if (value == null) {
                     continue;
                 }
-                ctx.output(ENTITY_REQUESTS, new EntityRequest(EntityRequest.keyOf(n.getKey(), value), n.getKey(), e, payment ? n.getValue() : NO_FEATURES));
+                ctx.output(JobTags.ENTITY_REQUESTS, new EntityRequest(EntityRequest.keyOf(n.getKey(), value), n.getKey(), e, payment ? n.getValue() : NO_FEATURES));
                 if (payment) {
                     parts++;
                 }
@@ -79,7 +76,7 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
         if (customerSequences && e.customerId() != null) {
             // Account events and payments alike: a customer's sequences need both. Payments wait for the answer.
             boolean answer = payment && e.cardToken() != null;
-            ctx.output(CUSTOMER_EVENTS, new CustomerEvent(e.customerId(), e, rules.version(), answer));
+            ctx.output(JobTags.CUSTOMER_EVENTS, new CustomerEvent(e.customerId(), e, rules.version(), answer));
             if (answer) {
                 parts++;
             }
@@ -92,7 +89,7 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
     @Override
     public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<CardInput> out) throws Exception {
         var task = getRuntimeContext().getTaskInfo();
-        ctx.output(ActiveRules.ACKS, active.apply(update, ctx.getBroadcastState(ActiveRules.STATE), STAGE,
+        ctx.output(JobTags.RULE_ACKS, active.apply(update, ctx.getBroadcastState(JobTags.RULES), STAGE,
                 task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks()));
     }
 }

@@ -1,8 +1,10 @@
 package io.veto.entity;
 
 import io.veto.event.CatchUp;
+import io.veto.event.EventTimeGate;
 import io.veto.time.Times;
 import io.veto.card.CardInput;
+import io.veto.card.JobTags;
 import io.veto.feature.Entity;
 import io.veto.feature.EventWindow;
 import io.veto.feature.FeatureSpec;
@@ -24,10 +26,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
@@ -59,7 +58,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * passes are handled key by key, each key's window read and written once for all of them. A
  * waiting request therefore costs no state access and no timer; only a checkpoint writes the
  * requests still waiting at that moment (usually a handful: those within the watermark's bound)
- * into keyed state ({@value #WAITING_STATE}), from which a restore reads them back. Each checkpoint
+ * into keyed state ({@value JobTags#ENTITY_WAITING_STATE}), from which a restore reads them back. Each checkpoint
  * replaces what the previous one wrote, so that state always holds exactly the requests waiting at
  * the last checkpoint, in their key groups, and rescales with them.
  *
@@ -70,7 +69,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * still on its way, which in a quiet spell is rare. While the watermark moves, however slowly,
  * nothing is answered before it: in a catch-up or replay, one source subtask may be far behind
  * the other in event time (requests then wait, in memory, for the slow one), and the answers
- * stay exact.
+ * stay exact. When a request goes is {@link EventTimeGate}'s rule, the same as the customer-sequence
+ * stage's; how requests wait (in memory, one operator-wide wall-clock check) is this operator's.
  *
  * <p>With {@code --entity-features ARRIVAL} ({@code waitForWatermark} false) every request is
  * answered the moment it arrives, from the events that have arrived: the lowest latency, but a
@@ -83,11 +83,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         implements OneInputStreamOperator<EntityRequest, CardInput>, Triggerable<String, VoidNamespace> {
     private static final long serialVersionUID = 1L;
     static final long TIMER_GRANULARITY_MILLIS = 60_000L;
-    /** Wall-clock deadlines of waiting requests are rounded up to this, so one check serves many. */
-    static final long DEADLINE_GRANULARITY_MILLIS = 100L;
 
-    public static final String WINDOW_STATE = "entity-window";
-    public static final String WAITING_STATE = "entity-waiting-at-checkpoint";
     /** The keyed timer service of the cleanup timers (the name a KeyedProcessOperator's has). */
     static final String TIMERS = "user-timers";
 
@@ -97,10 +93,9 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     private transient ValueState<EventWindow> window;
     private transient ListState<EntityRequest> persisted;
     private transient InternalTimerService<VoidNamespace> timers;
-    private transient long watermark;
-    /** Wall-clock time the watermark last advanced. */
-    private transient long watermarkMovedAt;
     private final CatchUp catchUp;
+    /** When a waiting request goes: at the watermark, late, or in a quiet spell. */
+    private transient EventTimeGate gate;
     /** The most requests that waited at once since the start (a metric). */
     private transient int mostWaiting;
 
@@ -151,27 +146,20 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         this.waitForWatermark = waitForWatermark;
     }
 
-    /**
-     * How long requests may wait now: {@code maxWait}, or the catch-up wait while the watermark is
-     * history; before any watermark, judged by the event time {@code hint} of a waiting request.
-     */
-    private long maxWait(long now, long hint) {
-        return catchUp.wait(maxWaitMillis, watermark != Long.MIN_VALUE ? watermark : hint, now);
-    }
-
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        window = context.getKeyedStateStore().getState(new ValueStateDescriptor<>(WINDOW_STATE, EventWindow.class));
-        persisted = context.getKeyedStateStore().getListState(new ListStateDescriptor<>(WAITING_STATE, TypeInformation.of(EntityRequest.class)));
+        window = context.getKeyedStateStore().getState(JobTags.entityWindow());
+        persisted = context.getKeyedStateStore().getListState(JobTags.entityWaiting());
         waiting = new TreeMap<>();
         arrivals = new ArrayDeque<>();
         persistedKeys = new HashSet<>();
         deadlineCheckAt = Long.MAX_VALUE;
-        watermark = Long.MIN_VALUE;
+        gate = new EventTimeGate(maxWaitMillis, catchUp);
+        gate.start(getProcessingTimeService().getCurrentProcessingTime());
         if (context.isRestored()) {
             List<Object> keys;
-            try (Stream<Object> s = getKeyedStateBackend().<VoidNamespace>getKeys(WAITING_STATE, VoidNamespace.INSTANCE)) {
+            try (Stream<Object> s = getKeyedStateBackend().<VoidNamespace>getKeys(JobTags.ENTITY_WAITING_STATE, VoidNamespace.INSTANCE)) {
                 keys = s.collect(Collectors.toList());
             }
             long now = getProcessingTimeService().getCurrentProcessingTime();
@@ -200,24 +188,24 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         getMetricGroup().gauge("entity_requests_most_waiting", () -> mostWaiting);
         if (waitingCount > 0) {
             long now = getProcessingTimeService().getCurrentProcessingTime();
-            scheduleDeadlineCheck(now + maxWait(now, Long.MIN_VALUE));
+            scheduleDeadlineCheck(gate.releaseAt(now, gate.maxWait(now, Long.MIN_VALUE)));
         }
     }
 
     @Override
     public void processElement(StreamRecord<EntityRequest> element) throws Exception {
         EntityRequest request = element.getValue();
-        if (request.event().eventTime() <= watermark || !waitForWatermark) {
+        if (!waitForWatermark || gate.isLate(request.event().eventTime())) {
             if (waitForWatermark) {
                 lateRequests.inc();
             }
             // Late: answered from what the window holds, which may miss events still on their way.
-            handle(List.of(request), watermark, waitForWatermark);
+            handle(List.of(request), gate.watermark(), waitForWatermark);
             return;
         }
         long now = getProcessingTimeService().getCurrentProcessingTime();
         enqueue(request, now);
-        scheduleDeadlineCheck(now + maxWait(now, request.event().eventTime()));
+        scheduleDeadlineCheck(gate.releaseAt(now, gate.maxWait(now, request.event().eventTime())));
     }
 
     private void enqueue(EntityRequest r, long now) {
@@ -231,9 +219,9 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
     @Override
     public void processWatermark(Watermark mark) throws Exception {
         long w = mark.getTimestamp();
-        if (w > watermark) {
-            watermark = w;
-            watermarkMovedAt = getProcessingTimeService().getCurrentProcessingTime();
+        if (w > gate.watermark()) {
+            long now = getProcessingTimeService().getCurrentProcessingTime();
+            gate.advance(w, now);
             if (!waiting.isEmpty() && waiting.firstKey() <= w) {
                 answer(take(waiting.headMap(w, true)), w, false);
                 Waiting oldest;
@@ -243,7 +231,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             }
             if (waitingCount > 0) {
                 // The wait may have shortened (the watermark turned live after a catch-up or a start).
-                scheduleDeadlineCheck(watermarkMovedAt + maxWait(watermarkMovedAt, w));
+                scheduleDeadlineCheck(gate.quietFrom(gate.maxWait(now, w)));
             }
         }
         // Then the cleanup timers this watermark passes, and the watermark goes on downstream.
@@ -288,21 +276,19 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         if (oldest == null) {
             return;
         }
-        long maxWait = maxWait(now, oldest.request.event().eventTime());
-        if (oldest.arrivedAt + maxWait > now) {
-            scheduleDeadlineCheck(oldest.arrivedAt + maxWait);
-            return;
-        }
-        if (watermarkMovedAt + maxWait > now) {
-            // The watermark is moving, only slowly (a catch-up, where one source subtask is behind the
-            // other): it will come, and answering now would not be exact.
-            scheduleDeadlineCheck(watermarkMovedAt + maxWait);
+        long maxWait = gate.maxWait(now, oldest.request.event().eventTime());
+        long releaseAt = gate.releaseAt(oldest.arrivedAt, maxWait);
+        if (releaseAt > now) {
+            // The oldest has not waited long enough, or the watermark is moving, only slowly (a
+            // catch-up, where one source subtask is behind the other): it will come, and answering
+            // now would not be exact.
+            scheduleDeadlineCheck(releaseAt);
             return;
         }
         // A quiet spell: the rare slow path, a scan of everything that waits.
         Set<String> overdue = new HashSet<>();
         for (Waiting x : arrivals) {
-            if (x.arrivedAt + maxWait > now) {
+            if (gate.releaseAt(x.arrivedAt, maxWait) > now) {
                 break;
             }
             if (!x.done) {
@@ -325,17 +311,17 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
                 it.remove();
             }
         }
-        answer(byKey, watermark, true);
+        answer(byKey, gate.watermark(), true);
         while ((oldest = arrivals.peekFirst()) != null && oldest.done) {
             arrivals.pollFirst();
         }
         if (oldest != null) {
-            scheduleDeadlineCheck(oldest.arrivedAt + maxWait(now, oldest.request.event().eventTime()));
+            scheduleDeadlineCheck(gate.releaseAt(oldest.arrivedAt, gate.maxWait(now, oldest.request.event().eventTime())));
         }
     }
 
     private void scheduleDeadlineCheck(long deadline) {
-        long at = (deadline / DEADLINE_GRANULARITY_MILLIS + 1) * DEADLINE_GRANULARITY_MILLIS;
+        long at = EventTimeGate.checkAt(deadline);
         if (at < deadlineCheckAt) {
             deadlineCheckAt = at;
             getProcessingTimeService().registerTimer(at, time -> {

@@ -1,6 +1,5 @@
 package io.veto.job;
 
-import io.veto.card.ActiveRules;
 import io.veto.card.CardDecisionFunction;
 import io.veto.sequence.Alert;
 import io.veto.sequence.CustomerEvent;
@@ -8,6 +7,7 @@ import io.veto.sequence.CustomerSequenceFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import io.veto.card.CardInput;
 import io.veto.card.FeatureFanOut;
+import io.veto.card.JobTags;
 import io.veto.entity.EntityFeatureOperator;
 import io.veto.entity.EntityRequest;
 import java.util.Set;
@@ -34,7 +34,6 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /**
  * Veto's dataflow, independent of where events come from and go to: tests plug in their own
@@ -57,8 +56,6 @@ import org.apache.flink.util.OutputTag;
  * </pre>
  */
 public final class VetoPipeline {
-    public static final OutputTag<DlqRecord> DLQ = new OutputTag<>("dlq") {};
-
     /** Where the job reads and writes; every part is required. */
     public record Io(
             Source<Ingested, ?, ?> payments,
@@ -76,21 +73,6 @@ public final class VetoPipeline {
     }
 
     private VetoPipeline() {}
-
-    /** Adds the whole job to {@code env}; returns the decision stream (for tests that tap it). */
-    public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness) {
-        return build(env, io, initialRules, maxOutOfOrderness, idleness, new JobOptions().maxFeatureWait);
-    }
-
-    /** Adds the whole job to {@code env}, features of other entities exact (at the watermark). */
-    public static DataStream<Decision> build(
-            StreamExecutionEnvironment env, Io io, RuleSet initialRules, Duration maxOutOfOrderness, Duration idleness, Duration maxFeatureWait) {
-        JobOptions o = new JobOptions();
-        o.maxOutOfOrderness = maxOutOfOrderness;
-        o.idleness = idleness;
-        o.maxFeatureWait = maxFeatureWait;
-        return build(env, io, initialRules, o);
-    }
 
     /** The group of sources whose watermarks are aligned: the payments source's splits. */
     static final String ALIGNMENT_GROUP = "payments";
@@ -112,7 +94,13 @@ public final class VetoPipeline {
         return w.withWatermarkAlignment(ALIGNMENT_GROUP, o.maxWatermarkDrift, Duration.ofMillis(200));
     }
 
-    /** Adds the whole job to {@code env} with the time options of {@code o}; returns the decision stream. */
+    /**
+     * Adds the whole job to {@code env}: the one way to build it, for the cluster, the local run, the
+     * backtest and the tests alike. Of {@code o} the graph reads the time options (watermark bound,
+     * idleness, clock watermark, watermark drift, feature wait, catch-up wait) and
+     * {@code --entity-features}; the ends are {@code io}'s. Returns the decision stream (for tests
+     * that tap it).
+     */
     public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, JobOptions o) {
         Duration maxFeatureWait = o.maxFeatureWait;
         CatchUp catchUp = CatchUp.of(o.catchUpWait);
@@ -125,7 +113,7 @@ public final class VetoPipeline {
                         .uid("split-rejected")
                         .name("split rejected records");
 
-        events.getSideOutput(DLQ)
+        events.getSideOutput(JobTags.DLQ)
                 .process(new DlqMetrics())
                 .uid("dlq-metrics")
                 .name("DLQ count")
@@ -140,7 +128,7 @@ public final class VetoPipeline {
                 env.fromSource(io.ruleUpdates(), WatermarkStrategy.forGenerator(ctx -> new NeverHoldsBack()), "rule updates")
                         .uid("rules-source")
                         .setParallelism(1)
-                        .broadcast(CardDecisionFunction.RULES_STATE);
+                        .broadcast(JobTags.RULES);
 
         // Each event goes to the windows of the entities the rules read, and to its card.
         SingleOutputStreamOperator<CardInput> toCards =
@@ -149,14 +137,14 @@ public final class VetoPipeline {
                         .uid("feature-fan-out")
                         .name("feature fan-out");
         DataStream<CardInput> entityAnswers =
-                toCards.getSideOutput(FeatureFanOut.ENTITY_REQUESTS)
+                toCards.getSideOutput(JobTags.ENTITY_REQUESTS)
                         .keyBy(EntityRequest::key)
                         .transform("entity features (merchant, device, IP, ...)", TypeInformation.of(CardInput.class), new EntityFeatureOperator(maxFeatureWait, catchUp, o.entityFeatures == JobOptions.EntityFeatures.WATERMARK))
                         .uid("entity-features");
 
         // Sequences over a customer's events (account events and all the customer's cards), answered like entity features.
         SingleOutputStreamOperator<CardInput> customerSequences =
-                toCards.getSideOutput(FeatureFanOut.CUSTOMER_EVENTS)
+                toCards.getSideOutput(JobTags.CUSTOMER_EVENTS)
                         .keyBy(CustomerEvent::customerId)
                         .connect(rules)
                         .process(new CustomerSequenceFunction(initialRules, maxFeatureWait, catchUp))
@@ -173,14 +161,14 @@ public final class VetoPipeline {
         DataStream<Decision> metered =
                 decisions.process(new DecisionMetrics(initialRules.version())).uid("decision-metrics").name("decision metrics");
         metered.sinkTo(io.decisions()).uid("decisions-sink").name("decisions sink");
-        decisions.getSideOutput(CardDecisionFunction.ALERTS)
-                .union(customerSequences.getSideOutput(CustomerSequenceFunction.ALERTS))
+        decisions.getSideOutput(JobTags.CARD_ALERTS)
+                .union(customerSequences.getSideOutput(JobTags.CUSTOMER_ALERTS))
                 .sinkTo(io.alerts())
                 .uid("alerts-sink")
                 .name("alerts sink");
 
-        toCards.getSideOutput(CardDecisionFunction.RULE_ACKS)
-                .union(decisions.getSideOutput(CardDecisionFunction.RULE_ACKS), customerSequences.getSideOutput(ActiveRules.ACKS))
+        toCards.getSideOutput(JobTags.RULE_ACKS)
+                .union(decisions.getSideOutput(JobTags.RULE_ACKS), customerSequences.getSideOutput(JobTags.RULE_ACKS))
                 .process(new RuleStatusAggregator(Set.of(FeatureFanOut.STAGE, CardDecisionFunction.STAGE, CustomerSequenceFunction.STAGE)))
                 .uid("rule-status")
                 .name("rule-set status")
@@ -199,7 +187,7 @@ public final class VetoPipeline {
             if (in.event() != null) {
                 out.collect(in.event());
             } else {
-                ctx.output(DLQ, in.rejected());
+                ctx.output(JobTags.DLQ, in.rejected());
             }
         }
     }

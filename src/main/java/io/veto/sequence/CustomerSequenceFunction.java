@@ -1,9 +1,10 @@
 package io.veto.sequence;
 
 import io.veto.event.CatchUp;
+import io.veto.event.EventTimeGate;
 import io.veto.card.ActiveRules;
 import io.veto.card.CardInput;
-import io.veto.card.RuleAck;
+import io.veto.card.JobTags;
 import io.veto.card.RuleSetUpdate;
 import io.veto.entity.EntityFeatures;
 import io.veto.event.PaymentEvent;
@@ -19,14 +20,11 @@ import java.util.Comparator;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedBroadcastProcessFunction;
 import org.apache.flink.util.Collector;
-import org.apache.flink.util.OutputTag;
 
 /**
  * Runs the sequence rules over a customer's events (keyed by customer id): account events
@@ -37,7 +35,10 @@ import org.apache.flink.util.OutputTag;
  * feature stage does: once the watermark has not moved for {@code maxWait}, an event that has waited
  * that long is taken with every other event of its customer (its answer then says it is partial).
  * While the watermark moves, however slowly, nothing is taken before it. An event already behind
- * the watermark is taken at once (partial too).
+ * the watermark is taken at once (partial too). That rule is {@link EventTimeGate}'s, the same as
+ * the entity stage's; here events wait in keyed state, by event time, with an event-time timer per
+ * timestamp (which enters the customer's key when the watermark passes it) and a wall-clock timer
+ * per timestamp for the quiet-spell check (both names and layout as in earlier releases' savepoints).
  *
  * <p>Every payment is answered to the card stage, which waits for it, with the matches it completes
  * (usually none); every match of a rule with an {@code alert:} is also raised as an alert.
@@ -48,8 +49,6 @@ import org.apache.flink.util.OutputTag;
 public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<String, CustomerEvent, RuleSetUpdate, CardInput> {
     private static final long serialVersionUID = 1L;
     public static final String STAGE = "customer-sequences";
-    public static final String WAITING_STATE = "customer-waiting";
-    public static final OutputTag<Alert> ALERTS = new OutputTag<>("customer-alerts") {};
 
     private static final Comparator<CustomerEvent> ORDER =
             Comparator.comparingLong((CustomerEvent c) -> c.event().eventTime()).thenComparing(c -> c.event().eventId());
@@ -57,6 +56,8 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     private final RuleSet initialRules;
     private final long maxWaitMillis;
     private final CatchUp catchUp;
+    /** When a waiting event goes: at the watermark, late, or in a quiet spell. */
+    private transient EventTimeGate gate;
     private transient ActiveRules rules;
     private transient MapState<Long, CustomerEvent[]> waiting;
     private transient SequenceHost host;
@@ -64,9 +65,6 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     private transient Counter alertsRaised;
     private transient Counter lateEvents;
     private transient Counter takenBeforeWatermark;
-    /** The highest watermark this subtask has seen, and the wall-clock time it last moved. */
-    private transient long seenWatermark;
-    private transient long watermarkMovedAt;
 
     public CustomerSequenceFunction(RuleSet initialRules, java.time.Duration maxWait) {
         this(initialRules, maxWait, CatchUp.of(CatchUp.DEFAULT_WAIT));
@@ -82,41 +80,26 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         this.catchUp = catchUp;
     }
 
-    /**
-     * How long events may wait now: {@code maxWait}, or the catch-up wait while the watermark is
-     * history; before any watermark, judged by the event time {@code hint}.
-     */
-    private long maxWait(long now, long hint) {
-        return catchUp.wait(maxWaitMillis, seenWatermark != Long.MIN_VALUE ? seenWatermark : hint, now);
-    }
-
     @Override
     public void open(OpenContext openContext) throws Exception {
         rules = new ActiveRules(initialRules);
-        waiting = getRuntimeContext().getMapState(new MapStateDescriptor<>(
-                WAITING_STATE, Types.LONG, Types.OBJECT_ARRAY(TypeInformation.of(CustomerEvent.class))));
+        waiting = getRuntimeContext().getMapState(JobTags.customerWaiting());
         host = new SequenceHost(new RuntimeContextStateStore(getRuntimeContext()),
                 getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)), getRuntimeContext());
         matchesFound = getRuntimeContext().getMetricGroup().counter("customer_sequence_matches");
         alertsRaised = getRuntimeContext().getMetricGroup().counter("customer_alerts");
         lateEvents = getRuntimeContext().getMetricGroup().counter("customer_events_late");
         takenBeforeWatermark = getRuntimeContext().getMetricGroup().counter("customer_events_taken_before_watermark");
-        seenWatermark = Long.MIN_VALUE;
-        watermarkMovedAt = Long.MIN_VALUE;
+        gate = new EventTimeGate(maxWaitMillis, catchUp);
     }
 
-    /** Notes whether the watermark moved since the last look (events and timers come often while it does). */
+    /**
+     * Tells the gate the watermark now (events and timers come often while it moves). The first
+     * look starts the gate: restored wall-clock timers that are already due must not take events
+     * before the replay has had a chance to move the watermark.
+     */
     private void observe(ReadOnlyContext ctx) {
-        long w = ctx.timerService().currentWatermark();
-        if (watermarkMovedAt == Long.MIN_VALUE) {
-            // A (re)start counts as movement: restored wall-clock timers that are already due must not
-            // take events before the replay has had a chance to move the watermark.
-            watermarkMovedAt = ctx.timerService().currentProcessingTime();
-        }
-        if (w > seenWatermark) {
-            seenWatermark = w;
-            watermarkMovedAt = ctx.timerService().currentProcessingTime();
-        }
+        gate.advance(ctx.timerService().currentWatermark(), ctx.timerService().currentProcessingTime());
     }
 
     @Override
@@ -130,8 +113,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     public void processElement(CustomerEvent in, ReadOnlyContext ctx, Collector<CardInput> out) throws Exception {
         observe(ctx);
         long ts = in.event().eventTime();
-        long watermark = ctx.timerService().currentWatermark();
-        if (ts <= watermark) {
+        if (gate.isLate(ts)) {
             lateEvents.inc();
             take(new CustomerEvent[] {in}, ctx, out, true);
             return;
@@ -141,8 +123,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             waiting.put(ts, new CustomerEvent[] {in});
             ctx.timerService().registerEventTimeTimer(ts);
             long now = ctx.timerService().currentProcessingTime();
-            long deadline = now + maxWait(now, ts);
-            ctx.timerService().registerProcessingTimeTimer((deadline / 100 + 1) * 100);
+            ctx.timerService().registerProcessingTimeTimer(EventTimeGate.checkAt(gate.releaseAt(now, gate.maxWait(now, ts))));
         } else {
             CustomerEvent[] more = Arrays.copyOf(before, before.length + 1);
             more[before.length] = in;
@@ -156,13 +137,13 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
             long now = ctx.timerService().currentProcessingTime();
             // Before any watermark, the timer's own deadline already judged its event's wait.
-            long maxWait = maxWait(now, now);
-            if (now - watermarkMovedAt < maxWait) {
+            long maxWait = gate.maxWait(now, now);
+            if (gate.quietFrom(maxWait) > now) {
                 // The watermark is moving (steady traffic, or a catch-up where one source subtask is
                 // behind the other): it will come, and taking the events now would not be exact.
+                // (The timer was set for the first event of its timestamp once it had waited maxWait.)
                 if (!waiting.isEmpty()) {
-                    long again = watermarkMovedAt + maxWait;
-                    ctx.timerService().registerProcessingTimeTimer((again / 100 + 1) * 100);
+                    ctx.timerService().registerProcessingTimeTimer(EventTimeGate.checkAt(gate.quietFrom(maxWait)));
                 }
                 return;
             }
@@ -185,7 +166,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             waiting.remove(timestamp);
             take(due, ctx, out, false);
         }
-        CompiledRuleSet current = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
+        CompiledRuleSet current = rules.current(ctx.getBroadcastState(JobTags.RULES));
         alerts(current, host.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                 ctx.timerService()::registerEventTimeTimer), null, ctx.getCurrentKey(), ctx);
     }
@@ -200,9 +181,9 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             Arrays.sort(events, ORDER);
         }
         for (CustomerEvent in : events) {
-            CompiledRuleSet rs = rules.version(in.rulesVersion(), ctx.getBroadcastState(ActiveRules.STATE));
+            CompiledRuleSet rs = rules.version(in.rulesVersion(), ctx.getBroadcastState(JobTags.RULES));
             PaymentEvent e = in.event();
-            CompiledRuleSet newest = rules.current(ctx.getBroadcastState(ActiveRules.STATE));
+            CompiledRuleSet newest = rules.current(ctx.getBroadcastState(JobTags.RULES));
             List<SequenceMatch> found = host.onEvent(e, rs.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                     newest == rs ? List.of() : newest.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                     ctx.timerService()::registerEventTimeTimer);
@@ -229,7 +210,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             }
             if (alert != null) {
                 boolean decided = event != null && event.needsDecision() && m.completingEventId().equals(event.eventId());
-                ctx.output(ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "customer", customer, m.eventIds(),
+                ctx.output(JobTags.CUSTOMER_ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "customer", customer, m.eventIds(),
                         m.firstEventTime(), m.lastEventTime(), System.currentTimeMillis(), rs.version(), decided ? event.paymentId() : null));
                 alertsRaised.inc();
             }
@@ -239,7 +220,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     @Override
     public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<CardInput> out) throws Exception {
         var task = getRuntimeContext().getTaskInfo();
-        ctx.output(ActiveRules.ACKS, rules.apply(update, ctx.getBroadcastState(ActiveRules.STATE), STAGE,
+        ctx.output(JobTags.RULE_ACKS, rules.apply(update, ctx.getBroadcastState(JobTags.RULES), STAGE,
                 task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks()));
     }
 }

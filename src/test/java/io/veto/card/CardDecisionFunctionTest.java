@@ -53,7 +53,7 @@ class CardDecisionFunctionTest {
     private static KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> newHarness() throws Exception {
         // Not opened yet, so that a test can restore state into it first.
         return new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(RULES), List.of(CardDecisionFunction.RULES_STATE)),
+                new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(RULES), List.of(JobTags.RULES)),
                 CardInput::cardToken, Types.STRING, 1, 1, 0);
     }
 
@@ -76,9 +76,9 @@ class CardDecisionFunctionTest {
     }
 
     private List<RuleAck> acks() {
-        return harness.getSideOutput(CardDecisionFunction.RULE_ACKS) == null
+        return harness.getSideOutput(JobTags.RULE_ACKS) == null
                 ? List.of()
-                : harness.getSideOutput(CardDecisionFunction.RULE_ACKS).stream().map(r -> r.getValue()).toList();
+                : harness.getSideOutput(JobTags.RULE_ACKS).stream().map(r -> r.getValue()).toList();
     }
 
     @AfterEach
@@ -253,7 +253,7 @@ class CardDecisionFunctionTest {
             assertThat(a.origin()).isEqualTo("rules/0/4");
         });
         // Nothing of the refused set is kept: the broadcast state still holds no published set.
-        assertThat(harness.getOperator().getOperatorStateBackend().getBroadcastState(ActiveRules.STATE).get("active")).isNull();
+        assertThat(harness.getOperator().getOperatorStateBackend().getBroadcastState(JobTags.RULES).get("active")).isNull();
     }
 
     @Test
@@ -292,7 +292,7 @@ class CardDecisionFunctionTest {
     private KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> merchantHarness() throws Exception {
         harness.close();
         harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(MERCHANT_RULES), List.of(CardDecisionFunction.RULES_STATE)),
+                new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(MERCHANT_RULES), List.of(JobTags.RULES)),
                 CardInput::cardToken, Types.STRING, 1, 1, 0);
         harness.open();
         rulesInputIdle();

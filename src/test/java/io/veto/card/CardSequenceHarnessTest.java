@@ -83,7 +83,7 @@ class CardSequenceHarnessTest {
 
     private void open(RuleSet rules, OperatorSubtaskState restore) throws Exception {
         harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(rules), List.of(CardDecisionFunction.RULES_STATE)),
+                new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(rules), List.of(JobTags.RULES)),
                 CardInput::cardToken, Types.STRING, 1, 1, 0);
         if (restore != null) {
             harness.initializeState(restore);
@@ -125,7 +125,7 @@ class CardSequenceHarnessTest {
     }
 
     private List<Alert> alerts() {
-        var out = harness.getSideOutput(CardDecisionFunction.ALERTS);
+        var out = harness.getSideOutput(JobTags.CARD_ALERTS);
         return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
     }
 

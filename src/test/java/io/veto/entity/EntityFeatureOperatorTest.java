@@ -238,4 +238,36 @@ class EntityFeatureOperatorTest {
 
         assertThat(answers()).as("p1 was answered before the second checkpoint: not again after the restore").isEmpty();
     }
+
+    @Test
+    void shouldCountARestoreAsMovementAndLeaveNoStateOrTimerOnceTheRestoredRequestIsAnswered() throws Exception {
+        harness.setProcessingTime(0);
+        send(atMerchant("p1", "card-a", BEGINNING));
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+        harness = newHarness();
+        harness.setProcessingTime(5_000);
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+
+        // Restored at 5,000 with no watermark since: it has waited since the restore, and the first
+        // check, before any watermark tells live traffic from a catch-up, comes after the catch-up wait.
+        harness.setProcessingTime(5_999);
+        assertThat(answers()).isEmpty();
+        long check = 5_000 + io.veto.event.CatchUp.DEFAULT_WAIT.toMillis() + 100;
+        harness.setProcessingTime(check - 1);
+        assertThat(answers()).isEmpty();
+        harness.setProcessingTime(check);
+        assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1");
+        assertThat(answers()).allMatch(EntityFeatures::partial);
+
+        // The next checkpoint drops the request from state; the window goes once quiet for its horizon.
+        harness.snapshot(2, check + 1);
+        assertThat(harness.numKeyedStateEntries()).as("the window only").isEqualTo(1);
+        harness.processWatermark(new Watermark(BEGINNING + TEN_MINUTES + 3 * ONE_MINUTE));
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
 }

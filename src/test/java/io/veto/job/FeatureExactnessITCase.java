@@ -131,7 +131,7 @@ class FeatureExactnessITCase {
             payments.setBounded(OffsetsInitializer.latest());
             rules.setBounded(OffsetsInitializer.latest());
         }
-        VetoPipeline.build(env, VetoJob.kafkaIo(o, payments.build(), rules.build()), RULES, o.maxOutOfOrderness, o.idleness, o.maxFeatureWait);
+        VetoPipeline.build(env, VetoJob.kafkaIo(o, payments.build(), rules.build()), RULES, o);
         return env;
     }
 

@@ -65,7 +65,7 @@ class RuleHotReloadITCase {
         VetoJob.configure(env, o);
         VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "hot-reload-test-key-0123".getBytes(StandardCharsets.UTF_8))
                 .setStartingOffsets(OffsetsInitializer.earliest()).build(),
-                KafkaConnectors.rulesSource(o, io.veto.testing.RuleKeys.supplier())), initial, o.maxOutOfOrderness, o.idleness);
+                KafkaConnectors.rulesSource(o, io.veto.testing.RuleKeys.supplier())), initial, o);
         JobClient job = env.executeAsync("veto-hot-reload");
         try (KafkaConsumer<byte[], byte[]> status = KAFKA.subscribe(o.rulesStatusTopic, "status")) {
             // Given v1 is active,

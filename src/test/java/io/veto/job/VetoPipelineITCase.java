@@ -100,8 +100,7 @@ class VetoPipelineITCase {
                         KafkaConnectors.paymentsSourceBuilder(o, keys).setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest()).build(),
                         KafkaConnectors.rulesSourceBuilder(o).setBounded(OffsetsInitializer.latest()).build()),
                 rules,
-                o.maxOutOfOrderness,
-                o.idleness);
+                o);
         env.execute("veto-itcase");
 
         // Then: exactly one decision per valid payment, none lost, none duplicated.

@@ -3,7 +3,7 @@ package io.veto.sequence;
 import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.veto.card.ActiveRules;
+import io.veto.card.JobTags;
 import io.veto.card.CardInput;
 import io.veto.card.RuleSetUpdate;
 import io.veto.entity.EntityFeatures;
@@ -49,12 +49,16 @@ class CustomerSequenceFunctionTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        harness = new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new CustomerSequenceFunction(RULES, MAX_WAIT), List.of(ActiveRules.STATE)),
-                CustomerEvent::customerId, Types.STRING, 1, 1, 0);
+        harness = newHarness();
         harness.open();
         harness.getTwoInputOperator().processWatermarkStatus2(WatermarkStatus.IDLE);
         harness.setProcessingTime(0);
+    }
+
+    private static KeyedBroadcastOperatorTestHarness<String, CustomerEvent, RuleSetUpdate, CardInput> newHarness() throws Exception {
+        return new KeyedBroadcastOperatorTestHarness<>(
+                new CoBroadcastWithKeyedOperator<>(new CustomerSequenceFunction(RULES, MAX_WAIT), List.of(JobTags.RULES)),
+                CustomerEvent::customerId, Types.STRING, 1, 1, 0);
     }
 
     @AfterEach
@@ -173,6 +177,38 @@ class CustomerSequenceFunctionTest {
         harness.processWatermark(new Watermark(BEGINNING + 61 * MINUTE));
         harness.setProcessingTime(10 * MAX_WAIT.toMillis());
 
+        assertThat(keyedStateEntries()).isZero();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
+    void shouldCountARestoreAsMovementAndLeaveNoStateNorTimerOnceTheRestoredEventsAreTaken() throws Exception {
+        send(event("reset", EventType.PASSWORD_RESET, BEGINNING, null));
+        send(event("pay", EventType.PAYMENT, BEGINNING + 2 * MINUTE, "500.00"));
+        var snapshot = harness.snapshot(1, 1);
+        harness.close();
+        harness = newHarness();
+        harness.setProcessingTime(0);
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        harness.getTwoInputOperator().processWatermarkStatus2(WatermarkStatus.IDLE);
+
+        // The restored wall-clock timers come due at once; the restart counts as movement of the watermark.
+        harness.setProcessingTime(MAX_WAIT.toMillis() + 100);
+        assertThat(answers()).as("a restart is no quiet spell").isEmpty();
+        harness.setProcessingTime(2 * MAX_WAIT.toMillis() + 200);
+        assertThat(answers()).singleElement().satisfies(a -> {
+            assertThat(a.partial()).isTrue();
+            assertThat(a.matches()).hasSize(1);
+        });
+
+        // The restored event-time timers find nothing left to take; then nothing is left at all.
+        harness.processWatermark(new Watermark(BEGINNING + 2 * MINUTE));
+        assertThat(answers()).as("nothing answered twice").hasSize(1);
+        harness.processWatermark(new Watermark(BEGINNING + 63 * MINUTE));
+        harness.setProcessingTime(100 * MAX_WAIT.toMillis());
         assertThat(keyedStateEntries()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();

@@ -91,7 +91,7 @@ class SequenceRulesITCase {
         VetoJob.configure(env, o);
         VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "sequence-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
                 .setStartingOffsets(OffsetsInitializer.earliest()).build(),
-                KafkaConnectors.rulesSource(o, io.veto.testing.RuleKeys.supplier())), defaults, o.maxOutOfOrderness, o.idleness, o.maxFeatureWait);
+                KafkaConnectors.rulesSource(o, io.veto.testing.RuleKeys.supplier())), defaults, o);
         JobClient job = env.executeAsync("veto-sequences");
         try (KafkaConsumer<byte[], byte[]> status = KAFKA.subscribe(o.rulesStatusTopic, "status");
              KafkaConsumer<byte[], byte[]> alerts = KAFKA.subscribe(o.alertsTopic, "alerts")) {
