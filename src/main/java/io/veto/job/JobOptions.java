@@ -109,8 +109,9 @@ public class JobOptions {
     public Duration clockWatermarkAfter = Duration.ofMillis(500);
 
     @Option(names = "--max-watermark-drift", description = "In a catch-up, a payments partition this far ahead of the slowest one in event time is paused until it follows, "
-            + "bounding the payments that wait for the watermark; 0 turns the alignment off (default: ${DEFAULT-VALUE})", converter = DurationConverter.class)
-    public Duration maxWatermarkDrift = Duration.ofMinutes(1);
+            + "bounding the payments that wait for the watermark; 0, the default until flink-connector-kafka ships FLINK-39728, turns the alignment off (default: ${DEFAULT-VALUE})",
+            converter = DurationConverter.class)
+    public Duration maxWatermarkDrift = Duration.ZERO;
 
     @Option(names = "--entity-features", description = "When features of merchants, devices, IPs ... are computed: ${COMPLETION-CANDIDATES}; WATERMARK is exact, ARRIVAL answers at once from what has arrived (approximate) (default: ${DEFAULT-VALUE})")
     public EntityFeatures entityFeatures = EntityFeatures.WATERMARK;

@@ -46,6 +46,8 @@ class VetoPipelineTest {
     @Test
     void shouldAlignThePaymentPartitionsWatermarksWithinTheDriftUnlessTurnedOff() {
         JobOptions o = new JobOptions();
+        assertThat(o.maxWatermarkDrift).as("off until the connector has FLINK-39728").isZero();
+        o.maxWatermarkDrift = java.time.Duration.ofMinutes(1);
         var aligned = VetoPipeline.paymentWatermarks(o, io.veto.event.CatchUp.of(o.catchUpWait)).getAlignmentParameters();
         assertThat(aligned.isEnabled()).isTrue();
         assertThat(aligned.getWatermarkGroup()).isEqualTo(VetoPipeline.ALIGNMENT_GROUP);
