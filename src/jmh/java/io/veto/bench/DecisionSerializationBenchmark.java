@@ -2,9 +2,9 @@ package io.veto.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.veto.card.CardScorer;
+import io.veto.scoring.CardScorer;
 import io.veto.decision.Decision;
-import io.veto.decision.DecisionJson;
+import io.veto.kafka.DecisionJson;
 import io.veto.decision.Reason;
 import io.veto.decision.ShadowResult;
 import io.veto.event.PaymentEvent;

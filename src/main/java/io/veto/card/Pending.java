@@ -31,7 +31,7 @@ public final class Pending {
     public Pending() {}
 
     /** Records the payment's arrival: what to wait for, and whether it was late. */
-    void arrived(PaymentEvent payment, String rulesVersion, int parts, boolean late) {
+    public void arrived(PaymentEvent payment, String rulesVersion, int parts, boolean late) {
         this.payment = payment;
         this.paymentId = payment.paymentId();
         this.eventTime = payment.eventTime();
@@ -40,7 +40,7 @@ public final class Pending {
         this.late |= late;
     }
 
-    void add(String name, double value) {
+    public void add(String name, double value) {
         int n = names.length;
         names = Arrays.copyOf(names, n + 1);
         values = Arrays.copyOf(values, n + 1);
@@ -48,7 +48,7 @@ public final class Pending {
         values[n] = value;
     }
 
-    static SequenceMatch[] concat(SequenceMatch[] a, SequenceMatch[] b) {
+    public static SequenceMatch[] concat(SequenceMatch[] a, SequenceMatch[] b) {
         if (b == null || b.length == 0) {
             return a;
         }
@@ -60,7 +60,7 @@ public final class Pending {
         return c;
     }
 
-    boolean complete() {
+    public boolean complete() {
         return payment != null && received >= parts;
     }
 }

@@ -1,6 +1,5 @@
 package io.veto.decision;
 
-import io.veto.rule.Outcome;
 
 /**
  * The one decision Veto writes for a payment (decisions topic, key = paymentId). Deterministic: the

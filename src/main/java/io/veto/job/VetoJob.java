@@ -1,13 +1,12 @@
 package io.veto.job;
 
-import io.veto.card.RuleSetUpdate;
+import io.veto.stage.RuleSetUpdate;
 import io.veto.event.Ingested;
 import io.veto.event.PanKey;
 import org.apache.flink.api.connector.source.Source;
 import io.veto.event.PanPolicy;
-import io.veto.kafka.KafkaConnectors;
-import io.veto.kafka.PanKeySupplier;
-import io.veto.kafka.RulesKeySupplier;
+import io.veto.event.PanKeySupplier;
+import io.veto.rule.RulesKeySupplier;
 import io.veto.rule.RuleSigning;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleSet;

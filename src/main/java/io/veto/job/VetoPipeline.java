@@ -1,18 +1,18 @@
 package io.veto.job;
 
-import io.veto.card.CardDecisionFunction;
+import io.veto.stage.card.CardDecisionFunction;
 import io.veto.sequence.Alert;
 import io.veto.sequence.CustomerEvent;
-import io.veto.sequence.CustomerSequenceFunction;
+import io.veto.stage.customer.CustomerSequenceFunction;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import io.veto.card.CardInput;
-import io.veto.card.FeatureFanOut;
-import io.veto.card.JobTags;
-import io.veto.entity.EntityFeatureOperator;
+import io.veto.stage.fanout.FeatureFanOut;
+import io.veto.stage.JobTags;
+import io.veto.stage.entity.EntityFeatureOperator;
 import io.veto.entity.EntityRequest;
 import java.util.Set;
-import io.veto.card.RuleSetUpdate;
-import io.veto.card.RuleStatusAggregator;
+import io.veto.stage.RuleSetUpdate;
+import io.veto.stage.rules.RuleStatusAggregator;
 import io.veto.decision.Decision;
 import io.veto.event.CatchUp;
 import io.veto.event.DlqRecord;

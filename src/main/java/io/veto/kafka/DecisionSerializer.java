@@ -1,7 +1,6 @@
 package io.veto.kafka;
 
 import io.veto.decision.Decision;
-import io.veto.decision.DecisionJson;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;

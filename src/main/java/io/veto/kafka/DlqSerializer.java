@@ -1,6 +1,5 @@
 package io.veto.kafka;
 
-import io.veto.decision.DecisionJson;
 import io.veto.event.DlqRecord;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.serialization.SerializationSchema;

@@ -1,5 +1,6 @@
 package io.veto.kafka;
 
+import io.veto.event.PanKeySupplier;
 import io.veto.event.DlqRecord;
 import io.veto.event.EventParser;
 import io.veto.event.Ingested;

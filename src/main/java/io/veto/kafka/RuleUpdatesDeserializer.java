@@ -1,7 +1,8 @@
 package io.veto.kafka;
 
-import io.veto.card.RuleSetGuard;
-import io.veto.card.RuleSetUpdate;
+import io.veto.rule.RulesKeySupplier;
+import io.veto.stage.RuleSetGuard;
+import io.veto.stage.RuleSetUpdate;
 import org.apache.flink.api.common.serialization.DeserializationSchema;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDeserializationSchema;

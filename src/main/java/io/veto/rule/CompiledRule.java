@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.decision.Outcome;
 import dev.cel.runtime.CelRuntime;
 import io.veto.feature.FeatureSpec;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.decision.Outcome;
 import io.veto.decision.Reason;
 import io.veto.event.PaymentEvent;
 import io.veto.feature.Entity;

@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.decision.Outcome;
 import io.veto.event.CardTokenizer;
 import static io.veto.rule.YamlNodes.orderedSet;
 

@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.decision.Outcome;
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
 import java.util.ArrayList;

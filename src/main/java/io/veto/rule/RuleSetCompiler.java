@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.decision.Outcome;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelIssue;

@@ -19,7 +19,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import io.veto.card.RuleSetGuard;
+import io.veto.stage.RuleSetGuard;
 import io.veto.testing.RuleKeys;
 
 /** {@code rules publish} against a real broker; the job's side of the protocol is played by the test. */

@@ -1,5 +1,6 @@
 package io.veto.entity;
 
+import io.veto.stage.entity.EntityFeatureOperator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.card.CardInput;

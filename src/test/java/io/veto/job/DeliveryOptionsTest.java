@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.veto.kafka.KafkaConnectors;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;

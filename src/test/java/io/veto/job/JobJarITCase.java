@@ -46,8 +46,8 @@ class JobJarITCase {
         assertThat(jobJarClasses).contains(
                 "io/veto/job/VetoJob.class",
                 "io/veto/job/VetoPipeline.class",
-                "io/veto/card/CardDecisionFunction.class",
-                "io/veto/card/ExampleRunner.class", // a published set's examples run in the job
+                "io/veto/stage/card/CardDecisionFunction.class",
+                "io/veto/scoring/ExampleRunner.class", // a published set's examples run in the job
                 "org/apache/flink/connector/kafka/source/KafkaSource.class",
                 "org/apache/flink/cep/nfa/NFA.class",
                 "dev/cel/bundle/CelFactory.class",
@@ -62,7 +62,7 @@ class JobJarITCase {
     void shouldHoldNoToolClass() {
         Set<String> toolClasses = classesUnder(TARGET.resolve("tools-classes"));
         assertThat(toolClasses).as("target/tools-classes, compiled from src/tools/java")
-                .contains("io/veto/cli/VetoCli.class", "io/veto/kafka/EmbeddedKafkaBroker.class",
+                .contains("io/veto/cli/VetoCli.class", "io/veto/local/EmbeddedKafkaBroker.class",
                         "io/veto/local/LocalRun.class", "io/veto/generator/PaymentGenerator.class");
         assertThat(intersection(jobJarClasses, toolClasses)).as("tool classes in the job jar").isEmpty();
         assertThat(jobJarClasses).as("classes of the tool packages in the job jar")

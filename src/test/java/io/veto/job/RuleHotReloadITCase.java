@@ -3,12 +3,11 @@ package io.veto.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.decision.Decision;
-import io.veto.decision.DecisionJson;
+import io.veto.kafka.DecisionJson;
 import io.veto.generator.GeneratedEvent;
 import io.veto.generator.GeneratorConfig;
 import io.veto.generator.PaymentGenerator;
 import io.veto.kafka.KafkaBrokerExtension;
-import io.veto.kafka.KafkaConnectors;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
 import io.veto.rule.RuleStatus;

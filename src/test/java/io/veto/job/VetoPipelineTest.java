@@ -2,7 +2,7 @@ package io.veto.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.veto.card.RuleSetUpdate;
+import io.veto.stage.RuleSetUpdate;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.Watermark;

@@ -1,5 +1,6 @@
 package io.veto.kafka;
 
+import io.veto.local.EmbeddedKafkaBroker;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
 import io.veto.decision.ShadowResult;
-import io.veto.rule.Outcome;
+import io.veto.decision.Outcome;
 import org.apache.flink.metrics.HistogramStatistics;
 import org.junit.jupiter.api.Test;
 

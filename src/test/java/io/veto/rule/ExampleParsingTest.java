@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.decision.Outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 

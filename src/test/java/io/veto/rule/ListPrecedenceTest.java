@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.decision.Outcome;
 import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 

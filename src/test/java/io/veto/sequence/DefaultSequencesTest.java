@@ -5,8 +5,8 @@ import static io.veto.testing.CardEvents.refund;
 import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.veto.card.OfflineDecider;
-import io.veto.card.ExampleRunner;
+import io.veto.scoring.OfflineDecider;
+import io.veto.scoring.ExampleRunner;
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
 import io.veto.rule.CompiledRuleSet;

@@ -1,6 +1,6 @@
 package io.veto.testing;
 
-import io.veto.kafka.RulesKeySupplier;
+import io.veto.rule.RulesKeySupplier;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
 import io.veto.rule.RuleSigning;

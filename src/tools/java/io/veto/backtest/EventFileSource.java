@@ -6,7 +6,7 @@ import io.veto.event.Ingested;
 import io.veto.event.InvalidEventException;
 import io.veto.event.PanMasker;
 import io.veto.event.PanPolicy;
-import io.veto.kafka.PanKeySupplier;
+import io.veto.event.PanKeySupplier;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

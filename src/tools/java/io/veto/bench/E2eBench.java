@@ -11,7 +11,7 @@ import io.veto.generator.GeneratorRunner;
 import io.veto.generator.PaymentGenerator;
 import io.veto.job.JobOptions;
 import io.veto.job.VetoJob;
-import io.veto.kafka.EmbeddedKafkaBroker;
+import io.veto.local.EmbeddedKafkaBroker;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -515,7 +515,7 @@ public final class E2eBench implements Callable<Integer> {
         StreamExecutionEnvironment env = environment(o.parallelism, work, restPort);
         try {
             VetoJob.configure(env, o);
-            var source = io.veto.kafka.KafkaConnectors.paymentsSourceBuilder(o, () -> PAN_KEY.clone())
+            var source = io.veto.job.KafkaConnectors.paymentsSourceBuilder(o, () -> PAN_KEY.clone())
                     .setStartingOffsets(org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer.offsets(endOffsets(broker)))
                     .build();
             io.veto.job.VetoPipeline.build(env, VetoJob.kafkaIo(o, source), VetoJob.loadRules(o), o);

@@ -5,7 +5,7 @@ import io.veto.backtest.TopicHistory;
 import io.veto.backtest.report.BacktestReport;
 import io.veto.backtest.report.ReportOptions;
 import io.veto.job.JobOptions;
-import io.veto.kafka.PanKeySupplier;
+import io.veto.event.PanKeySupplier;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

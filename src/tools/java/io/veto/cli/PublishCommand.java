@@ -1,6 +1,6 @@
 package io.veto.cli;
 
-import io.veto.card.ExampleRunner;
+import io.veto.scoring.ExampleRunner;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
 import io.veto.rule.RuleSigning;

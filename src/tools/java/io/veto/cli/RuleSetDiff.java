@@ -5,7 +5,7 @@ import io.veto.rule.EntityList;
 import io.veto.rule.Example;
 import io.veto.rule.ExamplePayment;
 import io.veto.rule.ListEntry;
-import io.veto.rule.Outcome;
+import io.veto.decision.Outcome;
 import io.veto.rule.RuleDefinition;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.veto.cli;
 
-import io.veto.card.ExampleRunner;
+import io.veto.scoring.ExampleRunner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,6 @@
 package io.veto.local;
 
 import io.veto.job.JobOptions;
-import io.veto.kafka.EmbeddedKafkaBroker;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;

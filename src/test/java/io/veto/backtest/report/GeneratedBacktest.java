@@ -1,8 +1,8 @@
 package io.veto.backtest.report;
 
-import io.veto.card.OfflineDecider;
+import io.veto.scoring.OfflineDecider;
 import io.veto.decision.Decision;
-import io.veto.decision.DecisionJson;
+import io.veto.kafka.DecisionJson;
 import io.veto.event.EventParser;
 import io.veto.event.PanPolicy;
 import io.veto.event.PaymentEvent;

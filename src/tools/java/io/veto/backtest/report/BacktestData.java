@@ -1,9 +1,9 @@
 package io.veto.backtest.report;
 
 import io.veto.decision.Decision;
-import io.veto.decision.DecisionJson;
+import io.veto.kafka.DecisionJson;
 import io.veto.decision.Reason;
-import io.veto.rule.Outcome;
+import io.veto.decision.Outcome;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;

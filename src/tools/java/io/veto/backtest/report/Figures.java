@@ -3,7 +3,7 @@ package io.veto.backtest.report;
 import io.veto.backtest.report.BacktestData.Decisions;
 import io.veto.backtest.report.BacktestData.Payments;
 import io.veto.decision.Reason;
-import io.veto.rule.Outcome;
+import io.veto.decision.Outcome;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
