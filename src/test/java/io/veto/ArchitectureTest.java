@@ -62,14 +62,22 @@ class ArchitectureTest {
     static ArchRule layers() {
         return layeredArchitecture()
                 .consideringOnlyDependenciesInLayers()
-                .layer("Model").definedBy(MODEL)
-                .layer("Operators").definedBy("io.veto.stage..")
-                .layer("Wiring").definedBy("io.veto.job..", "io.veto.kafka..")
-                .layer("Tools").definedBy(TOOLS)
-                .whereLayer("Tools").mayNotBeAccessedByAnyLayer()
-                .whereLayer("Wiring").mayOnlyBeAccessedByLayers("Tools")
-                .whereLayer("Operators").mayOnlyBeAccessedByLayers("Wiring", "Tools")
-                .whereLayer("Model").mayOnlyBeAccessedByLayers("Operators", "Wiring", "Tools");
+                .layer("Model")
+                .definedBy(MODEL)
+                .layer("Operators")
+                .definedBy("io.veto.stage..")
+                .layer("Wiring")
+                .definedBy("io.veto.job..", "io.veto.kafka..")
+                .layer("Tools")
+                .definedBy(TOOLS)
+                .whereLayer("Tools")
+                .mayNotBeAccessedByAnyLayer()
+                .whereLayer("Wiring")
+                .mayOnlyBeAccessedByLayers("Tools")
+                .whereLayer("Operators")
+                .mayOnlyBeAccessedByLayers("Wiring", "Tools")
+                .whereLayer("Model")
+                .mayOnlyBeAccessedByLayers("Operators", "Wiring", "Tools");
     }
 
     static ArchRule noCycles() {
@@ -81,14 +89,22 @@ class ArchitectureTest {
     }
 
     static ArchRule jobWithoutTools() {
-        return noClasses().that().resideOutsideOfPackages(TOOLS)
-                .should().dependOnClassesThat().resideInAnyPackage(TOOLS);
+        return noClasses()
+                .that()
+                .resideOutsideOfPackages(TOOLS)
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(TOOLS);
     }
 
     static ArchRule tagsAndDescriptorsInJobTags() {
-        return noClasses().that(describe("are not JobTags", (JavaClass c) -> !c.getName().startsWith(JobTags.class.getName())))
-                .and().resideInAnyPackage("io.veto.stage..", "io.veto.job..", "io.veto.kafka..")
-                .should().callConstructorWhere(describe("the constructor makes an OutputTag or a StateDescriptor",
+        return noClasses()
+                .that(describe("are not JobTags", (JavaClass c) -> !c.getName().startsWith(JobTags.class.getName())))
+                .and()
+                .resideInAnyPackage("io.veto.stage..", "io.veto.job..", "io.veto.kafka..")
+                .should()
+                .callConstructorWhere(describe(
+                        "the constructor makes an OutputTag or a StateDescriptor",
                         call -> assignableTo(OutputTag.class).test(call.getTargetOwner())
                                 || assignableTo(StateDescriptor.class).test(call.getTargetOwner())));
     }
@@ -134,7 +150,9 @@ class ArchitectureTest {
         EvaluationResult tags = tagsAndDescriptorsInJobTags().evaluate(broken);
         EvaluationResult layered = layers().evaluate(broken);
 
-        assertThat(cycles.hasViolation()).as("a cycle between two test packages is found").isTrue();
+        assertThat(cycles.hasViolation())
+                .as("a cycle between two test packages is found")
+                .isTrue();
         assertThat(cycles.getFailureReport().toString()).contains("io.veto.architecture.");
         assertThat(layered.getFailureReport().toString()).contains("io.veto.stage.probe.ReachesIntoWiring");
         assertThat(apart.getFailureReport().toString()).contains("io.veto.stage.probe.ReachesIntoCard");

@@ -45,6 +45,7 @@ import java.util.Set;
 final class BenchData {
     /** Payments in the samples the per-record benchmarks cycle through; a power of two. */
     static final int N = 4096;
+
     static final int MASK = N - 1;
     static final long DAY = 86_400_000L;
 
@@ -62,7 +63,8 @@ final class BenchData {
         return d.withSeed(SEED)
                 .withCards(Integer.getInteger("veto.bench.cards", d.cards()))
                 .withMeanGapMicros(Long.getLong("veto.bench.gap-micros", d.meanGapMicros()))
-                .withFraudRate(Double.parseDouble(System.getProperty("veto.bench.fraud-rate", String.valueOf(d.fraudRate()))));
+                .withFraudRate(
+                        Double.parseDouble(System.getProperty("veto.bench.fraud-rate", String.valueOf(d.fraudRate()))));
     }
 
     /** The two days: {@code history} (day 0) and {@code day} (day 1, measured), PAYMENT records only. */
@@ -183,9 +185,27 @@ final class BenchData {
 
     /** The same payment {@code shift} milliseconds later. */
     static PaymentEvent shifted(PaymentEvent p, long shift) {
-        return new PaymentEvent(p.eventId(), p.type(), p.paymentId(), p.eventTime() + shift, p.cardToken(), p.bin(),
-                p.last4(), p.customerId(), p.merchantId(), p.mcc(), p.terminalId(), p.amount(), p.currency(),
-                p.country(), p.ip(), p.deviceId(), p.channel(), p.lat(), p.lon(), p.source());
+        return new PaymentEvent(
+                p.eventId(),
+                p.type(),
+                p.paymentId(),
+                p.eventTime() + shift,
+                p.cardToken(),
+                p.bin(),
+                p.last4(),
+                p.customerId(),
+                p.merchantId(),
+                p.mcc(),
+                p.terminalId(),
+                p.amount(),
+                p.currency(),
+                p.country(),
+                p.ip(),
+                p.deviceId(),
+                p.channel(),
+                p.lat(),
+                p.lon(),
+                p.source());
     }
 
     /**
@@ -233,6 +253,7 @@ final class BenchData {
         final FeatureValues[] values = new FeatureValues[N];
         /** Payments of the card in its window just before each sampled payment. */
         final int[] windowBefore = new int[N];
+
         int fraud;
         int daySize;
 
@@ -265,10 +286,17 @@ final class BenchData {
         String profile() {
             int[] sizes = windowBefore.clone();
             Arrays.sort(sizes);
-            return String.format(Locale.ROOT,
+            return String.format(
+                    Locale.ROOT,
                     "%d payments sampled from a day of %d (%d labelled fraud); card window before each: mean %.1f,"
                             + " median %d, p90 %d, max %d payments",
-                    N, daySize, fraud, Arrays.stream(sizes).average().orElse(0), sizes[N / 2], sizes[N * 9 / 10], sizes[N - 1]);
+                    N,
+                    daySize,
+                    fraud,
+                    Arrays.stream(sizes).average().orElse(0),
+                    sizes[N / 2],
+                    sizes[N * 9 / 10],
+                    sizes[N - 1]);
         }
     }
 }

@@ -1,14 +1,18 @@
 package io.veto.bench;
 
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.veto.scoring.CardScorer;
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
 import io.veto.decision.Reason;
 import io.veto.decision.ShadowResult;
 import io.veto.event.PaymentEvent;
+import io.veto.kafka.DecisionJson;
 import io.veto.rule.CompiledRuleSet;
+import io.veto.scoring.CardScorer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,7 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class DecisionSerializationBenchmark {
     private Decision[] decisions;
@@ -74,7 +80,10 @@ public class DecisionSerializationBenchmark {
             }
         }
         if (pool.isEmpty()) {
-            pool.add(new Reason("card-velocity-10m", 50, null,
+            pool.add(new Reason(
+                    "card-velocity-10m",
+                    50,
+                    null,
                     "7 payments on this card in the last 10 minutes (card.count_10m=7)"));
         }
 
@@ -93,9 +102,22 @@ public class DecisionSerializationBenchmark {
                 reasons[r] = pool.get(rnd.nextInt(pool.size()));
                 score += reasons[r].points();
             }
-            decisions[k] = new Decision(d.paymentId(), d.eventId(), rules.outcomeFor(score), score, reasons,
-                    d.ruleSetVersion(), d.shadow(), d.eventTime(), d.decidedAt(), d.late(),
-                    d.cardToken(), d.cardBin(), d.cardLast4(), d.featureNames(), d.featureValues());
+            decisions[k] = new Decision(
+                    d.paymentId(),
+                    d.eventId(),
+                    rules.outcomeFor(score),
+                    score,
+                    reasons,
+                    d.ruleSetVersion(),
+                    d.shadow(),
+                    d.eventTime(),
+                    d.decidedAt(),
+                    d.late(),
+                    d.cardToken(),
+                    d.cardBin(),
+                    d.cardLast4(),
+                    d.featureNames(),
+                    d.featureValues());
             maps[k] = asMap(decisions[k]);
             byte[] streamed = DecisionJson.write(decisions[k]);
             byte[] viaMap = mapper.writeValueAsBytes(maps[k]);
@@ -105,8 +127,15 @@ public class DecisionSerializationBenchmark {
             }
             bytes += streamed.length;
         }
-        System.out.printf("%n[setup] %d decisions with 0/1/2/3 reasons: %d/%d/%d/%d; %d distinct real reasons; mean %d bytes of JSON%n",
-                BenchData.N, shapes[0], shapes[1], shapes[2], shapes[3], pool.stream().distinct().count(), bytes / BenchData.N);
+        System.out.printf(
+                "%n[setup] %d decisions with 0/1/2/3 reasons: %d/%d/%d/%d; %d distinct real reasons; mean %d bytes of JSON%n",
+                BenchData.N,
+                shapes[0],
+                shapes[1],
+                shapes[2],
+                shapes[3],
+                pool.stream().distinct().count(),
+                bytes / BenchData.N);
     }
 
     @Benchmark
@@ -124,8 +153,8 @@ public class DecisionSerializationBenchmark {
     public byte[] baselineGeneratorPerDecision() throws IOException {
         Decision d = decisions[i];
         i = (i + 1) & BenchData.MASK;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
-        try (com.fasterxml.jackson.core.JsonGenerator g = PLAIN.createGenerator(out, com.fasterxml.jackson.core.JsonEncoding.UTF8)) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator g = PLAIN.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField("paymentId", d.paymentId());
             g.writeStringField("eventId", d.eventId());
@@ -164,9 +193,9 @@ public class DecisionSerializationBenchmark {
         return out.toByteArray();
     }
 
-    private static final com.fasterxml.jackson.core.JsonFactory PLAIN = new com.fasterxml.jackson.core.JsonFactory();
+    private static final JsonFactory PLAIN = new JsonFactory();
 
-    private static void plainReasons(com.fasterxml.jackson.core.JsonGenerator g, Reason[] reasons) throws IOException {
+    private static void plainReasons(JsonGenerator g, Reason[] reasons) throws IOException {
         g.writeArrayFieldStart("reasons");
         for (Reason r : reasons) {
             g.writeStartObject();

@@ -39,7 +39,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class EntityWindowBenchmark {
     @Param({"merchant", "device", "ip"})
@@ -126,11 +128,13 @@ public class EntityWindowBenchmark {
         countOnly = new Updater(new FeatureSpec[] {new FeatureSpec(e, Aggregate.COUNT, null, horizon)}, prefill, cycle);
         features.update(cycle[0], null);
         if (features.window.size < windowSize || features.window.size > windowSize + 1) {
-            throw new IllegalStateException("window holds " + features.window.size + " payments, expected " + windowSize);
+            throw new IllegalStateException(
+                    "window holds " + features.window.size + " payments, expected " + windowSize);
         }
         features.rebuild();
-        System.out.printf("%n[setup] %s features %s over %d payments%n", entity,
-                Arrays.stream(specs).map(FeatureSpec::qualifiedName).toList(), windowSize);
+        System.out.printf(
+                "%n[setup] %s features %s over %d payments%n",
+                entity, Arrays.stream(specs).map(FeatureSpec::qualifiedName).toList(), windowSize);
     }
 
     /** The rule set's features of the entity, as the entity stage computes them for one request. */

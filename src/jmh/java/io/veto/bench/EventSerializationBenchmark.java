@@ -28,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class EventSerializationBenchmark {
     private PaymentEvent[] payments;
@@ -51,7 +53,8 @@ public class EventSerializationBenchmark {
         int own = out.length();
         out.clear();
         pojo.serialize(payments[0], out);
-        System.out.printf("%n[setup] a payment is %d bytes serialized (Flink's POJO serializer: %d)%n", own, out.length());
+        System.out.printf(
+                "%n[setup] a payment is %d bytes serialized (Flink's POJO serializer: %d)%n", own, out.length());
     }
 
     private PaymentEvent roundTrip(TypeSerializer<PaymentEvent> s) throws IOException {

@@ -24,8 +24,16 @@ import java.util.TreeMap;
 public final class JmhSummary {
     private JmhSummary() {}
 
-    record Row(String clazz, String method, String params, String mode, double score, double error,
-               double median, String unit, double allocBytes) {
+    record Row(
+            String clazz,
+            String method,
+            String params,
+            String mode,
+            double score,
+            double error,
+            double median,
+            String unit,
+            double allocBytes) {
         String name() {
             return clazz + "." + method + params;
         }
@@ -53,34 +61,69 @@ public final class JmhSummary {
                 Map.Entry<String, JsonNode> p = it.next();
                 params.put(p.getKey(), p.getValue().asText());
             }
-            String ps = params.isEmpty() ? "" : params.toString().replace('{', '[').replace('}', ']').replace(", ", ",");
+            String ps = params.isEmpty()
+                    ? ""
+                    : params.toString().replace('{', '[').replace('}', ']').replace(", ", ",");
             JsonNode pm = b.path("primaryMetric");
             double alloc = Double.NaN;
-            for (Iterator<Map.Entry<String, JsonNode>> it = b.path("secondaryMetrics").fields(); it.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> it =
+                            b.path("secondaryMetrics").fields();
+                    it.hasNext(); ) {
                 Map.Entry<String, JsonNode> m = it.next();
                 if (m.getKey().endsWith("gc.alloc.rate.norm")) {
                     alloc = m.getValue().path("score").asDouble(Double.NaN);
                 }
             }
-            rows.add(new Row(clazz, method, ps, b.path("mode").asText(), pm.path("score").asDouble(Double.NaN),
-                    pm.path("scoreError").asDouble(Double.NaN), pm.path("scorePercentiles").path("50.0").asDouble(Double.NaN),
-                    pm.path("scoreUnit").asText(), alloc));
+            rows.add(new Row(
+                    clazz,
+                    method,
+                    ps,
+                    b.path("mode").asText(),
+                    pm.path("score").asDouble(Double.NaN),
+                    pm.path("scoreError").asDouble(Double.NaN),
+                    pm.path("scorePercentiles").path("50.0").asDouble(Double.NaN),
+                    pm.path("scoreUnit").asText(),
+                    alloc));
         }
         if (rows.isEmpty()) {
             System.out.println("(no benchmark results in " + file + ")");
             return;
         }
 
-        int w = Math.max("Benchmark".length(), rows.stream().mapToInt(r -> r.name().length()).max().orElse(0));
+        int w = Math.max(
+                "Benchmark".length(),
+                rows.stream().mapToInt(r -> r.name().length()).max().orElse(0));
         boolean anyAlloc = rows.stream().anyMatch(r -> !Double.isNaN(r.allocBytes()));
-        String head = String.format(Locale.ROOT, "%-" + w + "s  %-5s %12s   %-10s %10s  %-6s%s",
-                "Benchmark", "Mode", "Score", "± Error", "Median", "Units", anyAlloc ? "  alloc B/op" : "");
+        String head = String.format(
+                Locale.ROOT,
+                "%-" + w + "s  %-5s %12s   %-10s %10s  %-6s%s",
+                "Benchmark",
+                "Mode",
+                "Score",
+                "± Error",
+                "Median",
+                "Units",
+                anyAlloc ? "  alloc B/op" : "");
         System.out.println(head);
         System.out.println("-".repeat(head.length()));
         for (Row r : rows) {
-            System.out.println(String.format(Locale.ROOT, "%-" + w + "s  %-5s %12s   %-10s %10s  %-6s%s",
-                    r.name(), r.mode(), num(r.score()), "± " + num(r.error()), num(r.median()), r.unit(),
-                    anyAlloc ? String.format(Locale.ROOT, "  %11s", Double.isNaN(r.allocBytes()) ? "-" : String.format(Locale.ROOT, "%.0f", r.allocBytes())) : ""));
+            System.out.println(String.format(
+                    Locale.ROOT,
+                    "%-" + w + "s  %-5s %12s   %-10s %10s  %-6s%s",
+                    r.name(),
+                    r.mode(),
+                    num(r.score()),
+                    "± " + num(r.error()),
+                    num(r.median()),
+                    r.unit(),
+                    anyAlloc
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "  %11s",
+                                    Double.isNaN(r.allocBytes())
+                                            ? "-"
+                                            : String.format(Locale.ROOT, "%.0f", r.allocBytes()))
+                            : ""));
         }
 
         List<String> ratios = new ArrayList<>();
@@ -89,15 +132,22 @@ public final class JmhSummary {
                 continue;
             }
             for (Row r : rows) {
-                if (r.baseline() || !r.clazz().equals(base.clazz()) || !(base.params().isEmpty() || base.params().equals(r.params()))
+                if (r.baseline()
+                        || !r.clazz().equals(base.clazz())
+                        || !(base.params().isEmpty() || base.params().equals(r.params()))
                         || !r.unit().equals(base.unit())) {
                     continue;
                 }
                 double ratio = r.score() / base.score();
                 // Relative confidence half-widths combined in quadrature: an approximate error of the ratio.
                 double rel = Math.sqrt(sq(r.error() / r.score()) + sq(base.error() / base.score()));
-                ratios.add(String.format(Locale.ROOT, "  %-" + w + "s  %8.2fx ± %.2f   vs %s", r.name(), ratio,
-                        Double.isNaN(rel) ? 0 : ratio * rel, base.method() + base.params()));
+                ratios.add(String.format(
+                        Locale.ROOT,
+                        "  %-" + w + "s  %8.2fx ± %.2f   vs %s",
+                        r.name(),
+                        ratio,
+                        Double.isNaN(rel) ? 0 : ratio * rel,
+                        base.method() + base.params()));
             }
         }
         if (!ratios.isEmpty()) {

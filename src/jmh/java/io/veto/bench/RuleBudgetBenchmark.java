@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.IntPredicate;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -45,7 +46,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class RuleBudgetBenchmark {
     private BenchData.Sample data;
@@ -74,12 +77,18 @@ public class RuleBudgetBenchmark {
         }
         String regex = alternatives.append(')').toString();
         String match = "merchant_id.matches(\"" + regex + "\")";
-        regexes = accepted(ruleSet("regexes", (int) (RuleSetLimits.MAX_PAYMENT_COST / RuleSetLimits.cost(match)), k -> match));
+        regexes = accepted(
+                ruleSet("regexes", (int) (RuleSetLimits.MAX_PAYMENT_COST / RuleSetLimits.cost(match)), k -> match));
         for (CompiledRuleSet rs : List.of(defaults, manyRules, largeConditions, regexes)) {
             Evaluation ev = rs.evaluate(data.payments[0], data.values[0]);
-            System.out.printf("%n[setup] %s: %d rules, worst-case cost %d of %d; on a payment: %d reasons, %d errors%n",
-                    rs.version(), rs.size(), RuleSetLimits.paymentCost(rs), RuleSetLimits.MAX_PAYMENT_COST,
-                    ev.reasons().size(), ev.errors());
+            System.out.printf(
+                    "%n[setup] %s: %d rules, worst-case cost %d of %d; on a payment: %d reasons, %d errors%n",
+                    rs.version(),
+                    rs.size(),
+                    RuleSetLimits.paymentCost(rs),
+                    RuleSetLimits.MAX_PAYMENT_COST,
+                    ev.reasons().size(),
+                    ev.errors());
         }
     }
 
@@ -93,7 +102,7 @@ public class RuleBudgetBenchmark {
     }
 
     /** The largest n (from 1) for which {@code ok} holds, assuming it holds up to some n and not after. */
-    private static int largest(java.util.function.IntPredicate ok) {
+    private static int largest(IntPredicate ok) {
         int n = 1;
         while (ok.test(n + 1)) {
             if (++n > 100_000) {
@@ -115,11 +124,19 @@ public class RuleBudgetBenchmark {
     private static RuleSet ruleSet(String name, int rules, IntFunction<String> when) {
         StringBuilder y = new StringBuilder("rules:\n");
         for (int k = 0; k < rules; k++) {
-            y.append("  - id: r").append(k).append("\n    when: '").append(when.apply(k)).append("'\n    points: 1\n");
+            y.append("  - id: r")
+                    .append(k)
+                    .append("\n    when: '")
+                    .append(when.apply(k))
+                    .append("'\n    points: 1\n");
         }
-        return new RuleSet(name, new TreeMap<>(Map.of(
-                RuleSet.MANIFEST, "name: " + name + "\nthresholds:\n  review: 40000\n  deny: 80000\n",
-                "rules.yaml", y.toString())));
+        return new RuleSet(
+                name,
+                new TreeMap<>(Map.of(
+                        RuleSet.MANIFEST,
+                        "name: " + name + "\nthresholds:\n  review: 40000\n  deny: 80000\n",
+                        "rules.yaml",
+                        y.toString())));
     }
 
     /** The default rule set on one payment: the reference the worst cases compare with. */

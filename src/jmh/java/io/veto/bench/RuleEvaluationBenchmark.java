@@ -7,16 +7,16 @@ import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import io.veto.scoring.CardScorer;
 import io.veto.decision.Decision;
+import io.veto.decision.Outcome;
 import io.veto.event.PaymentEvent;
 import io.veto.feature.Entity;
 import io.veto.feature.EventWindow;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Evaluation;
-import io.veto.decision.Outcome;
 import io.veto.rule.PaymentVariables;
 import io.veto.rule.RuleSet;
+import io.veto.scoring.CardScorer;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -47,7 +47,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class RuleEvaluationBenchmark {
     private BenchData.Sample data;
@@ -82,9 +84,13 @@ public class RuleEvaluationBenchmark {
         }
 
         // The same condition as a one-rule set, to separate evaluate()'s fixed cost from the rules'.
-        oneRule = BenchData.compile(new RuleSet("one-rule", new TreeMap<>(Map.of(
-                RuleSet.MANIFEST, "name: one-rule\nthresholds:\n  review: 40\n  deny: 80\n",
-                "trivial.yaml", "rules:\n  - id: trivial\n    when: amount > 100.0\n    points: 10\n"))));
+        oneRule = BenchData.compile(new RuleSet(
+                "one-rule",
+                new TreeMap<>(Map.of(
+                        RuleSet.MANIFEST,
+                        "name: one-rule\nthresholds:\n  review: 40\n  deny: 80\n",
+                        "trivial.yaml",
+                        "rules:\n  - id: trivial\n    when: amount > 100.0\n    points: 10\n"))));
 
         // The trivial condition with the job's variable declarations and CEL options (as RuleSetCompiler).
         CelOptions options = CelOptions.current()
@@ -94,13 +100,17 @@ public class RuleEvaluationBenchmark {
                 .comprehensionMaxIterations(1000)
                 .maxRegexProgramSize(1000)
                 .build();
-        var builder = CelCompilerFactory.standardCelCompilerBuilder().setOptions(options).setResultType(SimpleType.BOOL);
+        var builder = CelCompilerFactory.standardCelCompilerBuilder()
+                .setOptions(options)
+                .setResultType(SimpleType.BOOL);
         PaymentVariables.FIELDS.forEach(builder::addVar);
         for (Entity e : Entity.values()) {
             builder.addVar(e.ruleName(), PaymentVariables.FEATURE_MAP);
         }
         CelCompiler compiler = builder.build();
-        CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(options).build();
+        CelRuntime runtime = CelRuntimeFactory.standardCelRuntimeBuilder()
+                .setOptions(options)
+                .build();
         trivial = runtime.createProgram(compiler.compile("amount > 100.0").getAst());
 
         // What the measured payments make the rules say, so the figures can be read against it.
@@ -119,13 +129,22 @@ public class RuleEvaluationBenchmark {
             vars.reset(data.payments[k], data.values[k]);
             trivialTrue += Boolean.TRUE.equals(trivial.eval(vars)) ? 1 : 0;
         }
-        System.out.printf("%n[setup] rule set %s, %d rules, card features %s%n[setup] %s%n"
+        System.out.printf(
+                "%n[setup] rule set %s, %d rules, card features %s%n[setup] %s%n"
                         + "[setup] outcomes %s; %d payments with a rule firing, by rule %s; 'amount > 100.0' true for %d%n",
-                rules.version(), rules.size(), rules.features(Entity.CARD).stream().map(s -> s.qualifiedName()).toList(),
-                data.profile(), outcomes, fired, firedBy, trivialTrue);
+                rules.version(),
+                rules.size(),
+                rules.features(Entity.CARD).stream().map(s -> s.qualifiedName()).toList(),
+                data.profile(),
+                outcomes,
+                fired,
+                firedBy,
+                trivialTrue);
         if (failing > 0) {
-            System.out.printf("[setup] WARNING: %d of %d payments have rules that cannot be evaluated (exception per rule and"
-                    + " payment, logged at WARN by the job): the figures include that error path%n", failing, BenchData.N);
+            System.out.printf(
+                    "[setup] WARNING: %d of %d payments have rules that cannot be evaluated (exception per rule and"
+                            + " payment, logged at WARN by the job): the figures include that error path%n",
+                    failing, BenchData.N);
         }
     }
 

@@ -36,7 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class SequenceBenchmark {
     private PaymentEvent[] day;
@@ -53,9 +55,13 @@ public class SequenceBenchmark {
         cardSequences = rules.sequences(SequenceDefinition.SequenceKey.CARD);
         day = BenchData.day();
         state = new InMemoryKeyedStateStore();
-        host = new SequenceHost(state, TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl()), null);
-        System.out.printf("%n[setup] %d card sequence rules %s over %d payments a day%n", cardSequences.size(),
-                cardSequences.stream().map(CompiledSequence::ruleId).toList(), day.length);
+        host = new SequenceHost(
+                state, TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl()), null);
+        System.out.printf(
+                "%n[setup] %d card sequence rules %s over %d payments a day%n",
+                cardSequences.size(),
+                cardSequences.stream().map(CompiledSequence::ruleId).toList(),
+                day.length);
     }
 
     @TearDown(Level.Trial)

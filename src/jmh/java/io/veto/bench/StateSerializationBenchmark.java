@@ -38,7 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class StateSerializationBenchmark {
     @Param({"card", "merchant"})
@@ -89,8 +91,12 @@ public class StateSerializationBenchmark {
             ownBytes += size(own, w);
             pojoBytes += size(pojo, w);
         }
-        System.out.printf("%n[setup] %s windows: mean %.0f payments, %d bytes serialized (Flink's POJO serializer: %d)%n", window,
-                Arrays.stream(windows).mapToInt(x -> x.size).average().orElse(0), ownBytes / BenchData.N, pojoBytes / BenchData.N);
+        System.out.printf(
+                "%n[setup] %s windows: mean %.0f payments, %d bytes serialized (Flink's POJO serializer: %d)%n",
+                window,
+                Arrays.stream(windows).mapToInt(x -> x.size).average().orElse(0),
+                ownBytes / BenchData.N,
+                pojoBytes / BenchData.N);
     }
 
     private int size(TypeSerializer<EventWindow> s, EventWindow w) throws IOException {

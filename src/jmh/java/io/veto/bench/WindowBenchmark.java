@@ -6,6 +6,7 @@ import io.veto.feature.EventWindow;
 import io.veto.feature.FeatureSpec;
 import io.veto.feature.WindowNeeds;
 import io.veto.rule.CompiledRuleSet;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -37,7 +38,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+        value = 3,
+        jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class WindowBenchmark {
     @Param({"1", "10", "100"})
@@ -45,10 +48,12 @@ public class WindowBenchmark {
 
     /** Iterated as {@code CardScorer} does: the rule set's own (ordered, unmodifiable) set. */
     private Set<FeatureSpec> features;
+
     private WindowNeeds needs;
     private long horizon;
     /** The window's payments before the cycle, then the cycle's payments, times ascending. */
     private PaymentEvent[] prefill;
+
     private PaymentEvent[] cycle;
     private EventWindow window;
     private int i;
@@ -63,7 +68,7 @@ public class WindowBenchmark {
             throw new IllegalStateException("the rule set reads no card feature: nothing to benchmark");
         }
         long step = Math.max(1, horizon / windowSize);
-        PaymentEvent[] sample = java.util.Arrays.copyOf(BenchData.day(), BenchData.N);
+        PaymentEvent[] sample = Arrays.copyOf(BenchData.day(), BenchData.N);
         long t0 = sample[0].eventTime() + windowSize * step;
         prefill = new PaymentEvent[windowSize];
         for (int k = 0; k < windowSize; k++) {

@@ -24,6 +24,7 @@ public final class Pending {
     public boolean late;
     /** Qualified feature names ({@code card.count_10m}, {@code merchant.count_1m}) and their values. */
     public String[] names = new String[0];
+
     public double[] values = new double[0];
     /** The sequence matches the payment completed when it arrived. */
     public SequenceMatch[] matches = new SequenceMatch[0];

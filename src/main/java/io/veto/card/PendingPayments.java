@@ -170,7 +170,12 @@ public final class PendingPayments {
                 }
                 SequenceMatch[] m = new SequenceMatch[Wire.readVarInt(in)];
                 for (int k = 0; k < m.length; k++) {
-                    m[k] = new SequenceMatch(Wire.readString(in), Wire.readString(in), Wire.readStrings(in), in.readLong(), in.readLong());
+                    m[k] = new SequenceMatch(
+                            Wire.readString(in),
+                            Wire.readString(in),
+                            Wire.readStrings(in),
+                            in.readLong(),
+                            in.readLong());
                 }
                 p.matches = m;
                 items[i] = p;

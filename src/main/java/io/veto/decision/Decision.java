@@ -1,6 +1,5 @@
 package io.veto.decision;
 
-
 /**
  * The one decision Veto writes for a payment (decisions topic, key = paymentId). Deterministic: the
  * same events and rule set give the same content; only {@code decidedAt} is wall-clock.

@@ -18,11 +18,18 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  */
 @TypeInfo(EntitySerializers.FeaturesFactory.class)
 public record EntityFeatures(
-        String cardToken, String paymentId, long eventTime, Entity entity, String[] names, double[] values, SequenceMatch[] matches,
+        String cardToken,
+        String paymentId,
+        long eventTime,
+        Entity entity,
+        String[] names,
+        double[] values,
+        SequenceMatch[] matches,
         boolean partial) {
 
     /** An exact answer of a feature stage. */
-    public EntityFeatures(String cardToken, String paymentId, long eventTime, Entity entity, String[] names, double[] values) {
+    public EntityFeatures(
+            String cardToken, String paymentId, long eventTime, Entity entity, String[] names, double[] values) {
         this(cardToken, paymentId, eventTime, entity, names, values, null, false);
     }
 }

@@ -2,6 +2,7 @@ package io.veto.entity;
 
 import io.veto.event.PaymentEventSerializer;
 import io.veto.feature.Entity;
+import io.veto.rule.SequenceMatch;
 import io.veto.serde.ImmutableSerializer;
 import io.veto.serde.SerializerTypeInfo;
 import io.veto.serde.VersionedSnapshot;
@@ -48,7 +49,8 @@ public final class EntitySerializers {
         public EntityRequest deserialize(DataInputView in) throws IOException {
             String key = Wire.readString(in);
             Entity entity = Entity.ofCode(in.readByte());
-            return new EntityRequest(key, entity, PaymentEventSerializer.INSTANCE.deserialize(in), Wire.readStrings(in));
+            return new EntityRequest(
+                    key, entity, PaymentEventSerializer.INSTANCE.deserialize(in), Wire.readStrings(in));
         }
 
         @Override
@@ -65,7 +67,8 @@ public final class EntitySerializers {
 
     public static final class RequestFactory extends TypeInfoFactory<EntityRequest> {
         @Override
-        public TypeInformation<EntityRequest> createTypeInfo(Type t, Map<String, TypeInformation<?>> genericParameters) {
+        public TypeInformation<EntityRequest> createTypeInfo(
+                Type t, Map<String, TypeInformation<?>> genericParameters) {
             return new SerializerTypeInfo<>(EntityRequest.class, () -> RequestSerializer.INSTANCE);
         }
     }
@@ -93,10 +96,10 @@ public final class EntitySerializers {
             }
             out.writeBoolean(f.partial());
             // Sequence matches of a customer-sequence answer; 0 for a feature stage's.
-            io.veto.rule.SequenceMatch[] matches = f.matches();
+            SequenceMatch[] matches = f.matches();
             Wire.writeVarInt(out, matches == null ? 0 : matches.length);
             if (matches != null) {
-                for (io.veto.rule.SequenceMatch m : matches) {
+                for (SequenceMatch m : matches) {
                     Wire.writeString(out, m.ruleId());
                     Wire.writeString(out, m.stateKey());
                     Wire.writeStrings(out, m.eventIds());
@@ -119,9 +122,10 @@ public final class EntitySerializers {
             }
             boolean partial = in.readBoolean();
             int n = Wire.readVarInt(in);
-            io.veto.rule.SequenceMatch[] matches = n == 0 ? null : new io.veto.rule.SequenceMatch[n];
+            SequenceMatch[] matches = n == 0 ? null : new SequenceMatch[n];
             for (int i = 0; i < n; i++) {
-                matches[i] = new io.veto.rule.SequenceMatch(Wire.readString(in), Wire.readString(in), Wire.readStrings(in), in.readLong(), in.readLong());
+                matches[i] = new SequenceMatch(
+                        Wire.readString(in), Wire.readString(in), Wire.readStrings(in), in.readLong(), in.readLong());
             }
             return new EntityFeatures(card, payment, time, entity, names, values, matches, partial);
         }
@@ -140,7 +144,8 @@ public final class EntitySerializers {
 
     public static final class FeaturesFactory extends TypeInfoFactory<EntityFeatures> {
         @Override
-        public TypeInformation<EntityFeatures> createTypeInfo(Type t, Map<String, TypeInformation<?>> genericParameters) {
+        public TypeInformation<EntityFeatures> createTypeInfo(
+                Type t, Map<String, TypeInformation<?>> genericParameters) {
             return new SerializerTypeInfo<>(EntityFeatures.class, () -> FeaturesSerializer.INSTANCE);
         }
     }

@@ -28,6 +28,7 @@ public record DlqRecord(
     public static final int MAX_PAYLOAD_BYTES = 256 * 1024;
     /** Reasons are ours and short; one that quotes the input is cut here. */
     public static final int MAX_ERROR_BYTES = 2 * 1024;
+
     private static final String CUT = "…[cut]";
 
     /** A DLQ record of {@code value}, masked and cut to size; {@code value} may be null. */

@@ -8,9 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.veto.time.Times;
 import java.io.IOException;
 import java.math.BigDecimal;
-import io.veto.time.Times;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -41,21 +41,24 @@ public final class EventParser {
     private static final int MAX_NUMBER_TEXT = 40;
     /** Amounts are below 10^12 with at most four decimals; more digits than this are refused before any arithmetic. */
     private static final int MAX_AMOUNT_PRECISION = 40;
+
     private static final BigDecimal MAX_AMOUNT = BigDecimal.valueOf(1_000_000_000_000L);
 
-    private static final ObjectMapper MAPPER =
-            JsonMapper.builder()
-                    .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                    .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                    // Keep 12.30 as 12.30: the amount is money, its scale is part of it.
-                    .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-                    .build();
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            // Keep 12.30 as 12.30: the amount is money, its scale is part of it.
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .build();
 
     static {
         MAPPER.getFactory()
                 .setStreamReadConstraints(
                         // A number longer than 100 characters is no amount, time or coordinate.
-                        StreamReadConstraints.builder().maxNestingDepth(32).maxNumberLength(100).build());
+                        StreamReadConstraints.builder()
+                                .maxNestingDepth(32)
+                                .maxNumberLength(100)
+                                .build());
     }
 
     private final CardTokenizer tokenizer;
@@ -108,8 +111,7 @@ public final class EventParser {
             throw new InvalidEventException("empty record");
         }
         if (value.length > maxBytes) {
-            throw new InvalidEventException(
-                    "record size " + value.length + " bytes exceeds the limit of " + maxBytes);
+            throw new InvalidEventException("record size " + value.length + " bytes exceeds the limit of " + maxBytes);
         }
         JsonNode root;
         try {
@@ -281,7 +283,8 @@ public final class EventParser {
             ok = s.charAt(i) >= '0' && s.charAt(i) <= '9';
         }
         if (!ok) {
-            throw new InvalidEventException("field '" + field + "' must be " + (min == max ? min : min + " to " + max) + " digits");
+            throw new InvalidEventException(
+                    "field '" + field + "' must be " + (min == max ? min : min + " to " + max) + " digits");
         }
         return s;
     }
@@ -323,29 +326,30 @@ public final class EventParser {
                 try {
                     return OffsetDateTime.parse(s).toInstant().toEpochMilli();
                 } catch (DateTimeParseException e2) {
-                    throw new InvalidEventException(
-                            "field 'eventTime' is neither ISO-8601 nor epoch milliseconds");
+                    throw new InvalidEventException("field 'eventTime' is neither ISO-8601 nor epoch milliseconds");
                 } catch (ArithmeticException e2) {
                     throw new InvalidEventException("field 'eventTime' is out of range");
                 }
             }
         }
-        throw new InvalidEventException("field 'eventTime' must be ISO-8601 text or epoch milliseconds, not " + kind(n));
+        throw new InvalidEventException(
+                "field 'eventTime' must be ISO-8601 text or epoch milliseconds, not " + kind(n));
     }
 
     private void checkEventTime(long t, long recordTimestamp) throws InvalidEventException {
         if (t < MIN_EVENT_TIME) {
-            throw new InvalidEventException("field 'eventTime' is before 2000-01-01T00:00:00Z (epoch seconds instead of milliseconds?)");
+            throw new InvalidEventException(
+                    "field 'eventTime' is before 2000-01-01T00:00:00Z (epoch seconds instead of milliseconds?)");
         }
         // The earlier of the record's timestamp and the wall clock: a producer can set any timestamp.
         long now = System.currentTimeMillis();
         long reference = recordTimestamp >= 0 ? Math.min(recordTimestamp, now) : now;
         long latest = Times.plusSaturating(reference, maxFutureSkewMillis);
         if (t > latest) {
-            throw new InvalidEventException(
-                    "field 'eventTime' is " + Duration.ofMillis(Times.minusSaturating(t, reference)).toSeconds()
-                            + " s ahead of the record's timestamp, more than the allowed skew of "
-                            + Duration.ofMillis(maxFutureSkewMillis).toSeconds() + " s");
+            throw new InvalidEventException("field 'eventTime' is "
+                    + Duration.ofMillis(Times.minusSaturating(t, reference)).toSeconds()
+                    + " s ahead of the record's timestamp, more than the allowed skew of "
+                    + Duration.ofMillis(maxFutureSkewMillis).toSeconds() + " s");
         }
     }
 

@@ -50,7 +50,8 @@ public enum EventType {
         EventType[] all = new EventType[max + 1];
         for (EventType t : values()) {
             if (all[t.code] != null) {
-                throw new ExceptionInInitializerError("event types " + all[t.code] + " and " + t + " share code " + t.code);
+                throw new ExceptionInInitializerError(
+                        "event types " + all[t.code] + " and " + t + " share code " + t.code);
             }
             all[t.code] = t;
         }

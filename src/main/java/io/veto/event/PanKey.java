@@ -36,11 +36,14 @@ public final class PanKey {
         String file = env.get(ENV_KEY_FILE);
         if (file != null && !file.isBlank()) {
             try {
-                String text = Files.readString(Path.of(file.trim()), StandardCharsets.UTF_8).trim();
+                String text = Files.readString(Path.of(file.trim()), StandardCharsets.UTF_8)
+                        .trim();
                 return Optional.of(check(text.getBytes(StandardCharsets.UTF_8), ENV_KEY_FILE + "=" + file));
             } catch (IOException e) {
                 throw new IllegalStateException(
-                        "cannot read the PAN tokenization key file " + file + " (" + ENV_KEY_FILE + "): " + e.getMessage(), e);
+                        "cannot read the PAN tokenization key file " + file + " (" + ENV_KEY_FILE + "): "
+                                + e.getMessage(),
+                        e);
             }
         }
         return Optional.empty();
@@ -48,8 +51,7 @@ public final class PanKey {
 
     /** The key, or a start-up failure that tells the operator exactly what to set. */
     public static byte[] require() {
-        return fromEnvironment()
-                .orElseThrow(() -> new IllegalStateException(missingMessage()));
+        return fromEnvironment().orElseThrow(() -> new IllegalStateException(missingMessage()));
     }
 
     public static String missingMessage() {
@@ -62,9 +64,8 @@ public final class PanKey {
 
     private static byte[] check(byte[] key, String where) {
         if (key.length < MIN_BYTES) {
-            throw new IllegalStateException(
-                    "the PAN tokenization key from " + where + " is " + key.length
-                            + " bytes; at least " + MIN_BYTES + " are required");
+            throw new IllegalStateException("the PAN tokenization key from " + where + " is " + key.length
+                    + " bytes; at least " + MIN_BYTES + " are required");
         }
         return key;
     }

@@ -1,5 +1,6 @@
 package io.veto.event;
 
+import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,6 +21,7 @@ public final class PanMasker {
     static final int MAX_DIGITS = 19;
     /** Separators allowed between two digits of one run: "4111  1111", "4111 - 1111". */
     static final int MAX_GAP = 3;
+
     private static final Pattern PAN_FIELD =
             Pattern.compile("(\"pan\"\\s*:\\s*\"?)([0-9 -]{4,40})", Pattern.CASE_INSENSITIVE);
 
@@ -48,8 +50,10 @@ public final class PanMasker {
     }
 
     private static Throwable masked(Throwable t, int depth) {
-        Throwable cause = t.getCause() == null || t.getCause() == t || depth >= 8 ? null : masked(t.getCause(), depth + 1);
-        String message = t.getMessage() == null ? t.getClass().getName() : t.getClass().getName() + ": " + mask(t.getMessage());
+        Throwable cause =
+                t.getCause() == null || t.getCause() == t || depth >= 8 ? null : masked(t.getCause(), depth + 1);
+        String message =
+                t.getMessage() == null ? t.getClass().getName() : t.getClass().getName() + ": " + mask(t.getMessage());
         RuntimeException copy = new RuntimeException(message, cause) {
             @Override
             public synchronized Throwable fillInStackTrace() {
@@ -158,9 +162,9 @@ public final class PanMasker {
             int count = 0;
             while (true) {
                 if (count == starts.length) {
-                    starts = java.util.Arrays.copyOf(starts, count * 2);
-                    ends = java.util.Arrays.copyOf(ends, count * 2);
-                    values = java.util.Arrays.copyOf(values, count * 2);
+                    starts = Arrays.copyOf(starts, count * 2);
+                    ends = Arrays.copyOf(ends, count * 2);
+                    values = Arrays.copyOf(values, count * 2);
                 }
                 starts[count] = i;
                 ends[count] = i + (d >>> 4);

@@ -92,8 +92,27 @@ public final class PaymentEventSerializer extends ImmutableSerializer<PaymentEve
         Double lat = (coordinates & 1) != 0 ? in.readDouble() : null;
         Double lon = (coordinates & 2) != 0 ? in.readDouble() : null;
         String source = Wire.readString(in);
-        return new PaymentEvent(eventId, type, paymentId, eventTime, cardToken, bin, last4, customerId, merchantId, mcc,
-                terminalId, amount, currency, country, ip, deviceId, channel, lat, lon, source);
+        return new PaymentEvent(
+                eventId,
+                type,
+                paymentId,
+                eventTime,
+                cardToken,
+                bin,
+                last4,
+                customerId,
+                merchantId,
+                mcc,
+                terminalId,
+                amount,
+                currency,
+                country,
+                ip,
+                deviceId,
+                channel,
+                lat,
+                lon,
+                source);
     }
 
     private static void writeAmount(DataOutputView out, BigDecimal a) throws IOException {

@@ -1,6 +1,7 @@
 package io.veto.feature;
 
 import io.veto.event.PaymentEvent;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -48,7 +49,8 @@ public enum Entity {
         Entity[] all = new Entity[max + 1];
         for (Entity e : values()) {
             if (all[e.code] != null) {
-                throw new ExceptionInInitializerError("entities " + all[e.code] + " and " + e + " share code " + e.code);
+                throw new ExceptionInInitializerError(
+                        "entities " + all[e.code] + " and " + e + " share code " + e.code);
             }
             all[e.code] = e;
         }
@@ -69,7 +71,7 @@ public enum Entity {
 
     /** The payment field each entity is, by ordinal: looked up once, read per payment. */
     private static final ValueField[] FIELDS =
-            java.util.Arrays.stream(values()).map(e -> ValueField.valueOf(e.name())).toArray(ValueField[]::new);
+            Arrays.stream(values()).map(e -> ValueField.valueOf(e.name())).toArray(ValueField[]::new);
 
     public static Entity fromRuleName(String name) {
         for (Entity e : values()) {

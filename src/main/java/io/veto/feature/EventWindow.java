@@ -1,8 +1,8 @@
 package io.veto.feature;
 
-import io.veto.time.Times;
 import io.veto.event.EventType;
 import io.veto.event.PaymentEvent;
+import io.veto.time.Times;
 import java.util.Arrays;
 import java.util.Set;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
@@ -97,6 +97,7 @@ public final class EventWindow {
     public long[] times = new long[2];
     /** Their amounts in fixed point ({@link PaymentEvent#AMOUNT_SCALE} decimals). */
     public long[] amounts = new long[2];
+
     public int size;
     /**
      * Per payment of the exact tier, one value hash per tracked field (ascending field ordinal),
@@ -110,6 +111,7 @@ public final class EventWindow {
     public long[] feedbackTimes;
     /** Their kinds: {@link #CHARGEBACK} or {@link #REFUND} (refunds and reversals). */
     public byte[] feedbackKinds;
+
     public int feedbackSize;
     /** The hour tier, packed ({@link HourBuckets}); null when empty. */
     public byte[] buckets;
@@ -126,6 +128,7 @@ public final class EventWindow {
     public long[] values;
     /** For each of {@link #values}, the last hour (since the epoch) it was seen in a folded payment. */
     public int[] valueHours;
+
     public int valueCount;
     /** Event time of the newest payment folded into the hour tier, or {@link Long#MIN_VALUE}. */
     public long lastFoldedPayment = Long.MIN_VALUE;
@@ -144,6 +147,7 @@ public final class EventWindow {
      * exactly what a restored copy would.
      */
     private transient byte[] decodedFrom;
+
     private transient HourBuckets.Table decoded;
 
     public EventWindow() {}
@@ -281,7 +285,8 @@ public final class EventWindow {
         if (k > 0 || (fk > 0 && feedbackColumns)) {
             // Events fold in time order, so they nearly always land in the newest bucket or after it:
             // then only the packed tail is rewritten instead of the whole tier (same bytes either way).
-            long oldestHour = Math.min(k > 0 ? Math.floorDiv(times[0], HOUR) : Long.MAX_VALUE,
+            long oldestHour = Math.min(
+                    k > 0 ? Math.floorDiv(times[0], HOUR) : Long.MAX_VALUE,
                     fk > 0 && feedbackColumns ? Math.floorDiv(feedbackTimes[0], HOUR) : Long.MAX_VALUE);
             HourBuckets.Newest newest = buckets == null ? null : HourBuckets.newest(buckets, cols);
             boolean tailOnly = newest != null && oldestHour >= newest.hour;
@@ -290,7 +295,8 @@ public final class EventWindow {
                     ? HourBuckets.decode(buckets, cols)
                     : intoNewest ? HourBuckets.decodeNewest(buckets, cols, newest) : new HourBuckets.Table(4);
             int stride = stride();
-            int remembered = hashes == null ? 0 : (layout & WindowNeeds.LONG_DISTINCT) >>> WindowNeeds.LONG_DISTINCT_SHIFT;
+            int remembered =
+                    hashes == null ? 0 : (layout & WindowNeeds.LONG_DISTINCT) >>> WindowNeeds.LONG_DISTINCT_SHIFT;
             long[] totals = totals();
             for (int i = 0; i < k; i++) {
                 long hour = Math.floorDiv(times[i], HOUR);
@@ -320,7 +326,9 @@ public final class EventWindow {
                 }
                 totals[HourBuckets.NEWEST_START] = Math.max(totals[HourBuckets.NEWEST_START], hour * HOUR);
             }
-            buckets = tailOnly ? HourBuckets.replaceNewest(buckets, cols, newest, t, intoNewest) : HourBuckets.encode(t, cols);
+            buckets = tailOnly
+                    ? HourBuckets.replaceNewest(buckets, cols, newest, t, intoNewest)
+                    : HourBuckets.encode(t, cols);
         }
         if (k > 0) {
             removePayments(k);
@@ -335,7 +343,11 @@ public final class EventWindow {
 
     /** Whether nothing is kept: the operator may clear the entity's state. */
     public boolean isEmpty() {
-        return size == 0 && feedbackSize == 0 && buckets == null && valueCount == 0 && lastFoldedPayment == Long.MIN_VALUE;
+        return size == 0
+                && feedbackSize == 0
+                && buckets == null
+                && valueCount == 0
+                && lastFoldedPayment == Long.MIN_VALUE;
     }
 
     /**
@@ -390,7 +402,8 @@ public final class EventWindow {
         long from = windowStart(t, horizon);
         // The hour tier: for long windows, and for short ones only when it reaches into them (a
         // late payment's, or an entity over the exact tier's cap).
-        boolean hours = buckets != null && (horizon > EXACT || (hourTotals != null && hourTotals[HourBuckets.NEWEST_START] > from));
+        boolean hours = buckets != null
+                && (horizon > EXACT || (hourTotals != null && hourTotals[HourBuckets.NEWEST_START] > from));
         switch (agg) {
             case DISTINCT:
                 return distinct(spec.valueField(), from, t, horizon > EXACT);
@@ -403,7 +416,9 @@ public final class EventWindow {
             case CHARGEBACK_RATE:
             case REFUND_RATE: {
                 long n = totals(from, t, hours, false).count;
-                return n == 0 ? 0.0 : feedback(agg == Aggregate.CHARGEBACK_RATE ? CHARGEBACK : REFUND, from, t, hours) / n;
+                return n == 0
+                        ? 0.0
+                        : feedback(agg == Aggregate.CHARGEBACK_RATE ? CHARGEBACK : REFUND, from, t, hours) / n;
             }
             default:
                 break;
@@ -490,7 +505,8 @@ public final class EventWindow {
         }
         int lo = after(from);
         int hi = after(t);
-        boolean remembered = longHorizon && (layout & (1 << (f + WindowNeeds.LONG_DISTINCT_SHIFT))) != 0 && valueCount > 0;
+        boolean remembered =
+                longHorizon && (layout & (1 << (f + WindowNeeds.LONG_DISTINCT_SHIFT))) != 0 && valueCount > 0;
         int stride = stride();
         int slot = slot(f);
         if (!remembered && hi - lo <= 1) {
@@ -570,7 +586,10 @@ public final class EventWindow {
                 n++;
             }
         }
-        if (hours && (columns() & HourBuckets.FEEDBACK) != 0 && hourTotals != null && t >= hourTotals[HourBuckets.NEWEST_START]) {
+        if (hours
+                && (columns() & HourBuckets.FEEDBACK) != 0
+                && hourTotals != null
+                && t >= hourTotals[HourBuckets.NEWEST_START]) {
             n += hourTotals[kind == CHARGEBACK ? HourBuckets.CHARGEBACKS : HourBuckets.REFUNDS];
             HourBuckets.Reader r = new HourBuckets.Reader(buckets, columns());
             while (r.next() && r.start() <= from) {

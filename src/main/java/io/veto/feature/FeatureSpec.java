@@ -64,22 +64,25 @@ public record FeatureSpec(Entity entity, Aggregate aggregate, String field, long
             }
             case AMOUNT -> {
                 if (!"amount".equals(field)) {
-                    throw new IllegalArgumentException("'" + aggregate.ruleName() + "' works on amount only, not '" + field + "'");
+                    throw new IllegalArgumentException(
+                            "'" + aggregate.ruleName() + "' works on amount only, not '" + field + "'");
                 }
             }
             case VALUE -> {
                 if (ValueField.fromRuleName(field) == null) {
-                    throw new IllegalArgumentException("'" + aggregate.ruleName() + "' needs one of " + ValueField.KNOWN + ", not '" + field + "'");
+                    throw new IllegalArgumentException("'" + aggregate.ruleName() + "' needs one of " + ValueField.KNOWN
+                            + ", not '" + field + "'");
                 }
             }
         }
         if (!aggregate.takesHorizon() && horizonMillis != SINCE_LAST_HORIZON_MILLIS) {
-            throw new IllegalArgumentException("'" + aggregate.ruleName() + "' always reaches back " + horizonText(SINCE_LAST_HORIZON_MILLIS));
+            throw new IllegalArgumentException(
+                    "'" + aggregate.ruleName() + "' always reaches back " + horizonText(SINCE_LAST_HORIZON_MILLIS));
         }
         // Whole seconds only, so that name() writes exactly this horizon and parses back to it.
         if (horizonMillis <= 0 || horizonMillis > MAX_HORIZON_MILLIS || horizonMillis % 1000 != 0) {
-            throw new IllegalArgumentException(
-                    "a horizon must be whole seconds between 1s and " + MAX_HORIZON_DAYS + "d, not " + horizonMillis + " ms");
+            throw new IllegalArgumentException("a horizon must be whole seconds between 1s and " + MAX_HORIZON_DAYS
+                    + "d, not " + horizonMillis + " ms");
         }
     }
 
@@ -116,9 +119,8 @@ public record FeatureSpec(Entity entity, Aggregate aggregate, String field, long
         }
         Matcher m = HORIZON.matcher(name);
         if (!m.matches()) {
-            throw new IllegalArgumentException(
-                    "'" + q + "' is not a feature: write <aggregate>[_<field>]_<horizon>,"
-                            + " e.g. " + entity.ruleName() + ".count_10m or " + entity.ruleName() + ".sum_amount_24h");
+            throw new IllegalArgumentException("'" + q + "' is not a feature: write <aggregate>[_<field>]_<horizon>,"
+                    + " e.g. " + entity.ruleName() + ".count_10m or " + entity.ruleName() + ".sum_amount_24h");
         }
         String head = m.group(1);
         String horizonText = m.group(2) + m.group(3);
@@ -126,14 +128,15 @@ public record FeatureSpec(Entity entity, Aggregate aggregate, String field, long
         for (Aggregate a : Aggregate.values()) {
             String r = a.ruleName();
             // Longest match, so that chargeback_count is not read as an unknown 'chargeback' with a field.
-            if ((head.equals(r) || head.startsWith(r + "_")) && (agg == null || r.length() > agg.ruleName().length())) {
+            if ((head.equals(r) || head.startsWith(r + "_"))
+                    && (agg == null || r.length() > agg.ruleName().length())) {
                 agg = a;
             }
         }
         if (agg == null) {
             int cut = head.indexOf('_');
-            throw new IllegalArgumentException(
-                    "unknown aggregate '" + (cut < 0 ? head : head.substring(0, cut)) + "' in '" + q + "'; known: " + Aggregate.KNOWN);
+            throw new IllegalArgumentException("unknown aggregate '" + (cut < 0 ? head : head.substring(0, cut))
+                    + "' in '" + q + "'; known: " + Aggregate.KNOWN);
         }
         String a = agg.ruleName();
         if (!agg.takesHorizon()) {
@@ -141,9 +144,8 @@ public record FeatureSpec(Entity entity, Aggregate aggregate, String field, long
         }
         String field = head.length() == a.length() ? null : head.substring(a.length() + 1);
         if (field != null && !WORD.matcher(field).matches()) {
-            throw new IllegalArgumentException(
-                    "'" + q + "' is not a feature: write <aggregate>[_<field>]_<horizon>,"
-                            + " e.g. " + entity.ruleName() + ".count_10m or " + entity.ruleName() + ".sum_amount_24h");
+            throw new IllegalArgumentException("'" + q + "' is not a feature: write <aggregate>[_<field>]_<horizon>,"
+                    + " e.g. " + entity.ruleName() + ".count_10m or " + entity.ruleName() + ".sum_amount_24h");
         }
         switch (agg.fieldKind()) {
             case NONE -> {
@@ -153,7 +155,8 @@ public record FeatureSpec(Entity entity, Aggregate aggregate, String field, long
             }
             case AMOUNT -> {
                 if (field == null) {
-                    throw new IllegalArgumentException("'" + name + "' needs a field, e.g. " + a + "_amount_" + horizonText);
+                    throw new IllegalArgumentException(
+                            "'" + name + "' needs a field, e.g. " + a + "_amount_" + horizonText);
                 }
                 if (!field.equals("amount")) {
                     throw new IllegalArgumentException("'" + a + "' works on amount only, not '" + field + "'");
@@ -161,8 +164,8 @@ public record FeatureSpec(Entity entity, Aggregate aggregate, String field, long
             }
             case VALUE -> {
                 if (field == null) {
-                    throw new IllegalArgumentException(
-                            "'" + name + "' needs a field, e.g. " + a + "_country_" + horizonText + "; fields: " + ValueField.KNOWN);
+                    throw new IllegalArgumentException("'" + name + "' needs a field, e.g. " + a + "_country_"
+                            + horizonText + "; fields: " + ValueField.KNOWN);
                 }
                 if (ValueField.fromRuleName(field) == null) {
                     throw new IllegalArgumentException(

@@ -2,7 +2,9 @@ package io.veto.feature;
 
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * The window features computed for one payment, per entity, by name ({@code count_10m}); what the
@@ -13,7 +15,7 @@ import java.util.Map;
 public final class FeatureValues {
     private final EnumMap<Entity, Map<String, Double>> values = new EnumMap<>(Entity.class);
     /** Names of the specs seen, by identity: a rule set's specs are the same objects payment after payment. */
-    private final Map<FeatureSpec, String> specNames = new java.util.IdentityHashMap<>();
+    private final Map<FeatureSpec, String> specNames = new IdentityHashMap<>();
     /** {@code merchant.count_1m} -> its entity and {@code count_1m}. */
     private final Map<String, Qualified> parsed = new HashMap<>();
     /** Per entity, name -> qualified name, for {@link #forEach}. */
@@ -80,7 +82,7 @@ public final class FeatureValues {
     }
 
     /** Every value, by qualified name ({@code card.count_10m}), entity by entity. */
-    public void forEach(java.util.function.BiConsumer<String, Double> action) {
+    public void forEach(BiConsumer<String, Double> action) {
         for (Map.Entry<Entity, Map<String, Double>> e : values.entrySet()) {
             if (e.getValue().isEmpty()) {
                 continue;

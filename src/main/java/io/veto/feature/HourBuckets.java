@@ -45,6 +45,7 @@ final class HourBuckets {
      * {@link #NEWEST_START} bounds every bucket's start from above.
      */
     static final int PAYMENTS = 0;
+
     static final int AMOUNT = 1;
     static final int CHARGEBACKS = 2;
     static final int REFUNDS = 3;
@@ -270,6 +271,7 @@ final class HourBuckets {
          * {@link #withPrefixSums()}; the writes never maintain them.
          */
         long[] countsBefore;
+
         long[] sumsBefore;
 
         Table withPrefixSums() {

@@ -26,7 +26,8 @@ public enum ValueField {
     /** Hashes use the low 60 bits; the top 4 are free for the field's ordinal where fields share a table. */
     static final long HASH_MASK = (1L << 60) - 1;
 
-    static final String KNOWN = Arrays.stream(values()).map(ValueField::ruleName).collect(Collectors.joining(", "));
+    static final String KNOWN =
+            Arrays.stream(values()).map(ValueField::ruleName).collect(Collectors.joining(", "));
 
     private final String ruleName = name().toLowerCase(Locale.ROOT);
 

@@ -22,6 +22,7 @@ public final class WindowNeeds implements Serializable {
     static final int LONG_DISTINCT = TRACKED << LONG_DISTINCT_SHIFT;
     /** Refunds, reversals and chargebacks are recorded. */
     static final int FEEDBACK = 1 << 20;
+
     static final int BUCKET_COLUMNS_SHIFT = 21;
     /** Hour buckets count refunds and chargebacks (a feedback feature over more than 24h). */
     static final int FEEDBACK_COLUMNS = HourBuckets.FEEDBACK << BUCKET_COLUMNS_SHIFT;
@@ -99,6 +100,7 @@ public final class WindowNeeds implements Serializable {
 
     @Override
     public String toString() {
-        return "WindowNeeds{distinct=" + distinctFields() + ", feedback=" + readsFeedback() + ", horizon=" + horizon + "ms}";
+        return "WindowNeeds{distinct=" + distinctFields() + ", feedback=" + readsFeedback() + ", horizon=" + horizon
+                + "ms}";
     }
 }

@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.eventtime.Watermark;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
+import org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.util.clock.RelativeClock;
 
 /**
@@ -47,7 +49,7 @@ import org.apache.flink.util.clock.RelativeClock;
  */
 final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
     /** The source's watermark strategy: one generator per partition, sharing the subtask's newest event. */
-    static final class Strategy<T> implements org.apache.flink.api.common.eventtime.WatermarkStrategy<T> {
+    static final class Strategy<T> implements WatermarkStrategy<T> {
         private static final long serialVersionUID = 1L;
         private final long outOfOrderness;
         private final long idleness;
@@ -64,11 +66,18 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
         }
 
         @Override
-        public WatermarkGenerator<T> createWatermarkGenerator(org.apache.flink.api.common.eventtime.WatermarkGeneratorSupplier.Context ctx) {
+        public WatermarkGenerator<T> createWatermarkGenerator(WatermarkGeneratorSupplier.Context ctx) {
             if (newest == null) {
                 newest = new Newest();
             }
-            return new CatchUpAwareWatermarks<>(outOfOrderness, idleness, clockAfter, catchUp, ctx.getInputActivityClock(), System::currentTimeMillis, newest);
+            return new CatchUpAwareWatermarks<>(
+                    outOfOrderness,
+                    idleness,
+                    clockAfter,
+                    catchUp,
+                    ctx.getInputActivityClock(),
+                    System::currentTimeMillis,
+                    newest);
         }
     }
 
@@ -112,12 +121,19 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
     private final LongSupplier wallClock;
     /** Shared by the generators of one source subtask: the newest event it has read. */
     private final Newest subtaskNewest;
+
     private final Newest newest = new Newest();
 
     private long lastActivity;
     private boolean idle;
 
-    CatchUpAwareWatermarks(long outOfOrderness, long idleness, long clockAfter, CatchUp catchUp, RelativeClock activity, LongSupplier wallClock,
+    CatchUpAwareWatermarks(
+            long outOfOrderness,
+            long idleness,
+            long clockAfter,
+            CatchUp catchUp,
+            RelativeClock activity,
+            LongSupplier wallClock,
             Newest subtaskNewest) {
         this.subtaskNewest = subtaskNewest;
         this.outOfOrderness = outOfOrderness;
@@ -152,14 +168,20 @@ final class CatchUpAwareWatermarks<T> implements WatermarkGenerator<T> {
         long at = activity.relativeTimeMillis();
         // A partition that has read nothing yet is given the time since its subtask's first record
         // for its first fetch, not the time since the job started.
-        long quiet = at - (newest.eventTime == Long.MIN_VALUE ? Math.max(lastActivity, subtaskNewest.firstActivity) : lastActivity);
+        long quiet = at
+                - (newest.eventTime == Long.MIN_VALUE
+                        ? Math.max(lastActivity, subtaskNewest.firstActivity)
+                        : lastActivity);
         Newest judged = newest.eventTime != Long.MIN_VALUE ? newest : subtaskNewest;
-        long bounded = newest.eventTime == Long.MIN_VALUE ? Long.MIN_VALUE : Times.minusSaturating(newest.eventTime, outOfOrderness + 1);
+        long bounded = newest.eventTime == Long.MIN_VALUE
+                ? Long.MIN_VALUE
+                : Times.minusSaturating(newest.eventTime, outOfOrderness + 1);
         if (judged.live() && judged.keptUp(Math.max(clockAfter, idleness))) {
             long watermark = bounded;
             long subtaskQuiet = at - Math.max(lastActivity, subtaskNewest.lastActivity);
             if (subtaskQuiet >= clockAfter) {
-                watermark = Math.max(watermark, judged.clockWatermark(wallClock.getAsLong(), clockAfter + outOfOrderness + 1));
+                watermark = Math.max(
+                        watermark, judged.clockWatermark(wallClock.getAsLong(), clockAfter + outOfOrderness + 1));
             } else if (quiet >= idleness) {
                 if (!idle) {
                     idle = true;

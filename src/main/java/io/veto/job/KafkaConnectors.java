@@ -1,5 +1,8 @@
 package io.veto.job;
 
+import io.veto.decision.Decision;
+import io.veto.event.DlqRecord;
+import io.veto.event.Ingested;
 import io.veto.event.PanKeySupplier;
 import io.veto.kafka.AlertSerializer;
 import io.veto.kafka.DecisionSerializer;
@@ -8,22 +11,19 @@ import io.veto.kafka.KafkaSecurity;
 import io.veto.kafka.PaymentsDeserializer;
 import io.veto.kafka.RuleUpdatesDeserializer;
 import io.veto.rule.RulesKeySupplier;
+import io.veto.sequence.Alert;
 import io.veto.stage.RuleSetUpdate;
 import io.veto.stage.rules.RuleStatusAggregator;
-import io.veto.decision.Decision;
 import java.nio.charset.StandardCharsets;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
-import org.apache.kafka.clients.producer.ProducerRecord;
-
-import io.veto.event.DlqRecord;
-import io.veto.event.Ingested;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Builds the Kafka source and sinks of the job from its options. */
 public final class KafkaConnectors {
@@ -35,12 +35,11 @@ public final class KafkaConnectors {
 
     /** The payments source's builder, for callers that bound it (tests, backtests). */
     public static KafkaSourceBuilder<Ingested> paymentsSourceBuilder(JobOptions o, PanKeySupplier keys) {
-        OffsetsInitializer start =
-                switch (o.startFrom) {
-                    case EARLIEST -> OffsetsInitializer.earliest();
-                    case LATEST -> OffsetsInitializer.latest();
-                    case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
-                };
+        OffsetsInitializer start = switch (o.startFrom) {
+            case EARLIEST -> OffsetsInitializer.earliest();
+            case LATEST -> OffsetsInitializer.latest();
+            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+        };
         return KafkaSource.<Ingested>builder()
                 .setBootstrapServers(o.bootstrapServers)
                 .setTopics(o.paymentsTopic)
@@ -77,11 +76,12 @@ public final class KafkaConnectors {
                 .setBootstrapServers(o.bootstrapServers)
                 .setTopics(o.rulesTopic)
                 .setGroupId(o.groupId + "-rules")
-                .setStartingOffsets(o.rulesStartFrom == JobOptions.StartFrom.EARLIEST
-                        ? OffsetsInitializer.earliest()
-                        : o.rulesStartFrom == JobOptions.StartFrom.LATEST
-                                ? OffsetsInitializer.latest()
-                                : OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST))
+                .setStartingOffsets(
+                        o.rulesStartFrom == JobOptions.StartFrom.EARLIEST
+                                ? OffsetsInitializer.earliest()
+                                : o.rulesStartFrom == JobOptions.StartFrom.LATEST
+                                        ? OffsetsInitializer.latest()
+                                        : OffsetsInitializer.committedOffsets(OffsetResetStrategy.LATEST))
                 .setProperties(KafkaSecurity.references(o.kafkaPropertiesFile))
                 .setDeserializer(new RuleUpdatesDeserializer(keys))
                 .setProperty("isolation.level", "read_committed")
@@ -118,8 +118,8 @@ public final class KafkaConnectors {
                 .build();
     }
 
-    public static KafkaSink<io.veto.sequence.Alert> alertsSink(JobOptions o) {
-        return KafkaSink.<io.veto.sequence.Alert>builder()
+    public static KafkaSink<Alert> alertsSink(JobOptions o) {
+        return KafkaSink.<Alert>builder()
                 .setBootstrapServers(o.bootstrapServers)
                 .setRecordSerializer(new AlertSerializer(o.alertsTopic))
                 .setDeliveryGuarantee(guarantee(o))
@@ -129,7 +129,9 @@ public final class KafkaConnectors {
     }
 
     private static DeliveryGuarantee guarantee(JobOptions o) {
-        return o.delivery == JobOptions.Delivery.EXACTLY_ONCE ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE;
+        return o.delivery == JobOptions.Delivery.EXACTLY_ONCE
+                ? DeliveryGuarantee.EXACTLY_ONCE
+                : DeliveryGuarantee.AT_LEAST_ONCE;
     }
 
     /**
@@ -148,7 +150,8 @@ public final class KafkaConnectors {
         return p;
     }
 
-    private static final class StatusSerializer implements KafkaRecordSerializationSchema<RuleStatusAggregator.StatusRecord> {
+    private static final class StatusSerializer
+            implements KafkaRecordSerializationSchema<RuleStatusAggregator.StatusRecord> {
         private static final long serialVersionUID = 1L;
         private final String topic;
 
@@ -157,7 +160,8 @@ public final class KafkaConnectors {
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(RuleStatusAggregator.StatusRecord r, KafkaSinkContext ctx, Long ts) {
+        public ProducerRecord<byte[], byte[]> serialize(
+                RuleStatusAggregator.StatusRecord r, KafkaSinkContext ctx, Long ts) {
             return new ProducerRecord<>(topic, r.name().getBytes(StandardCharsets.UTF_8), r.json());
         }
     }

@@ -1,19 +1,19 @@
 package io.veto.job;
 
-import io.veto.stage.RuleSetUpdate;
 import io.veto.event.Ingested;
 import io.veto.event.PanKey;
-import org.apache.flink.api.connector.source.Source;
-import io.veto.event.PanPolicy;
 import io.veto.event.PanKeySupplier;
-import io.veto.rule.RulesKeySupplier;
-import io.veto.rule.RuleSigning;
+import io.veto.event.PanPolicy;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
 import io.veto.rule.RuleSetException;
+import io.veto.rule.RuleSigning;
+import io.veto.rule.RulesKeySupplier;
+import io.veto.stage.RuleSetUpdate;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -26,9 +26,13 @@ import picocli.CommandLine.Mixin;
  * can be checked before any task starts (the rule set compiles, a PAN key exists when raw PANs
  * are tokenized), then wires the Kafka source and sinks into {@link VetoPipeline}.
  */
-@Command(name = "veto-job", mixinStandardHelpOptions = true, description = "Veto: real-time payment decisions on Flink.")
+@Command(
+        name = "veto-job",
+        mixinStandardHelpOptions = true,
+        description = "Veto: real-time payment decisions on Flink.")
 public final class VetoJob implements Callable<Integer> {
-    @Mixin JobOptions options = new JobOptions();
+    @Mixin
+    JobOptions options = new JobOptions();
 
     public static void main(String[] args) {
         int code = new CommandLine(new VetoJob()).execute(args);
@@ -39,7 +43,8 @@ public final class VetoJob implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration(options));
         execute(env, options, PanKeySupplier.fromEnvironment());
         return 0;
     }
@@ -61,7 +66,8 @@ public final class VetoJob implements Callable<Integer> {
     }
 
     /** Validates, builds and runs the job on {@code env}; returns when the job ends. */
-    public static JobExecutionResult execute(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys) throws Exception {
+    public static JobExecutionResult execute(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys)
+            throws Exception {
         build(env, o, keys);
         return env.execute("veto");
     }
@@ -75,7 +81,9 @@ public final class VetoJob implements Callable<Integer> {
      * As {@link #build(StreamExecutionEnvironment, JobOptions, PanKeySupplier)}, with published rule
      * sets checked against the public key {@code rulesKeys} supplies where the rules source runs.
      */
-    public static void build(StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys, RulesKeySupplier rulesKeys) throws Exception {
+    public static void build(
+            StreamExecutionEnvironment env, JobOptions o, PanKeySupplier keys, RulesKeySupplier rulesKeys)
+            throws Exception {
         checkDelivery(o);
         RuleSet ruleSet = loadRules(o);
         if (o.panPolicy == PanPolicy.TOKENIZE && keys.get() == null) {
@@ -87,7 +95,11 @@ public final class VetoJob implements Callable<Integer> {
             // key, and without it each is rejected with this message (checked again on the TaskManager).
             System.err.println("veto: " + RuleSigning.missingPublicKeyMessage());
         }
-        VetoPipeline.build(env, kafkaIo(o, KafkaConnectors.paymentsSource(o, keys), KafkaConnectors.rulesSource(o, rulesKeys)), ruleSet, o);
+        VetoPipeline.build(
+                env,
+                kafkaIo(o, KafkaConnectors.paymentsSource(o, keys), KafkaConnectors.rulesSource(o, rulesKeys)),
+                ruleSet,
+                o);
     }
 
     /** The job's Kafka connections around the given payments source. */
@@ -96,7 +108,8 @@ public final class VetoJob implements Callable<Integer> {
     }
 
     /** The job's Kafka sinks around the given sources. */
-    public static VetoPipeline.Io kafkaIo(JobOptions o, Source<Ingested, ?, ?> payments, Source<RuleSetUpdate, ?, ?> ruleUpdates) {
+    public static VetoPipeline.Io kafkaIo(
+            JobOptions o, Source<Ingested, ?, ?> payments, Source<RuleSetUpdate, ?, ?> ruleUpdates) {
         return new VetoPipeline.Io(
                 payments,
                 ruleUpdates,
@@ -112,11 +125,13 @@ public final class VetoJob implements Callable<Integer> {
             return;
         }
         if (o.checkpointInterval.isZero()) {
-            throw new IllegalArgumentException("--delivery EXACTLY_ONCE commits decisions when a checkpoint completes: it needs a --checkpoint-interval");
+            throw new IllegalArgumentException(
+                    "--delivery EXACTLY_ONCE commits decisions when a checkpoint completes: it needs a --checkpoint-interval");
         }
         if (o.transactionTimeout.compareTo(o.checkpointInterval.multipliedBy(2)) < 0) {
-            throw new IllegalArgumentException("--transaction-timeout " + o.transactionTimeout.toSeconds() + "s is too short for --checkpoint-interval "
-                    + o.checkpointInterval.toSeconds() + "s: a transaction stays open for a checkpoint interval and more; give it at least twice that");
+            throw new IllegalArgumentException("--transaction-timeout " + o.transactionTimeout.toSeconds()
+                    + "s is too short for --checkpoint-interval " + o.checkpointInterval.toSeconds()
+                    + "s: a transaction stays open for a checkpoint interval and more; give it at least twice that");
         }
     }
 

@@ -1,19 +1,8 @@
 package io.veto.job;
 
-import io.veto.stage.card.CardDecisionFunction;
-import io.veto.sequence.Alert;
-import io.veto.sequence.CustomerEvent;
-import io.veto.stage.customer.CustomerSequenceFunction;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import io.veto.card.CardInput;
-import io.veto.stage.fanout.FeatureFanOut;
-import io.veto.stage.JobTags;
-import io.veto.stage.entity.EntityFeatureOperator;
-import io.veto.entity.EntityRequest;
-import java.util.Set;
-import io.veto.stage.RuleSetUpdate;
-import io.veto.stage.rules.RuleStatusAggregator;
 import io.veto.decision.Decision;
+import io.veto.entity.EntityRequest;
 import io.veto.event.CatchUp;
 import io.veto.event.DlqRecord;
 import io.veto.event.Ingested;
@@ -21,7 +10,17 @@ import io.veto.event.PaymentEvent;
 import io.veto.metrics.DecisionMetrics;
 import io.veto.metrics.DlqMetrics;
 import io.veto.rule.RuleSet;
+import io.veto.sequence.Alert;
+import io.veto.sequence.CustomerEvent;
+import io.veto.stage.JobTags;
+import io.veto.stage.RuleSetUpdate;
+import io.veto.stage.card.CardDecisionFunction;
+import io.veto.stage.customer.CustomerSequenceFunction;
+import io.veto.stage.entity.EntityFeatureOperator;
+import io.veto.stage.fanout.FeatureFanOut;
+import io.veto.stage.rules.RuleStatusAggregator;
 import java.time.Duration;
+import java.util.Set;
 import org.apache.flink.api.common.eventtime.WatermarkGenerator;
 import org.apache.flink.api.common.eventtime.WatermarkOutput;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -33,6 +32,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.util.Collector;
 
 /**
@@ -66,8 +66,12 @@ public final class VetoPipeline {
             Sink<Alert> alerts) {
 
         /** Without an alerts topic: alerts are dropped (decisions still carry every match). */
-        public Io(Source<Ingested, ?, ?> payments, Source<RuleSetUpdate, ?, ?> ruleUpdates, Sink<Decision> decisions, Sink<DlqRecord> dlq,
-                  Sink<RuleStatusAggregator.StatusRecord> ruleStatus) {
+        public Io(
+                Source<Ingested, ?, ?> payments,
+                Source<RuleSetUpdate, ?, ?> ruleUpdates,
+                Sink<Decision> decisions,
+                Sink<DlqRecord> dlq,
+                Sink<RuleStatusAggregator.StatusRecord> ruleStatus) {
             this(payments, ruleUpdates, decisions, dlq, ruleStatus, new DiscardingSink<>());
         }
     }
@@ -91,8 +95,10 @@ public final class VetoPipeline {
      * restore. Turn it on once the connector has the fix.
      */
     static WatermarkStrategy<Ingested> paymentWatermarks(JobOptions o, CatchUp catchUp) {
-        WatermarkStrategy<Ingested> w = new CatchUpAwareWatermarks.Strategy<Ingested>(o.maxOutOfOrderness, o.idleness, o.clockWatermarkAfter, catchUp)
-                .withTimestampAssigner((in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE);
+        WatermarkStrategy<Ingested> w = new CatchUpAwareWatermarks.Strategy<Ingested>(
+                        o.maxOutOfOrderness, o.idleness, o.clockWatermarkAfter, catchUp)
+                .withTimestampAssigner(
+                        (in, kafkaTs) -> in.event() != null ? in.event().eventTime() : Long.MIN_VALUE);
         if (o.maxWatermarkDrift.isZero() || o.maxWatermarkDrift.isNegative()) {
             return w;
         }
@@ -106,17 +112,17 @@ public final class VetoPipeline {
      * {@code --entity-features}; the ends are {@code io}'s. Returns the decision stream (for tests
      * that tap it).
      */
-    public static DataStream<Decision> build(StreamExecutionEnvironment env, Io io, RuleSet initialRules, JobOptions o) {
+    public static DataStream<Decision> build(
+            StreamExecutionEnvironment env, Io io, RuleSet initialRules, JobOptions o) {
         Duration maxFeatureWait = o.maxFeatureWait;
         CatchUp catchUp = CatchUp.of(o.catchUpWait);
         WatermarkStrategy<Ingested> watermarks = paymentWatermarks(o, catchUp);
 
-        SingleOutputStreamOperator<PaymentEvent> events =
-                env.fromSource(io.payments(), watermarks, "payments")
-                        .uid("payments-source")
-                        .process(new SplitRejected())
-                        .uid("split-rejected")
-                        .name("split rejected records");
+        SingleOutputStreamOperator<PaymentEvent> events = env.fromSource(io.payments(), watermarks, "payments")
+                .uid("payments-source")
+                .process(new SplitRejected())
+                .uid("split-rejected")
+                .name("split rejected records");
 
         events.getSideOutput(JobTags.DLQ)
                 .process(new DlqMetrics())
@@ -129,44 +135,48 @@ public final class VetoPipeline {
         // Rule updates must never move event time: the rules input is always idle, so the rule-aware
         // operators' watermark is that of the payments alone — also while payments are quiet, when an
         // "end of time" watermark from this input would fire every cleanup timer and wipe the windows.
-        BroadcastStream<RuleSetUpdate> rules =
-                env.fromSource(io.ruleUpdates(), WatermarkStrategy.forGenerator(ctx -> new NeverHoldsBack()), "rule updates")
-                        .uid("rules-source")
-                        .setParallelism(1)
-                        .broadcast(JobTags.RULES);
+        BroadcastStream<RuleSetUpdate> rules = env.fromSource(
+                        io.ruleUpdates(), WatermarkStrategy.forGenerator(ctx -> new NeverHoldsBack()), "rule updates")
+                .uid("rules-source")
+                .setParallelism(1)
+                .broadcast(JobTags.RULES);
 
         // Each event goes to the windows of the entities the rules read, and to its card.
-        SingleOutputStreamOperator<CardInput> toCards =
-                events.connect(rules)
-                        .process(new FeatureFanOut(initialRules))
-                        .uid("feature-fan-out")
-                        .name("feature fan-out");
-        DataStream<CardInput> entityAnswers =
-                toCards.getSideOutput(JobTags.ENTITY_REQUESTS)
-                        .keyBy(EntityRequest::key)
-                        .transform("entity features (merchant, device, IP, ...)", TypeInformation.of(CardInput.class), new EntityFeatureOperator(maxFeatureWait, catchUp, o.entityFeatures == JobOptions.EntityFeatures.WATERMARK))
-                        .uid("entity-features");
+        SingleOutputStreamOperator<CardInput> toCards = events.connect(rules)
+                .process(new FeatureFanOut(initialRules))
+                .uid("feature-fan-out")
+                .name("feature fan-out");
+        DataStream<CardInput> entityAnswers = toCards.getSideOutput(JobTags.ENTITY_REQUESTS)
+                .keyBy(EntityRequest::key)
+                .transform(
+                        "entity features (merchant, device, IP, ...)",
+                        TypeInformation.of(CardInput.class),
+                        new EntityFeatureOperator(
+                                maxFeatureWait, catchUp, o.entityFeatures == JobOptions.EntityFeatures.WATERMARK))
+                .uid("entity-features");
 
-        // Sequences over a customer's events (account events and all the customer's cards), answered like entity features.
-        SingleOutputStreamOperator<CardInput> customerSequences =
-                toCards.getSideOutput(JobTags.CUSTOMER_EVENTS)
-                        .keyBy(CustomerEvent::customerId)
-                        .connect(rules)
-                        .process(new CustomerSequenceFunction(initialRules, maxFeatureWait, catchUp))
-                        .uid("customer-sequences")
-                        .name("customer sequences");
+        // Sequences over a customer's events (account events and all the customer's cards), answered like entity
+        // features.
+        SingleOutputStreamOperator<CardInput> customerSequences = toCards.getSideOutput(JobTags.CUSTOMER_EVENTS)
+                .keyBy(CustomerEvent::customerId)
+                .connect(rules)
+                .process(new CustomerSequenceFunction(initialRules, maxFeatureWait, catchUp))
+                .uid("customer-sequences")
+                .name("customer sequences");
 
-        SingleOutputStreamOperator<Decision> decisions =
-                toCards.union(entityAnswers, customerSequences)
-                        .keyBy(CardInput::cardToken)
-                        .connect(rules)
-                        .process(new CardDecisionFunction(initialRules))
-                        .uid("card-decisions")
-                        .name("card features + rules");
-        DataStream<Decision> metered =
-                decisions.process(new DecisionMetrics(initialRules.version())).uid("decision-metrics").name("decision metrics");
+        SingleOutputStreamOperator<Decision> decisions = toCards.union(entityAnswers, customerSequences)
+                .keyBy(CardInput::cardToken)
+                .connect(rules)
+                .process(new CardDecisionFunction(initialRules))
+                .uid("card-decisions")
+                .name("card features + rules");
+        DataStream<Decision> metered = decisions
+                .process(new DecisionMetrics(initialRules.version()))
+                .uid("decision-metrics")
+                .name("decision metrics");
         metered.sinkTo(io.decisions()).uid("decisions-sink").name("decisions sink");
-        decisions.getSideOutput(JobTags.CARD_ALERTS)
+        decisions
+                .getSideOutput(JobTags.CARD_ALERTS)
                 .union(customerSequences.getSideOutput(JobTags.CUSTOMER_ALERTS))
                 .sinkTo(io.alerts())
                 .uid("alerts-sink")
@@ -174,7 +184,8 @@ public final class VetoPipeline {
 
         toCards.getSideOutput(JobTags.RULE_ACKS)
                 .union(decisions.getSideOutput(JobTags.RULE_ACKS), customerSequences.getSideOutput(JobTags.RULE_ACKS))
-                .process(new RuleStatusAggregator(Set.of(FeatureFanOut.STAGE, CardDecisionFunction.STAGE, CustomerSequenceFunction.STAGE)))
+                .process(new RuleStatusAggregator(
+                        Set.of(FeatureFanOut.STAGE, CardDecisionFunction.STAGE, CustomerSequenceFunction.STAGE)))
                 .uid("rule-status")
                 .name("rule-set status")
                 .setParallelism(1)

@@ -31,7 +31,9 @@ public final class AlertSerializer implements KafkaRecordSerializationSchema<Ale
         try {
             byte[] key = (a.entity() + ":" + a.entityKey()).getBytes(StandardCharsets.UTF_8);
             byte[] value = DecisionJson.write(a);
-            return guard.fits("an alert of " + a.entity(), key, value) ? new ProducerRecord<>(topic, null, a.detectedAt(), key, value) : null;
+            return guard.fits("an alert of " + a.entity(), key, value)
+                    ? new ProducerRecord<>(topic, null, a.detectedAt(), key, value)
+                    : null;
         } catch (RuntimeException e) {
             guard.dropped("an alert of " + a.entity(), "it could not be written", e);
             return null;

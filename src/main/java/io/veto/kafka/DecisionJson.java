@@ -1,17 +1,18 @@
 package io.veto.kafka;
 
-import io.veto.decision.Decision;
-import io.veto.decision.Reason;
-import io.veto.decision.ShadowResult;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.veto.event.DlqRecord;
+import io.veto.decision.Decision;
 import io.veto.decision.Outcome;
+import io.veto.decision.Reason;
+import io.veto.decision.ShadowResult;
+import io.veto.event.DlqRecord;
+import io.veto.sequence.Alert;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,7 +48,9 @@ public final class DecisionJson {
     }
 
     /** No separator between root values: one generator writes decision after decision, each its own array. */
-    private static final JsonFactory REUSABLE = new JsonFactoryBuilder().rootValueSeparator((String) null).build();
+    private static final JsonFactory REUSABLE =
+            new JsonFactoryBuilder().rootValueSeparator((String) null).build();
+
     private static final ThreadLocal<Writer> WRITERS = ThreadLocal.withInitial(Writer::new);
 
     /**
@@ -158,6 +161,7 @@ public final class DecisionJson {
     private static final long DAY = 86_400_000L;
     /** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: Instant.toString writes four-digit years between. */
     private static final long MIN_FAST = -62_167_219_200_000L;
+
     private static final long MAX_FAST = 253_402_300_799_999L;
 
     private static void two(char[] c, int at, int v) {
@@ -188,7 +192,7 @@ public final class DecisionJson {
     }
 
     /** An entity alert as its JSON on the alerts topic. */
-    public static byte[] write(io.veto.sequence.Alert a) {
+    public static byte[] write(Alert a) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         try (JsonGenerator g = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
@@ -202,9 +206,12 @@ public final class DecisionJson {
                 g.writeString(e);
             }
             g.writeEndArray();
-            g.writeStringField("firstEventTime", Instant.ofEpochMilli(a.firstEventTime()).toString());
-            g.writeStringField("lastEventTime", Instant.ofEpochMilli(a.lastEventTime()).toString());
-            g.writeStringField("detectedAt", Instant.ofEpochMilli(a.detectedAt()).toString());
+            g.writeStringField(
+                    "firstEventTime", Instant.ofEpochMilli(a.firstEventTime()).toString());
+            g.writeStringField(
+                    "lastEventTime", Instant.ofEpochMilli(a.lastEventTime()).toString());
+            g.writeStringField(
+                    "detectedAt", Instant.ofEpochMilli(a.detectedAt()).toString());
             g.writeStringField("ruleSetVersion", a.ruleSetVersion());
             if (a.decidedPaymentId() != null) {
                 g.writeStringField("paymentId", a.decidedPaymentId());
@@ -217,12 +224,12 @@ public final class DecisionJson {
     }
 
     /** Reads an alert back (tests, tools). */
-    public static io.veto.sequence.Alert readAlert(byte[] json) {
+    public static Alert readAlert(byte[] json) {
         try {
             JsonNode n = MAPPER.readTree(json);
             List<String> events = new ArrayList<>();
             n.get("events").forEach(e -> events.add(e.asText()));
-            return new io.veto.sequence.Alert(
+            return new Alert(
                     n.get("alertId").asText(),
                     n.get("alert").asText(),
                     n.get("ruleId").asText(),
@@ -247,11 +254,13 @@ public final class DecisionJson {
             g.writeStringField("sourceTopic", r.sourceTopic());
             g.writeNumberField("sourcePartition", r.sourcePartition());
             g.writeNumberField("sourceOffset", r.sourceOffset());
-            g.writeStringField("sourceTimestamp", Instant.ofEpochMilli(r.sourceTimestamp()).toString());
+            g.writeStringField(
+                    "sourceTimestamp", Instant.ofEpochMilli(r.sourceTimestamp()).toString());
             g.writeStringField("payload", r.payload());
             g.writeNumberField("payloadBytes", r.payloadBytes());
             g.writeBooleanField("payloadCut", r.payloadCut());
-            g.writeStringField("rejectedAt", Instant.ofEpochMilli(r.rejectedAt()).toString());
+            g.writeStringField(
+                    "rejectedAt", Instant.ofEpochMilli(r.rejectedAt()).toString());
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -273,7 +282,10 @@ public final class DecisionJson {
                     n.get("ruleSetVersion").asText(),
                     shadow == null || shadow.isNull()
                             ? null
-                            : new ShadowResult(shadow.get("decision").asText(), shadow.get("score").asInt(), reasons(shadow.get("reasons"))),
+                            : new ShadowResult(
+                                    shadow.get("decision").asText(),
+                                    shadow.get("score").asInt(),
+                                    reasons(shadow.get("reasons"))),
                     Instant.parse(n.get("eventTime").asText()).toEpochMilli(),
                     Instant.parse(n.get("decidedAt").asText()).toEpochMilli(),
                     n.get("late").asBoolean(),

@@ -18,6 +18,7 @@ public final class DecisionSerializer implements KafkaRecordSerializationSchema<
     public ProducerRecord<byte[], byte[]> serialize(Decision d, KafkaSinkContext context, Long timestamp) {
         // The record time is when Veto decided, not the payment's event time: a catch-up or backtest
         // over old payments must not write decisions that the topic's time retention deletes at once.
-        return new ProducerRecord<>(topic, null, d.decidedAt(), d.paymentId().getBytes(StandardCharsets.UTF_8), DecisionJson.write(d));
+        return new ProducerRecord<>(
+                topic, null, d.decidedAt(), d.paymentId().getBytes(StandardCharsets.UTF_8), DecisionJson.write(d));
     }
 }

@@ -32,7 +32,9 @@ public final class DlqSerializer implements KafkaRecordSerializationSchema<DlqRe
         try {
             byte[] key = where.getBytes(StandardCharsets.UTF_8);
             byte[] value = DecisionJson.write(r);
-            return guard.fits("the DLQ record of " + where, key, value) ? new ProducerRecord<>(topic, null, null, key, value) : null;
+            return guard.fits("the DLQ record of " + where, key, value)
+                    ? new ProducerRecord<>(topic, null, null, key, value)
+                    : null;
         } catch (RuntimeException e) {
             guard.dropped("the DLQ record of " + where, "it could not be written", e);
             return null;

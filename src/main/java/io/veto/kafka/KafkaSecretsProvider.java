@@ -45,12 +45,14 @@ public final class KafkaSecretsProvider implements ConfigProvider {
         if (ENV.equals(path)) {
             for (String name : keys) {
                 if (!name.startsWith(KafkaSecurity.ENV_PREFIX)) {
-                    throw new ConfigException("the '" + KafkaSecurity.PROVIDER + "' config provider reads " + KafkaSecurity.ENV_PREFIX + "* variables only, not " + name);
+                    throw new ConfigException("the '" + KafkaSecurity.PROVIDER + "' config provider reads "
+                            + KafkaSecurity.ENV_PREFIX + "* variables only, not " + name);
                 }
                 String value = env.get(name);
                 if (value == null) {
-                    throw new ConfigException("environment variable " + name + " is not set in this process (" + where()
-                            + "): Kafka settings from VETO_KAFKA_* variables must be set where the job is submitted, on the JobManager and on every TaskManager");
+                    throw new ConfigException(
+                            "environment variable " + name + " is not set in this process (" + where()
+                                    + "): Kafka settings from VETO_KAFKA_* variables must be set where the job is submitted, on the JobManager and on every TaskManager");
                 }
                 data.put(name, value);
             }
@@ -59,13 +61,15 @@ public final class KafkaSecretsProvider implements ConfigProvider {
             try {
                 file = KafkaSecurity.read(Path.of(path));
             } catch (IllegalArgumentException e) {
-                throw new ConfigException(e.getMessage() + " (in " + where()
-                        + "): the Kafka properties file must be at the same path where the job is submitted, on the JobManager and on every TaskManager");
+                throw new ConfigException(
+                        e.getMessage() + " (in " + where()
+                                + "): the Kafka properties file must be at the same path where the job is submitted, on the JobManager and on every TaskManager");
             }
             for (String key : keys) {
                 String value = file.getProperty(key);
                 if (value == null) {
-                    throw new ConfigException("Kafka properties file " + path + " in " + where() + " has no '" + key + "'");
+                    throw new ConfigException(
+                            "Kafka properties file " + path + " in " + where() + " has no '" + key + "'");
                 }
                 data.put(key, value);
             }

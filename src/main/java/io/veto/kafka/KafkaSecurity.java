@@ -56,7 +56,8 @@ public final class KafkaSecurity {
             Path absolute = f.toAbsolutePath().normalize();
             String path = absolute.toString();
             if (path.contains(":") || path.contains("}")) {
-                throw new IllegalArgumentException("Kafka properties file " + path + ": a path with ':' or '}' cannot be referenced, move the file");
+                throw new IllegalArgumentException("Kafka properties file " + path
+                        + ": a path with ':' or '}' cannot be referenced, move the file");
             }
             for (String key : read(absolute).stringPropertyNames()) {
                 refs.put(check(key, "in " + absolute), "${" + PROVIDER + ":" + path + ":" + key + "}");
@@ -64,7 +65,9 @@ public final class KafkaSecurity {
         }
         for (String name : env.keySet()) {
             if (name.startsWith(ENV_PREFIX) && !name.equals(FILE_ENV)) {
-                refs.put(check(propertyName(name), "from environment variable " + name), "${" + PROVIDER + ":" + KafkaSecretsProvider.ENV + ":" + name + "}");
+                refs.put(
+                        check(propertyName(name), "from environment variable " + name),
+                        "${" + PROVIDER + ":" + KafkaSecretsProvider.ENV + ":" + name + "}");
             }
         }
         Properties p = new Properties();
@@ -97,8 +100,9 @@ public final class KafkaSecurity {
 
     private static String check(String key, String where) {
         if (!isSecuritySetting(key)) {
-            throw new IllegalArgumentException("Kafka setting '" + key + "' " + where + " is not a security setting: only security.protocol, "
-                    + "sasl.* and ssl.* are read there (the rest are job options, e.g. --bootstrap-servers)");
+            throw new IllegalArgumentException(
+                    "Kafka setting '" + key + "' " + where + " is not a security setting: only security.protocol, "
+                            + "sasl.* and ssl.* are read there (the rest are job options, e.g. --bootstrap-servers)");
         }
         return key;
     }

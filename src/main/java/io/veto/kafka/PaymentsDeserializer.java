@@ -1,11 +1,11 @@
 package io.veto.kafka;
 
-import io.veto.event.PanKeySupplier;
 import io.veto.event.DlqRecord;
 import io.veto.event.EventParser;
 import io.veto.event.Ingested;
 import io.veto.event.InvalidEventException;
 import io.veto.event.PanKey;
+import io.veto.event.PanKeySupplier;
 import io.veto.event.PanMasker;
 import io.veto.event.PanPolicy;
 import java.time.Duration;
@@ -35,7 +35,8 @@ public final class PaymentsDeserializer implements KafkaRecordDeserializationSch
         this(panPolicy, keySupplier, maxRecordBytes, EventParser.DEFAULT_MAX_FUTURE_SKEW);
     }
 
-    public PaymentsDeserializer(PanPolicy panPolicy, PanKeySupplier keySupplier, int maxRecordBytes, Duration maxFutureSkew) {
+    public PaymentsDeserializer(
+            PanPolicy panPolicy, PanKeySupplier keySupplier, int maxRecordBytes, Duration maxFutureSkew) {
         this.panPolicy = panPolicy;
         this.keySupplier = keySupplier;
         this.maxRecordBytes = maxRecordBytes;

@@ -1,5 +1,6 @@
 package io.veto.kafka;
 
+import io.veto.rule.RuleSigning;
 import io.veto.rule.RulesKeySupplier;
 import io.veto.stage.RuleSetGuard;
 import io.veto.stage.RuleSetUpdate;
@@ -32,8 +33,10 @@ public final class RuleUpdatesDeserializer implements KafkaRecordDeserialization
     public void open(DeserializationSchema.InitializationContext context) {
         guard = new RuleSetGuard(keys.get());
         if (!guard.hasKey()) {
-            LOG.warn("published rule sets will all be rejected: the rule-set public key is missing or unusable ({} or {})",
-                    io.veto.rule.RuleSigning.ENV_PUBLIC_KEY, io.veto.rule.RuleSigning.ENV_PUBLIC_KEY_FILE);
+            LOG.warn(
+                    "published rule sets will all be rejected: the rule-set public key is missing or unusable ({} or {})",
+                    RuleSigning.ENV_PUBLIC_KEY,
+                    RuleSigning.ENV_PUBLIC_KEY_FILE);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.veto.kafka;
 
 import io.veto.event.PanMasker;
+import java.io.Serializable;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.metrics.Counter;
 import org.slf4j.Logger;
@@ -12,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * fail the sink and restart the job on the same record, forever; a DLQ record is already the end of
  * the line, and an alert is also in its payment's decision.
  */
-final class SinkGuard implements java.io.Serializable {
+final class SinkGuard implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SinkGuard.class);
     /**
@@ -49,7 +50,12 @@ final class SinkGuard implements java.io.Serializable {
         if (e == null) {
             LOG.error("dropped {}: {} ({} counts these)", PanMasker.mask(what), PanMasker.mask(why), metric);
         } else {
-            LOG.error("dropped {}: {} ({} counts these)", PanMasker.mask(what), PanMasker.mask(why), metric, PanMasker.masked(e));
+            LOG.error(
+                    "dropped {}: {} ({} counts these)",
+                    PanMasker.mask(what),
+                    PanMasker.mask(why),
+                    metric,
+                    PanMasker.masked(e));
         }
     }
 }

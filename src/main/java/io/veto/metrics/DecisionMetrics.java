@@ -78,7 +78,8 @@ public class DecisionMetrics extends ProcessFunction<Decision, Decision> {
         public void record(Decision d) {
             for (Reason r : d.reasons()) {
                 if (r.ruleId().startsWith(CompiledRuleSet.ERROR_PREFIX)) {
-                    counter(errors, "errors", r.ruleId().substring(CompiledRuleSet.ERROR_PREFIX.length())).inc();
+                    counter(errors, "errors", r.ruleId().substring(CompiledRuleSet.ERROR_PREFIX.length()))
+                            .inc();
                 } else {
                     counter(hits, "hits", r.ruleId()).inc();
                 }
@@ -107,7 +108,8 @@ public class DecisionMetrics extends ProcessFunction<Decision, Decision> {
             ruleSetVersion = version;
             if (version != null && versionsSeen.putIfAbsent(version, Boolean.TRUE) == null) {
                 // One gauge per version ever used: Flink cannot drop a metric, so old ones read 0.
-                group.addGroup("rule_set", version).gauge("active", (Gauge<Integer>) () -> version.equals(ruleSetVersion) ? 1 : 0);
+                group.addGroup("rule_set", version)
+                        .gauge("active", (Gauge<Integer>) () -> version.equals(ruleSetVersion) ? 1 : 0);
             }
         }
 

@@ -1,7 +1,7 @@
 package io.veto.rule;
 
-import io.veto.decision.Outcome;
 import dev.cel.runtime.CelRuntime;
+import io.veto.decision.Outcome;
 import io.veto.feature.FeatureSpec;
 import java.util.List;
 import java.util.Map;

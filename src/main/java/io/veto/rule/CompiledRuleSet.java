@@ -9,9 +9,12 @@ import io.veto.feature.FeatureValues;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,11 +58,17 @@ public final class CompiledRuleSet {
      * aliases make the written name resolve too.
      */
     private final Map<Entity, Map<String, String>> aliases;
-    private final PaymentVariables vars = new PaymentVariables();
-    private final java.util.Map<String, Long> ruleErrors = new java.util.HashMap<>();
 
-    CompiledRuleSet(String version, int reviewThreshold, int denyThreshold, List<CompiledRule> rules, List<EntityList> lists,
-                    List<Example> examples) {
+    private final PaymentVariables vars = new PaymentVariables();
+    private final java.util.Map<String, Long> ruleErrors = new HashMap<>();
+
+    CompiledRuleSet(
+            String version,
+            int reviewThreshold,
+            int denyThreshold,
+            List<CompiledRule> rules,
+            List<EntityList> lists,
+            List<Example> examples) {
         this.version = version;
         this.reviewThreshold = reviewThreshold;
         this.denyThreshold = denyThreshold;
@@ -76,12 +85,15 @@ public final class CompiledRuleSet {
                 f.computeIfAbsent(s.entity(), x -> new LinkedHashSet<>()).add(s);
                 String written = e.getKey().substring(e.getKey().indexOf('.') + 1);
                 if (!written.equals(s.name())) {
-                    a.computeIfAbsent(s.entity(), x -> new java.util.HashMap<>()).put(written, s.name());
+                    a.computeIfAbsent(s.entity(), x -> new HashMap<>()).put(written, s.name());
                 }
             }
         }
         f.replaceAll((e, s) -> Collections.unmodifiableSet(s));
-        this.sequences = rules.stream().map(CompiledRule::sequence).filter(java.util.Objects::nonNull).toList();
+        this.sequences = rules.stream()
+                .map(CompiledRule::sequence)
+                .filter(Objects::nonNull)
+                .toList();
         this.aliases = a;
         this.features = Collections.unmodifiableMap(f);
     }
@@ -138,7 +150,10 @@ public final class CompiledRuleSet {
 
     /** The longest horizon any rule needs for the entity, 0 when none. */
     public long maxHorizon(Entity entity) {
-        return features(entity).stream().mapToLong(FeatureSpec::horizonMillis).max().orElse(0L);
+        return features(entity).stream()
+                .mapToLong(FeatureSpec::horizonMillis)
+                .max()
+                .orElse(0L);
     }
 
     public Outcome outcomeFor(int score) {
@@ -216,8 +231,17 @@ public final class CompiledRuleSet {
                 }
             }
             Reason reason = match == null
-                    ? new Reason(r.id(), points, r.outcome() == null ? null : r.outcome().name(), explain(r, payment))
-                    : new Reason(r.id(), points, r.outcome() == null ? null : r.outcome().name(), explainMatch(r, payment, match), match.eventIds());
+                    ? new Reason(
+                            r.id(),
+                            points,
+                            r.outcome() == null ? null : r.outcome().name(),
+                            explain(r, payment))
+                    : new Reason(
+                            r.id(),
+                            points,
+                            r.outcome() == null ? null : r.outcome().name(),
+                            explainMatch(r, payment, match),
+                            match.eventIds());
             if (r.shadow()) {
                 if (shadowReasons.isEmpty()) {
                     shadowReasons = new ArrayList<>(2);
@@ -259,8 +283,13 @@ public final class CompiledRuleSet {
         long n = ruleErrors.merge(r.id(), 1L, Long::sum);
         // 1st, 10th, 100th ... failure of a rule: a rule failing on every payment must not flood the log.
         if (Long.toString(n).matches("10*")) {
-            LOG.warn("rule {} ({}) could not be evaluated on payment {} ({} failures so far): {}",
-                    r.id(), version, payment.paymentId(), n, e.getMessage());
+            LOG.warn(
+                    "rule {} ({}) could not be evaluated on payment {} ({} failures so far): {}",
+                    r.id(),
+                    version,
+                    payment.paymentId(),
+                    n,
+                    e.getMessage());
         }
     }
 
@@ -279,6 +308,7 @@ public final class CompiledRuleSet {
 
     /** The reason-id prefix of a rule that could not be evaluated: {@code error:<ruleId>}. */
     public static final String ERROR_PREFIX = "error:";
+
     private static final int MAX_ERROR_CHARS = 200;
 
     private static Reason errorReason(CompiledRule r, Exception e) {
@@ -300,8 +330,11 @@ public final class CompiledRuleSet {
 
     private String explainMatch(CompiledRule r, PaymentEvent p, SequenceMatch m) {
         long seconds = (m.lastEventTime() - m.firstEventTime()) / 1000;
-        String span = seconds < 120 ? seconds + " s" : seconds < 7200 ? (seconds / 60) + " min" : String.format(java.util.Locale.ROOT, "%.1f h", seconds / 3600.0);
-        return explain(r, p) + " [sequence of " + m.eventIds().length + " events in " + span + ": " + String.join(" > ", m.eventIds()) + "]";
+        String span = seconds < 120
+                ? seconds + " s"
+                : seconds < 7200 ? (seconds / 60) + " min" : String.format(Locale.ROOT, "%.1f h", seconds / 3600.0);
+        return explain(r, p) + " [sequence of " + m.eventIds().length + " events in " + span + ": "
+                + String.join(" > ", m.eventIds()) + "]";
     }
 
     /** One reason per list of {@code candidates} the payment is on, or null when it is on none. */
@@ -375,7 +408,7 @@ public final class CompiledRuleSet {
             if (d == Math.rint(d) && Math.abs(d) < 1e15) {
                 return Long.toString(d.longValue());
             }
-            return String.format(java.util.Locale.ROOT, "%.2f", d);
+            return String.format(Locale.ROOT, "%.2f", d);
         }
         return String.valueOf(v);
     }

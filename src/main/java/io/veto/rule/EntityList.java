@@ -24,8 +24,15 @@ public final class EntityList {
     /** For BIN lists, indexed by the number of digits a range or prefix has: range start -> range. */
     private final BinRange.Index bins;
 
-    EntityList(String id, ListKind kind, ListEntity entity, String description, String owner, String file, int line,
-               List<ListEntry> entries) {
+    EntityList(
+            String id,
+            ListKind kind,
+            ListEntity entity,
+            String description,
+            String owner,
+            String file,
+            int line,
+            List<ListEntry> entries) {
         this.id = id;
         this.kind = kind;
         this.entity = entity;
@@ -110,24 +117,28 @@ public final class EntityList {
             String a = dash < 0 ? v : v.substring(0, dash);
             String b = dash < 0 ? v : v.substring(dash + 1);
             if (!a.matches("\\d+") || !b.matches("\\d+")) {
-                throw new IllegalArgumentException("'" + value + "' is not a BIN prefix (4000) or range (400000-400099): use digits only");
+                throw new IllegalArgumentException(
+                        "'" + value + "' is not a BIN prefix (4000) or range (400000-400099): use digits only");
             }
             if (a.length() != b.length()) {
                 throw new IllegalArgumentException(
-                        "BIN range '" + value + "' must have the same number of digits on both ends (" + a.length() + " and " + b.length() + ")");
+                        "BIN range '" + value + "' must have the same number of digits on both ends (" + a.length()
+                                + " and " + b.length() + ")");
             }
             if (a.length() > MAX_DIGITS) {
                 // Not echoed: a value this long may be a whole card number.
-                throw new IllegalArgumentException("a BIN has " + MIN_DIGITS + " to " + MAX_DIGITS + " digits; this value has " + a.length()
-                        + " (card numbers never belong in a rule set)");
+                throw new IllegalArgumentException("a BIN has " + MIN_DIGITS + " to " + MAX_DIGITS
+                        + " digits; this value has " + a.length() + " (card numbers never belong in a rule set)");
             }
             if (a.length() < MIN_DIGITS) {
-                throw new IllegalArgumentException("BIN '" + value + "' must have " + MIN_DIGITS + " to " + MAX_DIGITS + " digits, not " + a.length());
+                throw new IllegalArgumentException("BIN '" + value + "' must have " + MIN_DIGITS + " to " + MAX_DIGITS
+                        + " digits, not " + a.length());
             }
             long from = Long.parseLong(a);
             long to = Long.parseLong(b);
             if (from > to) {
-                throw new IllegalArgumentException("BIN range '" + value + "' runs backwards: write the lower end first");
+                throw new IllegalArgumentException(
+                        "BIN range '" + value + "' runs backwards: write the lower end first");
             }
             return new BinRange(a.length(), from, to);
         }

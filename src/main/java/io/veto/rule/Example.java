@@ -48,9 +48,25 @@ public record Example(
             }
             boolean cardEvent = p.type().isCardEvent();
             out.add(new PaymentEvent(
-                    "evt-" + id, p.type(), paymentId, p.time(), cardEvent ? (p.card() != null ? p.card() : card) : null, cardEvent ? bin : null,
-                    cardEvent ? last4 : null, p.customer(), p.merchant(), p.mcc(),
-                    p.terminal(), p.amount(), p.currency(), p.country(), p.ip(), p.device(), p.channel(), p.lat(), p.lon(),
+                    "evt-" + id,
+                    p.type(),
+                    paymentId,
+                    p.time(),
+                    cardEvent ? (p.card() != null ? p.card() : card) : null,
+                    cardEvent ? bin : null,
+                    cardEvent ? last4 : null,
+                    p.customer(),
+                    p.merchant(),
+                    p.mcc(),
+                    p.terminal(),
+                    p.amount(),
+                    p.currency(),
+                    p.country(),
+                    p.ip(),
+                    p.device(),
+                    p.channel(),
+                    p.lat(),
+                    p.lon(),
                     "example:" + file + ":" + p.line()));
         }
         return out;

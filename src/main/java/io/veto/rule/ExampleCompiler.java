@@ -1,13 +1,16 @@
 package io.veto.rule;
 
-import io.veto.decision.Outcome;
-import io.veto.event.CardTokenizer;
 import static io.veto.rule.YamlNodes.orderedSet;
 
+import io.veto.decision.Outcome;
+import io.veto.event.CardTokenizer;
+import io.veto.event.EventType;
+import io.veto.event.PaymentEvent;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -15,7 +18,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * Checks and reads the {@code examples:} of a rule or list file. An example is a few payments on
@@ -34,6 +40,7 @@ import org.yaml.snakeyaml.nodes.Node;
 final class ExampleCompiler {
     /** When an example starts unless it says otherwise: a fixed instant, so examples are reproducible. */
     static final long DEFAULT_START = Instant.parse("2026-11-28T12:00:00Z").toEpochMilli();
+
     static final long DEFAULT_GAP = Duration.ofMinutes(1).toMillis();
     static final int MAX_PAYMENTS = 10_000;
 
@@ -50,9 +57,26 @@ final class ExampleCompiler {
     static final String DEFAULT_DEVICE = "dev-example";
     static final String DEFAULT_IP = "10.0.0.1";
 
-    private static final Set<String> EXAMPLE_KEYS = orderedSet("name", "description", "start", "card", "bin", "last4", "payments", "expect");
-    private static final Set<String> PAYMENT_KEYS =
-            orderedSet("at", "repeat", "every", "amount", "currency", "mcc", "country", "channel", "merchant", "customer", "terminal", "device", "ip", "card", "type", "lat", "lon");
+    private static final Set<String> EXAMPLE_KEYS =
+            orderedSet("name", "description", "start", "card", "bin", "last4", "payments", "expect");
+    private static final Set<String> PAYMENT_KEYS = orderedSet(
+            "at",
+            "repeat",
+            "every",
+            "amount",
+            "currency",
+            "mcc",
+            "country",
+            "channel",
+            "merchant",
+            "customer",
+            "terminal",
+            "device",
+            "ip",
+            "card",
+            "type",
+            "lat",
+            "lon");
     private static final Set<String> EXPECT_KEYS = orderedSet("decision", "score", "fires", "doesNotFire", "shadow");
     private static final Pattern DURATION = Pattern.compile("(\\+)?\\s*(\\d{1,9})\\s*(ms|s|m|h|d)");
     private static final Pattern CURRENCY = Pattern.compile("[A-Z]{3}");
@@ -98,7 +122,9 @@ final class ExampleCompiler {
         }
         String card = pattern(y, m, "card", null, DEFAULT_CARD);
         if (card != null && CARD_NUMBER.matcher(card).matches()) {
-            y.problem(m.get("card"), "this looks like a card number: an example's card is a card token (e.g. tok_test_1), never a card number");
+            y.problem(
+                    m.get("card"),
+                    "this looks like a card number: an example's card is a card token (e.g. tok_test_1), never a card number");
         }
         String bin = pattern(y, m, "bin", BIN, DEFAULT_BIN);
         String last4 = pattern(y, m, "last4", LAST4, DEFAULT_LAST4);
@@ -109,7 +135,7 @@ final class ExampleCompiler {
             y.problem(en, "an example needs 'payments', at least one");
         } else {
             List<Node> written = y.sequence(pn, "'payments'");
-            if (written.isEmpty() && pn instanceof org.yaml.snakeyaml.nodes.SequenceNode) {
+            if (written.isEmpty() && pn instanceof SequenceNode) {
                 y.problem(pn, "an example needs at least one payment");
             }
             Long previous = null;
@@ -130,8 +156,17 @@ final class ExampleCompiler {
         if (name == null || expect == null) {
             return null;
         }
-        return new Example(name.trim(), y.file(), en.getStartMark().getLine() + 1, en.getStartMark().getColumn() + 1, start,
-                card, bin, last4, payments, expect);
+        return new Example(
+                name.trim(),
+                y.file(),
+                en.getStartMark().getLine() + 1,
+                en.getStartMark().getColumn() + 1,
+                start,
+                card,
+                bin,
+                last4,
+                payments,
+                expect);
     }
 
     /** Adds the payment (repeated as asked) and returns the time of the last one added. */
@@ -144,7 +179,10 @@ final class ExampleCompiler {
             Matcher d = at == null ? null : DURATION.matcher(at.trim());
             if (d == null || !d.matches()) {
                 if (at != null) {
-                    y.problem(m.get("at"), "at must be a time after the example's start (2m, 90s) or after the previous payment (+30s), not '" + at + "'");
+                    y.problem(
+                            m.get("at"),
+                            "at must be a time after the example's start (2m, 90s) or after the previous payment (+30s), not '"
+                                    + at + "'");
                 }
             } else {
                 long ms = millis(d);
@@ -181,8 +219,11 @@ final class ExampleCompiler {
             if (a != null) {
                 try {
                     amount = new BigDecimal(a.trim());
-                    if (amount.signum() < 0 || amount.scale() > io.veto.event.PaymentEvent.AMOUNT_SCALE) {
-                        y.problem(m.get("amount"), "amount must be zero or more, with at most " + io.veto.event.PaymentEvent.AMOUNT_SCALE + " decimals, not '" + a + "'");
+                    if (amount.signum() < 0 || amount.scale() > PaymentEvent.AMOUNT_SCALE) {
+                        y.problem(
+                                m.get("amount"),
+                                "amount must be zero or more, with at most " + PaymentEvent.AMOUNT_SCALE
+                                        + " decimals, not '" + a + "'");
                     }
                 } catch (NumberFormatException e) {
                     y.problem(m.get("amount"), "amount must be a number such as 25 or 1250.50, not '" + a + "'");
@@ -209,18 +250,22 @@ final class ExampleCompiler {
         // Another card than the example's, for rules about entities many cards share (a device, an IP).
         String card = pattern(y, m, "card", null, null);
         if (card != null && CardTokenizer.normalize(card) != null) {
-            y.problem(m.get("card"), "this looks like a card number: an example's card is a card token (e.g. tok_test_2), never a card number");
+            y.problem(
+                    m.get("card"),
+                    "this looks like a card number: an example's card is a card token (e.g. tok_test_2), never a card number");
         }
-        io.veto.event.EventType type = io.veto.event.EventType.PAYMENT;
+        EventType type = EventType.PAYMENT;
         if (m.containsKey("type")) {
             String t = y.text(m.get("type"), "type");
             try {
-                type = io.veto.event.EventType.valueOf(t == null ? "" : t.trim());
+                type = EventType.valueOf(t == null ? "" : t.trim());
             } catch (IllegalArgumentException e) {
-                y.problem(m.get("type"), "type must be one of " + java.util.Arrays.toString(io.veto.event.EventType.values()) + ", not '" + t + "'");
+                y.problem(
+                        m.get("type"),
+                        "type must be one of " + Arrays.toString(EventType.values()) + ", not '" + t + "'");
             }
         }
-        if (type.refersToPayment() && out.stream().noneMatch(p -> p.type() == io.veto.event.EventType.PAYMENT)) {
+        if (type.refersToPayment() && out.stream().noneMatch(p -> p.type() == EventType.PAYMENT)) {
             y.problem(pn, "a " + type + " refers to the payment written before it: write that payment first");
         }
         Double lat = coordinate(y, m, "lat", 90);
@@ -230,8 +275,23 @@ final class ExampleCompiler {
         }
         int line = pn.getStartMark().getLine() + 1;
         for (int i = 0; i < repeat && out.size() <= MAX_PAYMENTS; i++) {
-            out.add(new ExamplePayment(time + i * every, amount, currency, mcc, country, channel, merchant, customer, terminal, device, ip, card, line,
-                    type, lat, lon));
+            out.add(new ExamplePayment(
+                    time + i * every,
+                    amount,
+                    currency,
+                    mcc,
+                    country,
+                    channel,
+                    merchant,
+                    customer,
+                    terminal,
+                    device,
+                    ip,
+                    card,
+                    line,
+                    type,
+                    lat,
+                    lon));
         }
         return time + (long) (repeat - 1) * every;
     }
@@ -256,7 +316,7 @@ final class ExampleCompiler {
     private static Expectation expectation(YamlNodes y, Node node, List<Reference> references) {
         Map<String, Node> m = y.mapping(node, "'expect'");
         if (m.isEmpty()) {
-            if (node instanceof org.yaml.snakeyaml.nodes.MappingNode) {
+            if (node instanceof MappingNode) {
                 y.problem(node, "'expect' needs at least the 'decision'");
             }
             return null;
@@ -297,7 +357,10 @@ final class ExampleCompiler {
         try {
             return Outcome.valueOf(t.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            y.problem(node, what + " must be APPROVE, REVIEW or DENY" + (orNone ? " (or none: no shadow rule fires)" : "") + ", not '" + t + "'");
+            y.problem(
+                    node,
+                    what + " must be APPROVE, REVIEW or DENY" + (orNone ? " (or none: no shadow rule fires)" : "")
+                            + ", not '" + t + "'");
             return null;
         }
     }
@@ -308,7 +371,7 @@ final class ExampleCompiler {
         }
         Set<String> ids = new LinkedHashSet<>();
         for (Node n : y.scalars(node, what)) {
-            String id = ((org.yaml.snakeyaml.nodes.ScalarNode) n).getValue().trim();
+            String id = ((ScalarNode) n).getValue().trim();
             if (!ids.add(id)) {
                 y.problem(n, "'" + id + "' is named twice in " + what);
             }

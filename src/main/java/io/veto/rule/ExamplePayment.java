@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import io.veto.event.EventType;
 import java.math.BigDecimal;
 
 /**
@@ -24,14 +25,41 @@ public record ExamplePayment(
         String ip,
         String card,
         int line,
-        io.veto.event.EventType type,
+        EventType type,
         Double lat,
         Double lon) {
 
     /** A payment (the kind examples mostly have), without a location. */
-    public ExamplePayment(long time, BigDecimal amount, String currency, String mcc, String country, String channel, String merchant,
-                          String customer, String terminal, String device, String ip, String card, int line) {
-        this(time, amount, currency, mcc, country, channel, merchant, customer, terminal, device, ip, card, line,
-                io.veto.event.EventType.PAYMENT, null, null);
+    public ExamplePayment(
+            long time,
+            BigDecimal amount,
+            String currency,
+            String mcc,
+            String country,
+            String channel,
+            String merchant,
+            String customer,
+            String terminal,
+            String device,
+            String ip,
+            String card,
+            int line) {
+        this(
+                time,
+                amount,
+                currency,
+                mcc,
+                country,
+                channel,
+                merchant,
+                customer,
+                terminal,
+                device,
+                ip,
+                card,
+                line,
+                EventType.PAYMENT,
+                null,
+                null);
     }
 }

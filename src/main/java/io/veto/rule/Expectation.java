@@ -1,7 +1,7 @@
 package io.veto.rule;
 
-import io.veto.decision.Outcome;
 import io.veto.decision.Decision;
+import io.veto.decision.Outcome;
 import io.veto.decision.Reason;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -19,7 +19,8 @@ import java.util.Set;
  * @param shadow {@code NONE} (no shadow rule fired), {@code APPROVE}/{@code REVIEW}/{@code DENY}
  *     (what the shadow decision must be), or null when it does not matter
  */
-public record Expectation(Outcome decision, List<String> fires, List<String> doesNotFire, Integer score, String shadow) {
+public record Expectation(
+        Outcome decision, List<String> fires, List<String> doesNotFire, Integer score, String shadow) {
     public static final String NO_SHADOW = "NONE";
 
     public Expectation {

@@ -19,10 +19,12 @@ import org.yaml.snakeyaml.nodes.Node;
  */
 final class ListCompiler {
     static final String DIRECTORY = "lists/";
-    static final Set<String> LIST_KEYS = orderedSet("id", "kind", "entity", "description", "owner", "values", "examples");
+    static final Set<String> LIST_KEYS =
+            orderedSet("id", "kind", "entity", "description", "owner", "values", "examples");
     private static final Set<String> VALUE_KEYS = orderedSet("value", "note", "expires");
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
-    private static final Pattern IPV4 = Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    private static final Pattern IPV4 =
+            Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
     private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
     private static final Pattern CARD_NUMBER = Pattern.compile("[0-9][0-9 -]{10,}[0-9]");
     static final int MAX_VALUE_CHARS = 256;
@@ -45,9 +47,12 @@ final class ListCompiler {
         if (id == null) {
             y.problem(root, "a list needs an 'id'");
         } else if (!RuleSetCompiler.RULE_ID.matcher(id).matches()) {
-            y.problem(top.get("id"), "list id '" + id + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
+            y.problem(
+                    top.get("id"),
+                    "list id '" + id + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
         } else {
-            String prev = seenIds.putIfAbsent(id, y.file() + ":" + (root.getStartMark().getLine() + 1));
+            String prev = seenIds.putIfAbsent(
+                    id, y.file() + ":" + (root.getStartMark().getLine() + 1));
             if (prev != null) {
                 y.problem(top.get("id"), "duplicate list id '" + id + "' (first defined at " + prev + ")");
             }
@@ -88,7 +93,15 @@ final class ListCompiler {
         if (y.problemCount() > before) {
             return null;
         }
-        return new EntityList(id, kind, entity, description, owner, y.file(), root.getStartMark().getLine() + 1, entries);
+        return new EntityList(
+                id,
+                kind,
+                entity,
+                description,
+                owner,
+                y.file(),
+                root.getStartMark().getLine() + 1,
+                entries);
     }
 
     private static List<ListEntry> values(YamlNodes y, Node valuesNode, ListEntity entity, String listId) {
@@ -131,7 +144,9 @@ final class ListCompiler {
             } else {
                 Integer first = seen.putIfAbsent(v, line);
                 if (first != null) {
-                    y.problem(valueNode, "duplicate value '" + v + "' in list " + listId + " (first at line " + first + ")");
+                    y.problem(
+                            valueNode,
+                            "duplicate value '" + v + "' in list " + listId + " (first at line " + first + ")");
                     continue;
                 }
             }
@@ -139,15 +154,22 @@ final class ListCompiler {
         }
         // Ranges of one digit count must not overlap: a lookup finds the one range below a BIN, and
         // an overlap is nearly always a typo or a value listed twice.
-        bins.sort(Comparator.comparingInt((Bin b) -> b.range().digits()).thenComparingLong(b -> b.range().from()).thenComparingInt(Bin::line));
+        bins.sort(Comparator.comparingInt((Bin b) -> b.range().digits())
+                .thenComparingLong(b -> b.range().from())
+                .thenComparingInt(Bin::line));
         Bin reach = null; // of the ranges so far with this digit count, the one reaching furthest
         for (Bin cur : bins) {
             if (reach != null && reach.range().overlaps(cur.range())) {
                 Bin later = reach.line() > cur.line() ? reach : cur;
                 Bin earlier = later == reach ? cur : reach;
-                y.problem(later.node(), "BIN '" + later.value() + "' overlaps '" + earlier.value() + "' (line " + earlier.line() + ") in list " + listId);
+                y.problem(
+                        later.node(),
+                        "BIN '" + later.value() + "' overlaps '" + earlier.value() + "' (line " + earlier.line()
+                                + ") in list " + listId);
             }
-            if (reach == null || reach.range().digits() != cur.range().digits() || cur.range().to() > reach.range().to()) {
+            if (reach == null
+                    || reach.range().digits() != cur.range().digits()
+                    || cur.range().to() > reach.range().to()) {
                 reach = cur;
             }
         }

@@ -2,6 +2,7 @@ package io.veto.rule;
 
 import io.veto.event.PaymentEvent;
 import io.veto.feature.ValueField;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -42,7 +43,7 @@ public enum ListEntity {
 
     /** The payment field each entity is, by ordinal: looked up once, read per payment. */
     private static final ValueField[] FIELDS =
-            java.util.Arrays.stream(values()).map(e -> ValueField.valueOf(e.name())).toArray(ValueField[]::new);
+            Arrays.stream(values()).map(e -> ValueField.valueOf(e.name())).toArray(ValueField[]::new);
 
     public static ListEntity fromYaml(String name) {
         for (ListEntity e : values()) {

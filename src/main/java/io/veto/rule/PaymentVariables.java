@@ -9,6 +9,7 @@ import io.veto.feature.Entity;
 import io.veto.feature.FeatureValues;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -45,7 +46,7 @@ public final class PaymentVariables implements CelVariableResolver {
         m.put("card_bin", SimpleType.STRING);
         m.put("card_last4", SimpleType.STRING);
         m.put("event_hour", SimpleType.INT);
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     /** Points this resolver at the next payment; it is reused to avoid allocating per payment. */
@@ -92,7 +93,9 @@ public final class PaymentVariables implements CelVariableResolver {
             case "card_last4":
                 return text(p.last4());
             case "event_hour":
-                return (long) Instant.ofEpochMilli(p.eventTime()).atZone(ZoneOffset.UTC).getHour();
+                return (long) Instant.ofEpochMilli(p.eventTime())
+                        .atZone(ZoneOffset.UTC)
+                        .getHour();
             default:
                 Entity e = Entity.fromRuleName(name);
                 return e == null ? null : features.of(e);

@@ -2,6 +2,7 @@ package io.veto.rule;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +15,12 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /**
  * A rule set as analysts wrote it: its name and the text of each of its files. This, not compiled
@@ -59,14 +66,20 @@ public record RuleSet(String name, SortedMap<String, String> files) implements S
             for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
                 String n = p.getFileName().toString();
                 if (Files.isRegularFile(p) && (n.endsWith(".yaml") || n.endsWith(".yml"))) {
-                    files.put(dir.relativize(p).toString().replace('\\', '/'), Files.readString(p, StandardCharsets.UTF_8));
+                    files.put(
+                            dir.relativize(p).toString().replace('\\', '/'),
+                            Files.readString(p, StandardCharsets.UTF_8));
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read rule set " + dir + ": " + e.getMessage(), e);
         }
         String name = manifestName(files.get(MANIFEST));
-        return new RuleSet(name != null ? name : dir.toAbsolutePath().normalize().getFileName().toString(), files);
+        return new RuleSet(
+                name != null
+                        ? name
+                        : dir.toAbsolutePath().normalize().getFileName().toString(),
+                files);
     }
 
     /**
@@ -78,12 +91,13 @@ public record RuleSet(String name, SortedMap<String, String> files) implements S
             return null;
         }
         try {
-            org.yaml.snakeyaml.nodes.Node root =
-                    new org.yaml.snakeyaml.Yaml(new org.yaml.snakeyaml.LoaderOptions()).compose(new java.io.StringReader(manifest));
-            if (root instanceof org.yaml.snakeyaml.nodes.MappingNode m) {
-                for (org.yaml.snakeyaml.nodes.NodeTuple t : m.getValue()) {
-                    if (t.getKeyNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode k && k.getValue().equals("name")
-                            && t.getValueNode() instanceof org.yaml.snakeyaml.nodes.ScalarNode v && !v.getValue().isBlank()) {
+            Node root = new Yaml(new LoaderOptions()).compose(new StringReader(manifest));
+            if (root instanceof MappingNode m) {
+                for (NodeTuple t : m.getValue()) {
+                    if (t.getKeyNode() instanceof ScalarNode k
+                            && k.getValue().equals("name")
+                            && t.getValueNode() instanceof ScalarNode v
+                            && !v.getValue().isBlank()) {
                         return v.getValue().trim();
                     }
                 }

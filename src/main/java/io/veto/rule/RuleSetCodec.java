@@ -1,10 +1,12 @@
 package io.veto.rule;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -53,7 +55,10 @@ public final class RuleSetCodec {
     public static Published decodePublished(byte[] bytes) throws RuleSetException {
         try {
             JsonNode n = JSON.readTree(bytes);
-            if (n == null || !n.isObject() || !n.path("name").isTextual() || !n.path("files").isObject()) {
+            if (n == null
+                    || !n.isObject()
+                    || !n.path("name").isTextual()
+                    || !n.path("files").isObject()) {
                 throw problem("a published rule set must be a JSON object with 'name' and 'files'");
             }
             Map<String, String> files = new TreeMap<>();
@@ -74,7 +79,7 @@ public final class RuleSetCodec {
                 throw problem("'signature' must be text");
             }
             return new Published(rs, sig == null ? null : sig.textValue());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw problem("a published rule set must be JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw problem("unreadable rule set: " + e.getMessage());
@@ -82,6 +87,6 @@ public final class RuleSetCodec {
     }
 
     private static RuleSetException problem(String message) {
-        return new RuleSetException(java.util.List.of(new RuleProblem("<published>", 1, 1, message)));
+        return new RuleSetException(List.of(new RuleProblem("<published>", 1, 1, message)));
     }
 }

@@ -1,11 +1,11 @@
 package io.veto.rule;
 
-import io.veto.decision.Outcome;
+import com.google.re2j.PatternSyntaxException;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelFunctionDecl;
 import dev.cel.common.CelIssue;
-import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelOptions;
+import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelSource;
 import dev.cel.common.CelSourceLocation;
 import dev.cel.common.CelValidationException;
@@ -20,18 +20,21 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
+import io.veto.decision.Outcome;
 import io.veto.feature.Entity;
 import io.veto.feature.FeatureSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.ScalarNode;
@@ -48,30 +51,41 @@ public final class RuleSetCompiler {
     public static final int MAX_REGEX_CHARS = 256;
     /** A points expression's value is rounded to a whole number and clamped to 0..MAX_POINTS. */
     public static final int MAX_POINTS = 1000;
+
     private static final Pattern WHOLE_NUMBER = Pattern.compile("-?\\d+");
 
     private static final Set<String> MANIFEST_KEYS = orderedSet("name", "description", "thresholds");
     private static final Set<String> THRESHOLD_KEYS = orderedSet("review", "deny");
     private static final Set<String> RULE_FILE_KEYS = orderedSet("rules", "sequences", "examples");
-    private static final Set<String> RULE_KEYS =
-            orderedSet("id", "description", "owner", "when", "points", "outcome", "mode", "explain", "validFrom", "validUntil", "tags");
+    private static final Set<String> RULE_KEYS = orderedSet(
+            "id",
+            "description",
+            "owner",
+            "when",
+            "points",
+            "outcome",
+            "mode",
+            "explain",
+            "validFrom",
+            "validUntil",
+            "tags");
     private static final Set<String> SEQUENCE_RULE_KEYS = union(RULE_KEYS, SequenceCompiler.SEQUENCE_KEYS);
     static final Pattern RULE_ID = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
     private static final Pattern NESTED_QUANTIFIER = Pattern.compile("\\([^()]*[+*}][^()]*\\)\\s*[+*{]");
 
-    private static final CelOptions OPTIONS =
-            CelOptions.current()
-                    .enableHeterogeneousNumericComparisons(true)
-                    .maxExpressionCodePointSize(MAX_EXPRESSION_CHARS)
-                    .maxParseRecursionDepth(64)
-                    .comprehensionMaxIterations(1000)
-                    .maxRegexProgramSize(1000)
-                    .build();
+    private static final CelOptions OPTIONS = CelOptions.current()
+            .enableHeterogeneousNumericComparisons(true)
+            .maxExpressionCodePointSize(MAX_EXPRESSION_CHARS)
+            .maxParseRecursionDepth(64)
+            .comprehensionMaxIterations(1000)
+            .maxRegexProgramSize(1000)
+            .build();
 
     private final Set<Entity> computedEntities;
     private final CelCompiler compiler;
     /** Compiles {@code points:} expressions: the rule environment with any result type, checked to be numeric after. */
     private final CelCompiler pointsCompiler;
+
     private final CelRuntime runtime;
     private final CelRuntime pointsRuntime;
     private final SequenceCompiler sequences;
@@ -79,10 +93,9 @@ public final class RuleSetCompiler {
     /** A compiler for a job whose window stages compute the features of the given entities. */
     public RuleSetCompiler(Set<Entity> computedEntities) {
         this.computedEntities = EnumSet.copyOf(computedEntities);
-        var builder =
-                CelCompilerFactory.standardCelCompilerBuilder()
-                        .setOptions(OPTIONS)
-                        .setResultType(SimpleType.BOOL);
+        var builder = CelCompilerFactory.standardCelCompilerBuilder()
+                .setOptions(OPTIONS)
+                .setResultType(SimpleType.BOOL);
         PaymentVariables.FIELDS.forEach(builder::addVar);
         for (Entity e : Entity.values()) {
             builder.addVar(e.ruleName(), PaymentVariables.FEATURE_MAP);
@@ -95,19 +108,24 @@ public final class RuleSetCompiler {
         }
         // min and max bound a points expression, e.g. min(60.0, 12.0 * card.amount_ratio_30d).
         for (String f : List.of("min", "max")) {
-            points.addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration(f,
-                    CelOverloadDecl.newGlobalOverload(f + "_double", SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE),
+            points.addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration(
+                    f,
+                    CelOverloadDecl.newGlobalOverload(
+                            f + "_double", SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE),
                     CelOverloadDecl.newGlobalOverload(f + "_int", SimpleType.INT, SimpleType.INT, SimpleType.INT)));
         }
         this.pointsCompiler = points.build();
-        this.pointsRuntime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS)
+        this.pointsRuntime = CelRuntimeFactory.standardCelRuntimeBuilder()
+                .setOptions(OPTIONS)
                 .addFunctionBindings(
                         CelFunctionBinding.from("min_double", Double.class, Double.class, Math::min),
                         CelFunctionBinding.from("min_int", Long.class, Long.class, Math::min),
                         CelFunctionBinding.from("max_double", Double.class, Double.class, Math::max),
                         CelFunctionBinding.from("max_int", Long.class, Long.class, Math::max))
                 .build();
-        this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder().setOptions(OPTIONS).build();
+        this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder()
+                .setOptions(OPTIONS)
+                .build();
         this.sequences = new SequenceCompiler(this, OPTIONS);
     }
 
@@ -122,7 +140,11 @@ public final class RuleSetCompiler {
         int review = 0;
         int deny = 0;
         if (manifestText == null) {
-            problems.add(new RuleProblem(RuleSet.MANIFEST, 1, 1, "a rule set needs a " + RuleSet.MANIFEST + " with its name and thresholds"));
+            problems.add(new RuleProblem(
+                    RuleSet.MANIFEST,
+                    1,
+                    1,
+                    "a rule set needs a " + RuleSet.MANIFEST + " with its name and thresholds"));
         } else {
             YamlNodes y = new YamlNodes(RuleSet.MANIFEST, problems);
             Node root = y.parse(manifestText);
@@ -132,7 +154,10 @@ public final class RuleSetCompiler {
                 String name = m.containsKey("name") ? y.text(m.get("name"), "name") : null;
                 // The name keys the rule set on the rules topic and starts its version: keep it plain.
                 if (name != null && !RULE_ID.matcher(name).matches()) {
-                    y.problem(m.get("name"), "rule set name '" + name + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
+                    y.problem(
+                            m.get("name"),
+                            "rule set name '" + name
+                                    + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
                 }
                 Node th = m.get("thresholds");
                 if (th == null) {
@@ -145,7 +170,8 @@ public final class RuleSetCompiler {
                     if (r == null || d == null) {
                         y.problem(th, "thresholds need both 'review' and 'deny'");
                     } else if (r <= 0 || d <= r) {
-                        y.problem(th, "thresholds must satisfy 0 < review < deny (got review " + r + ", deny " + d + ")");
+                        y.problem(
+                                th, "thresholds must satisfy 0 < review < deny (got review " + r + ", deny " + d + ")");
                     } else {
                         review = r;
                         deny = d;
@@ -169,7 +195,8 @@ public final class RuleSetCompiler {
             if (root == null) {
                 continue;
             }
-            Map<String, Node> top = y.mapping(root, ListCompiler.isListFile(f.getKey()) ? "a list file" : "a rule file");
+            Map<String, Node> top =
+                    y.mapping(root, ListCompiler.isListFile(f.getKey()) ? "a list file" : "a rule file");
             if (top.isEmpty()) {
                 continue;
             }
@@ -193,13 +220,21 @@ public final class RuleSetCompiler {
     }
 
     /** Example names are unique; what examples expect to fire must be a rule or list of the set. */
-    private static void checkExamples(List<Example> examples, List<ExampleCompiler.Reference> references, Map<String, String> ruleIds,
-                                      Map<String, String> listIds, List<RuleProblem> problems) {
+    private static void checkExamples(
+            List<Example> examples,
+            List<ExampleCompiler.Reference> references,
+            Map<String, String> ruleIds,
+            Map<String, String> listIds,
+            List<RuleProblem> problems) {
         Map<String, String> names = new HashMap<>();
         for (Example ex : examples) {
             String prev = names.putIfAbsent(ex.name(), ex.location());
             if (prev != null) {
-                problems.add(new RuleProblem(ex.file(), ex.line(), ex.column(), "duplicate example name '" + ex.name() + "' (first at " + prev + ")"));
+                problems.add(new RuleProblem(
+                        ex.file(),
+                        ex.line(),
+                        ex.column(),
+                        "duplicate example name '" + ex.name() + "' (first at " + prev + ")"));
             }
         }
         for (ExampleCompiler.Reference r : references) {
@@ -214,10 +249,20 @@ public final class RuleSetCompiler {
         }
     }
 
-    private void compileFile(YamlNodes y, String text, Node root, Map<String, Node> top, List<CompiledRule> rules, Map<String, String> seenIds) {
-        if (!top.containsKey("rules") && !top.containsKey("sequences")
+    private void compileFile(
+            YamlNodes y,
+            String text,
+            Node root,
+            Map<String, Node> top,
+            List<CompiledRule> rules,
+            Map<String, String> seenIds) {
+        if (!top.containsKey("rules")
+                && !top.containsKey("sequences")
                 && (top.containsKey("values") || top.containsKey("kind") || top.containsKey("entity"))) {
-            y.problem(root, "this looks like an allow or block list: lists go in the rule set's " + ListCompiler.DIRECTORY + " directory");
+            y.problem(
+                    root,
+                    "this looks like an allow or block list: lists go in the rule set's " + ListCompiler.DIRECTORY
+                            + " directory");
             return;
         }
         y.rejectUnknownKeys(top, RULE_FILE_KEYS, "a rule file");
@@ -240,7 +285,13 @@ public final class RuleSetCompiler {
     }
 
     /** One rule or sequence rule: the parts they share, then the sequence's pattern. */
-    private void compileRule(YamlNodes y, String text, Node rn, boolean sequence, List<CompiledRule> rules, Map<String, String> seenIds) {
+    private void compileRule(
+            YamlNodes y,
+            String text,
+            Node rn,
+            boolean sequence,
+            List<CompiledRule> rules,
+            Map<String, String> seenIds) {
         String file = y.file();
         String what = sequence ? "a sequence rule" : "a rule";
         Map<String, Node> r = y.mapping(rn, what);
@@ -248,7 +299,8 @@ public final class RuleSetCompiler {
             return;
         }
         if (!sequence && r.containsKey("steps")) {
-            y.problem(r.get("steps"), "a rule with 'steps' is a sequence rule: list it under 'sequences:', not 'rules:'");
+            y.problem(
+                    r.get("steps"), "a rule with 'steps' is a sequence rule: list it under 'sequences:', not 'rules:'");
             return;
         }
         y.rejectUnknownKeys(r, sequence ? SEQUENCE_RULE_KEYS : RULE_KEYS, what);
@@ -258,7 +310,9 @@ public final class RuleSetCompiler {
             return;
         }
         if (!RULE_ID.matcher(id).matches()) {
-            y.problem(r.get("id"), "rule id '" + id + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
+            y.problem(
+                    r.get("id"),
+                    "rule id '" + id + "' must be lower-case letters, digits, '-', '_' or '.', at most 64");
         }
         int line = rn.getStartMark().getLine() + 1;
         String prev = seenIds.putIfAbsent(id, file + ":" + line);
@@ -272,7 +326,8 @@ public final class RuleSetCompiler {
         Integer points = null;
         String pointsExpr = null;
         Node pointsNode = r.get("points");
-        if (pointsNode instanceof ScalarNode sn && !WHOLE_NUMBER.matcher(sn.getValue().trim()).matches()) {
+        if (pointsNode instanceof ScalarNode sn
+                && !WHOLE_NUMBER.matcher(sn.getValue().trim()).matches()) {
             pointsExpr = y.text(pointsNode, "points");
             points = 0;
         } else if (pointsNode != null) {
@@ -285,7 +340,9 @@ public final class RuleSetCompiler {
                 try {
                     outcome = Outcome.valueOf(o.trim().toUpperCase(Locale.ROOT));
                     if (outcome == Outcome.APPROVE) {
-                        y.problem(r.get("outcome"), "a rule's outcome can be REVIEW or DENY; trusted entities belong in an allow list");
+                        y.problem(
+                                r.get("outcome"),
+                                "a rule's outcome can be REVIEW or DENY; trusted entities belong in an allow list");
                     }
                 } catch (IllegalArgumentException e) {
                     y.problem(r.get("outcome"), "outcome must be REVIEW or DENY, not '" + o + "'");
@@ -296,7 +353,8 @@ public final class RuleSetCompiler {
             y.problem(rn, "rule '" + id + "' needs 'points' or an 'outcome'");
         }
         long from = r.containsKey("validFrom") ? orZero(y.instant(r.get("validFrom"), "validFrom")) : Long.MIN_VALUE;
-        long until = r.containsKey("validUntil") ? orZero(y.instant(r.get("validUntil"), "validUntil")) : Long.MAX_VALUE;
+        long until =
+                r.containsKey("validUntil") ? orZero(y.instant(r.get("validUntil"), "validUntil")) : Long.MAX_VALUE;
         if (from >= until) {
             y.problem(r.get("validUntil"), "validUntil must be after validFrom");
         }
@@ -330,8 +388,13 @@ public final class RuleSetCompiler {
         }
         CompiledSequence seq = sequence ? sequences.compile(id, y, text, rn, r) : null;
         String explain = r.containsKey("explain") ? y.text(r.get("explain"), "explain") : null;
-        Map<String, FeatureSpec> features = c == null ? Map.of() : explainFeatures(text, r.get("explain"), explain, c.features, y);
-        List<String> tags = r.containsKey("tags") ? y.scalars(r.get("tags"), "tags").stream().map(n -> ((ScalarNode) n).getValue()).toList() : List.of();
+        Map<String, FeatureSpec> features =
+                c == null ? Map.of() : explainFeatures(text, r.get("explain"), explain, c.features, y);
+        List<String> tags = r.containsKey("tags")
+                ? y.scalars(r.get("tags"), "tags").stream()
+                        .map(n -> ((ScalarNode) n).getValue())
+                        .toList()
+                : List.of();
         if (c == null || y.problemCount() > before) {
             return;
         }
@@ -366,8 +429,10 @@ public final class RuleSetCompiler {
         try {
             var type = pointsCompiler.compile(expr).getAst().getResultType();
             if (type != SimpleType.INT && type != SimpleType.DOUBLE && type != SimpleType.UINT) {
-                y.problem(node, "points must be a number or a numeric expression; '" + expr.trim() + "' is of type " + type.name()
-                        + " (write 1.0, not 1, next to a feature)");
+                y.problem(
+                        node,
+                        "points must be a number or a numeric expression; '" + expr.trim() + "' is of type "
+                                + type.name() + " (write 1.0, not 1, next to a feature)");
                 return null;
             }
         } catch (CelValidationException e) {
@@ -378,7 +443,8 @@ public final class RuleSetCompiler {
 
     private Condition alwaysTrue() {
         try {
-            return new Condition(runtime.createProgram(compiler.compile("true").getAst()), Map.of(), List.of(), Set.of());
+            return new Condition(
+                    runtime.createProgram(compiler.compile("true").getAst()), Map.of(), List.of(), Set.of());
         } catch (CelValidationException | CelEvaluationException e) {
             throw new IllegalStateException(e);
         }
@@ -392,30 +458,34 @@ public final class RuleSetCompiler {
      * Checks the {placeholders} of an explanation: each must be a payment field or a feature. Features
      * named only in the explanation are added to the rule's, so they are computed and shown.
      */
-    private Map<String, FeatureSpec> explainFeatures(String fileText, Node node, String explain, Map<String, FeatureSpec> conditionFeatures, YamlNodes y) {
+    private Map<String, FeatureSpec> explainFeatures(
+            String fileText, Node node, String explain, Map<String, FeatureSpec> conditionFeatures, YamlNodes y) {
         if (explain == null) {
             return conditionFeatures;
         }
         Map<String, FeatureSpec> out = new LinkedHashMap<>(conditionFeatures);
         ScalarPositions pos = new ScalarPositions(fileText, (ScalarNode) node);
-        java.util.regex.Matcher m = CompiledRuleSet.PLACEHOLDER.matcher(explain);
+        Matcher m = CompiledRuleSet.PLACEHOLDER.matcher(explain);
         while (m.find()) {
             String name = m.group(1);
             int dot = name.indexOf('.');
             String problem = null;
             if (dot < 0) {
                 if (!PaymentVariables.FIELDS.containsKey(name)) {
-                    problem = "explain names {" + name + "}, which is not a payment field (" + String.join(", ", PaymentVariables.FIELDS.keySet()) + ")";
+                    problem = "explain names {" + name + "}, which is not a payment field ("
+                            + String.join(", ", PaymentVariables.FIELDS.keySet()) + ")";
                 }
             } else {
                 Entity entity = Entity.fromRuleName(name.substring(0, dot));
                 if (entity == null) {
-                    problem = "explain names {" + name + "}: '" + name.substring(0, dot) + "' is not an entity with features";
+                    problem = "explain names {" + name + "}: '" + name.substring(0, dot)
+                            + "' is not an entity with features";
                 } else {
                     try {
                         FeatureSpec spec = FeatureSpec.parse(entity, name.substring(dot + 1));
                         if (!computedEntities.contains(entity)) {
-                            problem = "explain names {" + name + "}: features of '" + entity.ruleName() + "' are not computed by this job";
+                            problem = "explain names {" + name + "}: features of '" + entity.ruleName()
+                                    + "' are not computed by this job";
                         } else {
                             out.putIfAbsent(name, spec);
                         }
@@ -434,26 +504,42 @@ public final class RuleSetCompiler {
 
     /** @param features by the name the rule writes ({@code card.count_24h}), which may not be the canonical one ({@code card.count_1d}) */
     /** @param idents every name the expression reads */
-    record Condition(CelRuntime.Program program, Map<String, FeatureSpec> features, List<String> fields, Set<String> idents) {}
+    record Condition(
+            CelRuntime.Program program, Map<String, FeatureSpec> features, List<String> fields, Set<String> idents) {}
 
     private Condition condition(String file, String fileText, ScalarNode node, String expr, YamlNodes y) {
         return condition(compiler, runtime, RULE_NAMES_HINT, file, fileText, node, expr, y);
     }
 
     /** Compiles a condition with the given CEL environment; null (problems recorded) when it does not compile. */
-    Condition condition(CelCompiler compiler, CelRuntime runtime, String namesHint, String file, String fileText, ScalarNode node, String expr,
-                        YamlNodes y) {
+    Condition condition(
+            CelCompiler compiler,
+            CelRuntime runtime,
+            String namesHint,
+            String file,
+            String fileText,
+            ScalarNode node,
+            String expr,
+            YamlNodes y) {
         List<RuleProblem> problems = new ArrayList<>();
         Condition c = condition(compiler, runtime, namesHint, file, fileText, node, expr, problems);
         problems.forEach(p -> y.addProblem(p.line(), p.column(), p.message()));
         return problems.isEmpty() ? c : null;
     }
 
-    private Condition condition(CelCompiler compiler, CelRuntime runtime, String namesHint, String file, String fileText, ScalarNode node,
-                                String expr, List<RuleProblem> problems) {
+    private Condition condition(
+            CelCompiler compiler,
+            CelRuntime runtime,
+            String namesHint,
+            String file,
+            String fileText,
+            ScalarNode node,
+            String expr,
+            List<RuleProblem> problems) {
         Position pos = new Position(file, fileText, node);
         if (expr.length() > MAX_EXPRESSION_CHARS) {
-            problems.add(pos.at(1, 0, "condition is " + expr.length() + " characters; the limit is " + MAX_EXPRESSION_CHARS));
+            problems.add(pos.at(
+                    1, 0, "condition is " + expr.length() + " characters; the limit is " + MAX_EXPRESSION_CHARS));
             return null;
         }
         CelAbstractSyntaxTree ast;
@@ -462,14 +548,17 @@ public final class RuleSetCompiler {
         } catch (CelValidationException e) {
             for (CelIssue issue : e.getErrors()) {
                 CelSourceLocation l = issue.getSourceLocation();
-                problems.add(pos.at(Math.max(1, l.getLine()), Math.max(0, l.getColumn()), explainCelError(issue.getMessage(), namesHint)));
+                problems.add(pos.at(
+                        Math.max(1, l.getLine()),
+                        Math.max(0, l.getColumn()),
+                        explainCelError(issue.getMessage(), namesHint)));
             }
             return null;
         }
         CelSource source = ast.getSource();
         Map<String, FeatureSpec> features = new LinkedHashMap<>();
         LinkedHashSet<String> fields = new LinkedHashSet<>();
-        Set<String> idents = new java.util.HashSet<>();
+        Set<String> idents = new HashSet<>();
         CelNavigableAst nav = CelNavigableAst.fromAst(ast);
         nav.getRoot().allNodes().forEach(n -> {
             CelExpr e = n.expr();
@@ -484,17 +573,28 @@ public final class RuleSetCompiler {
                         }
                         return;
                     }
-                    boolean selected = n.parent().map(p -> p.expr().getKind() == CelExpr.ExprKind.Kind.SELECT).orElse(false);
+                    boolean selected = n.parent()
+                            .map(p -> p.expr().getKind() == CelExpr.ExprKind.Kind.SELECT)
+                            .orElse(false);
                     if (!selected) {
-                        problems.add(pos.atOffset(source, e.id(), "name features as " + name + ".<feature>, e.g. " + name + ".count_10m"));
+                        problems.add(pos.atOffset(
+                                source,
+                                e.id(),
+                                "name features as " + name + ".<feature>, e.g. " + name + ".count_10m"));
                         return;
                     }
                     CelExpr sel = n.parent().get().expr();
                     try {
-                        FeatureSpec spec = FeatureSpec.parse(entity, sel.select().field());
+                        FeatureSpec spec =
+                                FeatureSpec.parse(entity, sel.select().field());
                         if (!computedEntities.contains(entity)) {
-                            problems.add(pos.atOffset(source, sel.id(), "features of '" + name + "' are not computed by this job; available: "
-                                    + computedEntities.stream().map(Entity::ruleName).toList()));
+                            problems.add(pos.atOffset(
+                                    source,
+                                    sel.id(),
+                                    "features of '" + name + "' are not computed by this job; available: "
+                                            + computedEntities.stream()
+                                                    .map(Entity::ruleName)
+                                                    .toList()));
                         } else {
                             features.putIfAbsent(name + "." + sel.select().field(), spec);
                         }
@@ -507,7 +607,11 @@ public final class RuleSetCompiler {
             }
         });
         try {
-            return new Condition(runtime.createProgram(ast), Collections.unmodifiableMap(features), List.copyOf(fields), Set.copyOf(idents));
+            return new Condition(
+                    runtime.createProgram(ast),
+                    Collections.unmodifiableMap(features),
+                    List.copyOf(fields),
+                    Set.copyOf(idents));
         } catch (CelEvaluationException e) {
             problems.add(pos.at(1, 0, "cannot compile condition: " + e.getMessage()));
             return null;
@@ -520,26 +624,37 @@ public final class RuleSetCompiler {
             return;
         }
         CelExpr pattern = call.args().get(call.args().size() - 1);
-        if (pattern.getKind() != CelExpr.ExprKind.Kind.CONSTANT || pattern.constant().getKind() != CelConstant.Kind.STRING_VALUE) {
-            problems.add(pos.atOffset(source, n.expr().id(), "regular expressions must be constant strings, written in the rule"));
+        if (pattern.getKind() != CelExpr.ExprKind.Kind.CONSTANT
+                || pattern.constant().getKind() != CelConstant.Kind.STRING_VALUE) {
+            problems.add(pos.atOffset(
+                    source, n.expr().id(), "regular expressions must be constant strings, written in the rule"));
             return;
         }
         String re = pattern.constant().stringValue();
         if (re.length() > MAX_REGEX_CHARS) {
-            problems.add(pos.atOffset(source, pattern.id(), "regular expression is " + re.length() + " characters; the limit is " + MAX_REGEX_CHARS));
+            problems.add(pos.atOffset(
+                    source,
+                    pattern.id(),
+                    "regular expression is " + re.length() + " characters; the limit is " + MAX_REGEX_CHARS));
         } else if (NESTED_QUANTIFIER.matcher(re).find()) {
-            problems.add(pos.atOffset(source, pattern.id(), "regular expression '" + re + "' nests quantifiers (catastrophic backtracking form); rewrite it without a repeated group that itself repeats"));
+            problems.add(
+                    pos.atOffset(
+                            source,
+                            pattern.id(),
+                            "regular expression '" + re
+                                    + "' nests quantifiers (catastrophic backtracking form); rewrite it without a repeated group that itself repeats"));
         } else {
             try {
                 com.google.re2j.Pattern.compile(re);
-            } catch (com.google.re2j.PatternSyntaxException ex) {
+            } catch (PatternSyntaxException ex) {
                 problems.add(pos.atOffset(source, pattern.id(), "invalid regular expression: " + ex.getDescription()));
             }
         }
     }
 
-    private static final String RULE_NAMES_HINT = "payment fields: " + String.join(", ", PaymentVariables.FIELDS.keySet())
-            + "; features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin";
+    private static final String RULE_NAMES_HINT =
+            "payment fields: " + String.join(", ", PaymentVariables.FIELDS.keySet())
+                    + "; features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin";
 
     private static String explainCelError(String msg, String namesHint) {
         String m = msg.replaceFirst("^ERROR: <input>:\\d+:\\d+: ", "");
@@ -547,7 +662,9 @@ public final class RuleSetCompiler {
         m = nl > 0 ? m.substring(0, nl) : m;
         // CEL names the (empty) container it looked in; rules have none, so that only confuses.
         m = m.replace(" (in container '')", "");
-        if (m.startsWith("mismatched input") || m.startsWith("extraneous input") || m.startsWith("no viable alternative")
+        if (m.startsWith("mismatched input")
+                || m.startsWith("extraneous input")
+                || m.startsWith("no viable alternative")
                 || m.startsWith("token recognition error")) {
             return "syntax error: " + m;
         }

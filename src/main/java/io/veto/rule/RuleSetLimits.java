@@ -65,28 +65,41 @@ public final class RuleSetLimits {
         List<RuleDefinition> rules = rs.rules();
         String where = RuleSet.MANIFEST;
         if (rules.size() > MAX_RULES) {
-            problems.add(new RuleProblem(where, 1, 1, "the rule set has " + rules.size() + " rules; the limit is " + MAX_RULES));
+            problems.add(new RuleProblem(
+                    where, 1, 1, "the rule set has " + rules.size() + " rules; the limit is " + MAX_RULES));
         }
         long sequences = rules.stream().filter(RuleDefinition::isSequence).count();
         if (sequences > MAX_SEQUENCES) {
-            problems.add(new RuleProblem(where, 1, 1, "the rule set has " + sequences + " sequence rules; the limit is " + MAX_SEQUENCES));
+            problems.add(new RuleProblem(
+                    where, 1, 1, "the rule set has " + sequences + " sequence rules; the limit is " + MAX_SEQUENCES));
         }
         if (rs.lists().size() > MAX_LISTS) {
-            problems.add(new RuleProblem(where, 1, 1, "the rule set has " + rs.lists().size() + " lists; the limit is " + MAX_LISTS));
+            problems.add(new RuleProblem(
+                    where, 1, 1, "the rule set has " + rs.lists().size() + " lists; the limit is " + MAX_LISTS));
         }
         for (EntityList l : rs.lists()) {
             if (l.entries().size() > MAX_LIST_VALUES) {
-                problems.add(new RuleProblem(l.file(), l.line(), 1,
+                problems.add(new RuleProblem(
+                        l.file(),
+                        l.line(),
+                        1,
                         "list " + l.id() + " has " + l.entries().size() + " values; the limit is " + MAX_LIST_VALUES));
             }
         }
         if (rs.examples().size() > MAX_EXAMPLES) {
-            problems.add(new RuleProblem(where, 1, 1,
+            problems.add(new RuleProblem(
+                    where,
+                    1,
+                    1,
                     "the rule set has " + rs.examples().size() + " examples; the limit is " + MAX_EXAMPLES));
         }
-        long examplePayments = rs.examples().stream().mapToLong(e -> e.events().size()).sum();
+        long examplePayments =
+                rs.examples().stream().mapToLong(e -> e.events().size()).sum();
         if (examplePayments > MAX_EXAMPLE_PAYMENTS) {
-            problems.add(new RuleProblem(where, 1, 1,
+            problems.add(new RuleProblem(
+                    where,
+                    1,
+                    1,
                     "the examples have " + examplePayments + " payments in all; the limit is " + MAX_EXAMPLE_PAYMENTS));
         }
         long total = 0;
@@ -100,8 +113,12 @@ public final class RuleSetLimits {
             }
         }
         if (total > MAX_PAYMENT_COST) {
-            problems.add(new RuleProblem(where, 1, 1, "the rules may evaluate " + total
-                    + " expression nodes on one payment (worst case); the limit is " + MAX_PAYMENT_COST));
+            problems.add(new RuleProblem(
+                    where,
+                    1,
+                    1,
+                    "the rules may evaluate " + total + " expression nodes on one payment (worst case); the limit is "
+                            + MAX_PAYMENT_COST));
         }
         return problems;
     }
@@ -123,8 +140,12 @@ public final class RuleSetLimits {
     private static long cost(RuleDefinition r, String expr, String what, List<RuleProblem> problems) {
         long c = cost(expr);
         if (c > MAX_CONDITION_COST) {
-            problems.add(new RuleProblem(r.file(), r.line(), 1, "rule " + r.id() + ": the " + what + " may evaluate " + c
-                    + " expression nodes on one payment (worst case); the limit is " + MAX_CONDITION_COST));
+            problems.add(new RuleProblem(
+                    r.file(),
+                    r.line(),
+                    1,
+                    "rule " + r.id() + ": the " + what + " may evaluate " + c
+                            + " expression nodes on one payment (worst case); the limit is " + MAX_CONDITION_COST));
         }
         return c;
     }
@@ -178,7 +199,11 @@ public final class RuleSetLimits {
             case COMPREHENSION -> {
                 CelExpr.CelComprehension k = e.comprehension();
                 long body = cost(k.loopCondition()) + cost(k.loopStep());
-                yield 1 + cost(k.iterRange()) + cost(k.accuInit()) + saturatingMultiply(iterations(k.iterRange()), body) + cost(k.result());
+                yield 1
+                        + cost(k.iterRange())
+                        + cost(k.accuInit())
+                        + saturatingMultiply(iterations(k.iterRange()), body)
+                        + cost(k.result());
             }
         };
     }

@@ -1,5 +1,6 @@
 package io.veto.rule;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,7 +46,7 @@ public final class RuleSigning {
      * preceded by its length, so no two different sets share a form (no separator can be forged).
      */
     static byte[] canonical(RuleSet rs) {
-        var out = new java.io.ByteArrayOutputStream();
+        var out = new ByteArrayOutputStream();
         put(out, DOMAIN);
         put(out, rs.name());
         for (Map.Entry<String, String> f : rs.files().entrySet()) {
@@ -55,7 +56,7 @@ public final class RuleSigning {
         return out.toByteArray();
     }
 
-    private static void put(java.io.ByteArrayOutputStream out, String s) {
+    private static void put(ByteArrayOutputStream out, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         out.write(b.length >>> 24);
         out.write(b.length >>> 16);
@@ -106,8 +107,9 @@ public final class RuleSigning {
     }
 
     private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     /** A public key from its PEM or base64 DER (X.509) text. */
@@ -124,7 +126,8 @@ public final class RuleSigning {
         try {
             return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der(text)));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("not an Ed25519 private key (PEM or base64 PKCS#8): " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "not an Ed25519 private key (PEM or base64 PKCS#8): " + e.getMessage(), e);
         }
     }
 

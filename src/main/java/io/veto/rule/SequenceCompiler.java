@@ -13,6 +13,7 @@ import io.veto.event.PaymentEvent;
 import io.veto.feature.Entity;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -41,10 +42,11 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
  */
 final class SequenceCompiler {
     static final Set<String> SEQUENCE_KEYS = new LinkedHashSet<>(List.of("key", "within", "skip", "steps", "alert"));
-    private static final Set<String> STEP_KEYS =
-            new LinkedHashSet<>(List.of("name", "where", "after", "times", "gap", "optional", "greedy", "consecutive", "until"));
+    private static final Set<String> STEP_KEYS = new LinkedHashSet<>(
+            List.of("name", "where", "after", "times", "gap", "optional", "greedy", "consecutive", "until"));
     /** Every pattern is bounded: partial matches older than this cannot exist. */
     static final long MAX_WITHIN_MILLIS = Duration.ofDays(7).toMillis();
+
     static final int MAX_STEPS = 16;
     static final int MAX_TIMES = 100;
     private static final Pattern STEP_NAME = Pattern.compile("[a-z][a-z0-9_]{0,31}");
@@ -54,7 +56,8 @@ final class SequenceCompiler {
     private static final Set<String> MATCH_NAMES = SequenceVariables.MATCH_VARIABLES.keySet();
 
     private static final String NAMES_HINT = "a step can use the payment fields ("
-            + String.join(", ", PaymentVariables.FIELDS.keySet()) + "), " + String.join(", ", SequenceVariables.EXTRA_FIELDS.keySet())
+            + String.join(", ", PaymentVariables.FIELDS.keySet()) + "), "
+            + String.join(", ", SequenceVariables.EXTRA_FIELDS.keySet())
             + ", the match so far (matched, prev, first) and distance_km(lat1, lon1, lat2, lon2)";
 
     private final RuleSetCompiler owner;
@@ -67,9 +70,15 @@ final class SequenceCompiler {
                 .setOptions(options)
                 .setResultType(SimpleType.BOOL)
                 .setStandardMacros(dev.cel.parser.CelStandardMacro.STANDARD_MACROS)
-                .addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration("distance_km",
-                        CelOverloadDecl.newGlobalOverload("distance_km_4d", SimpleType.DOUBLE,
-                                SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE, SimpleType.DOUBLE)));
+                .addFunctionDeclarations(CelFunctionDecl.newFunctionDeclaration(
+                        "distance_km",
+                        CelOverloadDecl.newGlobalOverload(
+                                "distance_km_4d",
+                                SimpleType.DOUBLE,
+                                SimpleType.DOUBLE,
+                                SimpleType.DOUBLE,
+                                SimpleType.DOUBLE,
+                                SimpleType.DOUBLE)));
         PaymentVariables.FIELDS.forEach(builder::addVar);
         SequenceVariables.EXTRA_FIELDS.forEach(builder::addVar);
         SequenceVariables.MATCH_VARIABLES.forEach(builder::addVar);
@@ -80,7 +89,8 @@ final class SequenceCompiler {
         this.compiler = builder.build();
         this.runtime = CelRuntimeFactory.standardCelRuntimeBuilder()
                 .setOptions(options)
-                .addFunctionBindings(CelFunctionBinding.from("distance_km_4d",
+                .addFunctionBindings(CelFunctionBinding.from(
+                        "distance_km_4d",
                         List.of(Double.class, Double.class, Double.class, Double.class),
                         args -> Geo.distanceKm((Double) args[0], (Double) args[1], (Double) args[2], (Double) args[3])))
                 .build();
@@ -99,12 +109,16 @@ final class SequenceCompiler {
                 }
             }
             if (key == null) {
-                y.problem(r.get("key"), "key must be 'card' or 'customer' (whose events the steps run over), not '" + k + "'");
+                y.problem(
+                        r.get("key"),
+                        "key must be 'card' or 'customer' (whose events the steps run over), not '" + k + "'");
             }
         }
         long within = 0;
         if (!r.containsKey("within")) {
-            y.problem(rn, "sequence rule '" + ruleId + "' needs 'within' (e.g. 15m): every sequence must be bounded in time");
+            y.problem(
+                    rn,
+                    "sequence rule '" + ruleId + "' needs 'within' (e.g. 15m): every sequence must be bounded in time");
         } else {
             within = duration(y, r.get("within"), "within");
             if (within > MAX_WITHIN_MILLIS) {
@@ -132,10 +146,14 @@ final class SequenceCompiler {
         String skip = r.containsKey("skip") ? y.text(r.get("skip"), "skip") : "skip-past-last-event";
         Boolean pastLast = skip == null ? null : skipStrategy(skip);
         if (skip != null && pastLast == null) {
-            y.problem(r.get("skip"), skip.startsWith("skip-to-")
-                    ? "skip '" + skip + "' would hold a match back until earlier partial matches end, so the payment that completes it"
-                            + " could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)"
-                    : "skip must be skip-past-last-event (one match per incident) or no-skip (every match), not '" + skip + "'");
+            y.problem(
+                    r.get("skip"),
+                    skip.startsWith("skip-to-")
+                            ? "skip '" + skip
+                                    + "' would hold a match back until earlier partial matches end, so the payment that completes it"
+                                    + " could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)"
+                            : "skip must be skip-past-last-event (one match per incident) or no-skip (every match), not '"
+                                    + skip + "'");
         }
         String alert = null;
         if (r.containsKey("alert")) {
@@ -151,7 +169,10 @@ final class SequenceCompiler {
         for (int i = 0; i < steps.size(); i++) {
             SequenceStep s = steps.get(i);
             StepCondition[] c = conditions.get(i);
-            pattern = i == 0 ? org.apache.flink.cep.pattern.Pattern.<PaymentEvent>begin(s.name(), AfterMatchSkipStrategy.noSkip()) : append(pattern, s);
+            pattern = i == 0
+                    ? org.apache.flink.cep.pattern.Pattern.<PaymentEvent>begin(
+                            s.name(), AfterMatchSkipStrategy.noSkip())
+                    : append(pattern, s);
             pattern = pattern.where(c[0]);
             if (s.looping()) {
                 // flink-cep ends a loop at a gap of exactly its window; a gap of 30s allows 30 s.
@@ -190,8 +211,16 @@ final class SequenceCompiler {
         return new CompiledSequence(ruleId, ruleId + "@" + fingerprint, def, factory, pastLast, start);
     }
 
-    private void step(String ruleId, YamlNodes y, String text, Node sn, int index, Set<String> names, List<String> soFar,
-                      List<SequenceStep> steps, List<StepCondition[]> conditions) {
+    private void step(
+            String ruleId,
+            YamlNodes y,
+            String text,
+            Node sn,
+            int index,
+            Set<String> names,
+            List<String> soFar,
+            List<SequenceStep> steps,
+            List<StepCondition[]> conditions) {
         Map<String, Node> s = y.mapping(sn, "a step");
         if (s.isEmpty()) {
             return;
@@ -204,7 +233,9 @@ final class SequenceCompiler {
             return;
         }
         if (!STEP_NAME.matcher(name).matches()) {
-            y.problem(s.get("name"), "step name '" + name + "' must be lower-case letters, digits or '_', starting with a letter");
+            y.problem(
+                    s.get("name"),
+                    "step name '" + name + "' must be lower-case letters, digits or '_', starting with a letter");
         } else if (!names.add(name)) {
             y.problem(s.get("name"), "duplicate step name '" + name + "'");
         }
@@ -215,7 +246,9 @@ final class SequenceCompiler {
             if (index == 0) {
                 y.problem(s.get("after"), "the first step follows nothing: 'after' belongs on later steps");
             } else if (after == null) {
-                y.problem(s.get("after"), "after must be next, followedBy, followedByAny, notNext or notFollowedBy, not '" + a + "'");
+                y.problem(
+                        s.get("after"),
+                        "after must be next, followedBy, followedByAny, notNext or notFollowedBy, not '" + a + "'");
             }
             if (after == null) {
                 // Reported above; the checks below still look at it.
@@ -228,12 +261,16 @@ final class SequenceCompiler {
             String t = y.text(s.get("times"), "times");
             Matcher m = t == null ? null : TIMES.matcher(t.trim());
             if (m == null || !m.matches()) {
-                y.problem(s.get("times"), "times is a count (3), at least a count (3+) or a range (2..5), not '" + t + "'");
+                y.problem(
+                        s.get("times"),
+                        "times is a count (3), at least a count (3+) or a range (2..5), not '" + t + "'");
             } else {
                 min = Integer.parseInt(m.group(1));
                 max = m.group(2) != null ? Integer.MAX_VALUE : m.group(3) != null ? Integer.parseInt(m.group(3)) : min;
                 if (min < 1 || max < min || (max != Integer.MAX_VALUE && max > MAX_TIMES) || min > MAX_TIMES) {
-                    y.problem(s.get("times"), "times must be between 1 and " + MAX_TIMES + ", with a range's lower end first");
+                    y.problem(
+                            s.get("times"),
+                            "times must be between 1 and " + MAX_TIMES + ", with a range's lower end first");
                 }
                 if (after.negative() && index > 0) {
                     y.problem(s.get("times"), "a '" + after.yamlName() + "' step cannot repeat");
@@ -244,7 +281,10 @@ final class SequenceCompiler {
         boolean greedy = flag(y, s, "greedy");
         boolean consecutive = flag(y, s, "consecutive");
         if ((greedy || consecutive) && !(max > 1)) {
-            y.problem(s.get(greedy ? "greedy" : "consecutive"), (greedy ? "greedy" : "consecutive") + " applies to a step that takes several events (times: 3, 3+ or 2..5)");
+            y.problem(
+                    s.get(greedy ? "greedy" : "consecutive"),
+                    (greedy ? "greedy" : "consecutive")
+                            + " applies to a step that takes several events (times: 3, 3+ or 2..5)");
         }
         if (optional && after.negative() && index > 0) {
             y.problem(s.get("optional"), "a '" + after.yamlName() + "' step cannot be optional");
@@ -256,7 +296,9 @@ final class SequenceCompiler {
         if (s.containsKey("gap")) {
             gap = duration(y, s.get("gap"), "gap");
             if (max <= 1) {
-                y.problem(s.get("gap"), "gap is the longest time between the events of a step that takes several (times: 3, 3+ or 2..5)");
+                y.problem(
+                        s.get("gap"),
+                        "gap is the longest time between the events of a step that takes several (times: 3, 3+ or 2..5)");
             }
         }
         Node where = s.get("where");
@@ -277,24 +319,38 @@ final class SequenceCompiler {
         if (y.problemCount() > before) {
             return;
         }
-        steps.add(new SequenceStep(name, y.text(where, "where"), after, min, max, optional, greedy, consecutive, until, gap,
+        steps.add(new SequenceStep(
+                name,
+                y.text(where, "where"),
+                after,
+                min,
+                max,
+                optional,
+                greedy,
+                consecutive,
+                until,
+                gap,
                 sn.getStartMark().getLine() + 1));
         conditions.add(c);
     }
 
-    private StepCondition stepCondition(String ruleId, String step, YamlNodes y, String text, Node node, List<String> through) {
+    private StepCondition stepCondition(
+            String ruleId, String step, YamlNodes y, String text, Node node, List<String> through) {
         String expr = y.text(node, "a step condition");
         if (expr == null) {
             return null;
         }
-        RuleSetCompiler.Condition c = owner.condition(compiler, runtime, NAMES_HINT, y.file(), text, (ScalarNode) node, expr, y);
+        RuleSetCompiler.Condition c =
+                owner.condition(compiler, runtime, NAMES_HINT, y.file(), text, (ScalarNode) node, expr, y);
         if (c == null) {
             return null;
         }
         for (Entity e : Entity.values()) {
             if (c.idents().contains(e.ruleName())) {
-                y.problem(node, "step conditions see the event and the match so far, not window features ('" + e.ruleName()
-                        + ".'); put conditions on features in the sequence's 'when', checked at the completing payment");
+                y.problem(
+                        node,
+                        "step conditions see the event and the match so far, not window features ('" + e.ruleName()
+                                + ".'); put conditions on features in the sequence's 'when', checked at the completing payment");
                 return null;
             }
         }
@@ -365,17 +421,40 @@ final class SequenceCompiler {
     }
 
     /** What makes two versions of a sequence the same pattern; its text and points may differ. */
-    private static String fingerprint(SequenceDefinition.SequenceKey key, long within, String skip, List<SequenceStep> steps) {
-        StringBuilder sb = new StringBuilder().append(key).append('|').append(within).append('|').append(skip);
+    private static String fingerprint(
+            SequenceDefinition.SequenceKey key, long within, String skip, List<SequenceStep> steps) {
+        StringBuilder sb = new StringBuilder()
+                .append(key)
+                .append('|')
+                .append(within)
+                .append('|')
+                .append(skip);
         for (SequenceStep s : steps) {
-            sb.append('|').append(s.name()).append('|').append(s.where()).append('|').append(s.after()).append('|')
-                    .append(s.minTimes()).append('|').append(s.maxTimes()).append('|').append(s.optional()).append('|')
-                    .append(s.greedy()).append('|').append(s.consecutive()).append('|').append(s.until()).append('|').append(s.gapMillis());
+            sb.append('|')
+                    .append(s.name())
+                    .append('|')
+                    .append(s.where())
+                    .append('|')
+                    .append(s.after())
+                    .append('|')
+                    .append(s.minTimes())
+                    .append('|')
+                    .append(s.maxTimes())
+                    .append('|')
+                    .append(s.optional())
+                    .append('|')
+                    .append(s.greedy())
+                    .append('|')
+                    .append(s.consecutive())
+                    .append('|')
+                    .append(s.until())
+                    .append('|')
+                    .append(s.gapMillis());
         }
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h, 0, 6);
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -15,12 +15,7 @@ import java.util.List;
  *     rule sets that keep a sequence's fingerprint keep its partial matches across a change
  */
 public record SequenceDefinition(
-        SequenceKey key,
-        long withinMillis,
-        String skip,
-        List<SequenceStep> steps,
-        String alert,
-        String fingerprint) {
+        SequenceKey key, long withinMillis, String skip, List<SequenceStep> steps, String alert, String fingerprint) {
 
     /** The entity whose events one sequence instance sees. */
     public enum SequenceKey {

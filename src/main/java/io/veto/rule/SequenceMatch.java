@@ -11,7 +11,8 @@ package io.veto.rule;
  * @param firstEventTime event time of the first matched event
  * @param lastEventTime event time of the completing event
  */
-public record SequenceMatch(String ruleId, String stateKey, String[] eventIds, long firstEventTime, long lastEventTime) {
+public record SequenceMatch(
+        String ruleId, String stateKey, String[] eventIds, long firstEventTime, long lastEventTime) {
     public String completingEventId() {
         return eventIds[eventIds.length - 1];
     }

@@ -6,12 +6,16 @@ import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.runtime.CelVariableResolver;
 import io.veto.event.PaymentEvent;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The names a sequence step's condition can use: every payment field a rule can use, a few more
@@ -31,7 +35,7 @@ final class SequenceVariables implements CelVariableResolver {
 
     private final PaymentVariables fields = new PaymentVariables();
     private PaymentEvent event;
-    private java.util.function.Supplier<List<Map<String, Object>>> matchSource = List::of;
+    private Supplier<List<Map<String, Object>>> matchSource = List::of;
     private List<Map<String, Object>> matched;
 
     private static Map<String, CelType> extraFields() {
@@ -55,7 +59,7 @@ final class SequenceVariables implements CelVariableResolver {
      * reaches a name that reads it (CEL resolves names lazily, so {@code card_present && ... prev.lat}
      * fetches nothing for an online payment).
      */
-    SequenceVariables reset(PaymentEvent event, java.util.function.Supplier<List<Map<String, Object>>> matched) {
+    SequenceVariables reset(PaymentEvent event, Supplier<List<Map<String, Object>>> matched) {
         this.event = event;
         this.matchSource = matched;
         this.matched = null;
@@ -110,16 +114,16 @@ final class SequenceVariables implements CelVariableResolver {
         return new EventView(e);
     }
 
-    private static final java.util.Set<String> NAMES = names();
+    private static final Set<String> NAMES = names();
 
-    private static java.util.Set<String> names() {
-        java.util.Set<String> n = new java.util.LinkedHashSet<>(PaymentVariables.FIELDS.keySet());
+    private static Set<String> names() {
+        Set<String> n = new LinkedHashSet<>(PaymentVariables.FIELDS.keySet());
         n.addAll(EXTRA_FIELDS.keySet());
         return java.util.Collections.unmodifiableSet(n);
     }
 
     /** A read-only map of one event's fields, computed on access. */
-    private static final class EventView extends java.util.AbstractMap<String, Object> {
+    private static final class EventView extends AbstractMap<String, Object> {
         private final PaymentEvent e;
         private PaymentVariables pv;
 
@@ -148,10 +152,10 @@ final class SequenceVariables implements CelVariableResolver {
         }
 
         @Override
-        public java.util.Set<Entry<String, Object>> entrySet() {
-            java.util.Set<Entry<String, Object>> out = new java.util.LinkedHashSet<>();
+        public Set<Entry<String, Object>> entrySet() {
+            Set<Entry<String, Object>> out = new LinkedHashSet<>();
             for (String n : NAMES) {
-                out.add(new java.util.AbstractMap.SimpleImmutableEntry<>(n, get(n)));
+                out.add(new AbstractMap.SimpleImmutableEntry<>(n, get(n)));
             }
             return out;
         }

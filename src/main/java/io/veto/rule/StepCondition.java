@@ -5,6 +5,7 @@ import io.veto.event.PaymentEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.flink.cep.pattern.conditions.IterativeCondition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,6 +27,7 @@ final class StepCondition extends IterativeCondition<PaymentEvent> {
     private final transient CelRuntime.Program program;
     /** The steps whose events come before this one's in a match, and this step itself. */
     private final String[] stepsSoFar;
+
     private final boolean readsMatch;
     private transient SequenceVariables vars;
     private transient long failures;
@@ -63,7 +65,7 @@ final class StepCondition extends IterativeCondition<PaymentEvent> {
         return test(value, () -> matched);
     }
 
-    private boolean test(PaymentEvent value, java.util.function.Supplier<List<Map<String, Object>>> matched) {
+    private boolean test(PaymentEvent value, Supplier<List<Map<String, Object>>> matched) {
         if (vars == null) {
             vars = new SequenceVariables();
         }
@@ -72,8 +74,13 @@ final class StepCondition extends IterativeCondition<PaymentEvent> {
         } catch (Exception e) {
             failures++;
             if (Long.toString(failures).matches("10*")) {
-                LOG.warn("sequence rule {} step {} could not be evaluated on event {} ({} failures so far): {}",
-                        ruleId, step, value.eventId(), failures, e.getMessage());
+                LOG.warn(
+                        "sequence rule {} step {} could not be evaluated on event {} ({} failures so far): {}",
+                        ruleId,
+                        step,
+                        value.eventId(),
+                        failures,
+                        e.getMessage());
             }
             return false;
         }

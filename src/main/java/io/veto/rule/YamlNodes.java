@@ -1,10 +1,16 @@
 package io.veto.rule;
 
 import java.io.StringReader;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
@@ -43,7 +49,11 @@ final class YamlNodes {
             if (e.getContext() != null && e.getProblem() != null) {
                 msg = e.getContext() + ": " + e.getProblem();
             }
-            problems.add(new RuleProblem(file, m == null ? 1 : m.getLine() + 1, m == null ? 1 : m.getColumn() + 1, "YAML syntax: " + msg.trim()));
+            problems.add(new RuleProblem(
+                    file,
+                    m == null ? 1 : m.getLine() + 1,
+                    m == null ? 1 : m.getColumn() + 1,
+                    "YAML syntax: " + msg.trim()));
         } catch (RuntimeException e) {
             problems.add(new RuleProblem(file, 1, 1, "YAML: " + e.getMessage()));
         }
@@ -56,7 +66,8 @@ final class YamlNodes {
 
     void problem(Node at, String message) {
         Mark m = at == null ? null : at.getStartMark();
-        problems.add(new RuleProblem(file, m == null ? 1 : m.getLine() + 1, m == null ? 1 : m.getColumn() + 1, message));
+        problems.add(
+                new RuleProblem(file, m == null ? 1 : m.getLine() + 1, m == null ? 1 : m.getColumn() + 1, message));
     }
 
     /** The mapping's entries by key, in order; a problem when the node is not a mapping. */
@@ -117,9 +128,12 @@ final class YamlNodes {
         }
         try {
             return t.length() == 10
-                    ? java.time.LocalDate.parse(t).atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli()
-                    : java.time.Instant.parse(t).toEpochMilli();
-        } catch (java.time.format.DateTimeParseException e) {
+                    ? LocalDate.parse(t)
+                            .atStartOfDay(ZoneOffset.UTC)
+                            .toInstant()
+                            .toEpochMilli()
+                    : Instant.parse(t).toEpochMilli();
+        } catch (DateTimeParseException e) {
             problem(node, what + " must be a date (2026-12-01) or an instant (2026-12-01T00:00:00Z), not '" + t + "'");
             return null;
         }
@@ -147,14 +161,16 @@ final class YamlNodes {
         return file;
     }
 
-    static java.util.Set<String> orderedSet(String... keys) {
-        return new java.util.LinkedHashSet<>(List.of(keys));
+    static Set<String> orderedSet(String... keys) {
+        return new LinkedHashSet<>(List.of(keys));
     }
 
-    void rejectUnknownKeys(Map<String, Node> map, java.util.Set<String> known, String what) {
+    void rejectUnknownKeys(Map<String, Node> map, Set<String> known, String what) {
         for (Map.Entry<String, Node> e : map.entrySet()) {
             if (!known.contains(e.getKey())) {
-                problem(e.getValue(), "unknown key '" + e.getKey() + "' in " + what + "; known keys: " + String.join(", ", known));
+                problem(
+                        e.getValue(),
+                        "unknown key '" + e.getKey() + "' in " + what + "; known keys: " + String.join(", ", known));
             }
         }
     }

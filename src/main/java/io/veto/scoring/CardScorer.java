@@ -11,6 +11,8 @@ import io.veto.feature.FeatureValues;
 import io.veto.feature.WindowNeeds;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Evaluation;
+import io.veto.rule.SequenceMatch;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -93,14 +95,15 @@ public final class CardScorer {
      * @param late whether the payment was behind the watermark when it arrived
      */
     public Decision decide(PaymentEvent payment, FeatureValues features, boolean late, long now) {
-        return decide(payment, features, late, now, java.util.List.of());
+        return decide(payment, features, late, now, List.of());
     }
 
     /**
      * Decides a payment whose features are all in {@code features}, with the sequence matches it
      * completes.
      */
-    public Decision decide(PaymentEvent payment, FeatureValues features, boolean late, long now, java.util.List<io.veto.rule.SequenceMatch> matches) {
+    public Decision decide(
+            PaymentEvent payment, FeatureValues features, boolean late, long now, List<SequenceMatch> matches) {
         for (Entity e : Entity.values()) {
             if (e != Entity.CARD) {
                 for (FeatureSpec spec : rules.features(e)) {
@@ -119,10 +122,12 @@ public final class CardScorer {
             vals[i[0]++] = v;
         });
         Evaluation ev = rules.evaluate(payment, features, matches);
-        ShadowResult shadow =
-                ev.shadowOutcome() == null
-                        ? null
-                        : new ShadowResult(ev.shadowOutcome().name(), ev.shadowScore(), ev.shadowReasons().toArray(new Reason[0]));
+        ShadowResult shadow = ev.shadowOutcome() == null
+                ? null
+                : new ShadowResult(
+                        ev.shadowOutcome().name(),
+                        ev.shadowScore(),
+                        ev.shadowReasons().toArray(new Reason[0]));
         return new Decision(
                 payment.paymentId(),
                 payment.eventId(),

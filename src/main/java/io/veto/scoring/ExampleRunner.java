@@ -42,7 +42,9 @@ public final class ExampleRunner {
 
     /** {@code card-velocity-10m +50: detail} or {@code list:blocked-bins [DENY]: detail}. */
     public static String format(Reason r) {
-        String weight = r.outcome() == null ? "+" + r.points() : (r.points() != 0 ? "+" + r.points() + " " : "") + "[" + r.outcome() + "]";
+        String weight = r.outcome() == null
+                ? "+" + r.points()
+                : (r.points() != 0 ? "+" + r.points() + " " : "") + "[" + r.outcome() + "]";
         return r.ruleId() + " " + weight + ": " + r.detail();
     }
 
@@ -59,7 +61,8 @@ public final class ExampleRunner {
         if (d.shadow() == null) {
             lines.add("shadow:   none");
         } else {
-            lines.add("shadow:   " + d.shadow().decision() + ", score " + d.shadow().score());
+            lines.add("shadow:   " + d.shadow().decision() + ", score "
+                    + d.shadow().score());
             for (Reason r : d.shadow().reasons()) {
                 lines.add("          " + format(r));
             }

@@ -8,19 +8,19 @@ import io.veto.feature.FeatureSpec;
 import io.veto.feature.FeatureValues;
 import io.veto.feature.WindowNeeds;
 import io.veto.rule.CompiledRuleSet;
-import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.List;
-import java.util.ArrayList;
 import io.veto.rule.CompiledSequence;
 import io.veto.rule.SequenceDefinition;
 import io.veto.rule.SequenceMatch;
 import io.veto.sequence.InMemoryKeyedStateStore;
 import io.veto.sequence.SequenceHost;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import java.util.Set;
 
 /**
  * Decides a stream of events in one thread, without Flink, the way the job does: one window per
@@ -68,7 +68,9 @@ public final class OfflineDecider implements AutoCloseable {
             // Offline, every event is in order: partial matches expire on the key's next event.
             List<SequenceMatch> found = host.onEvent(e, active, t -> {});
             allMatches.addAll(found);
-            return found.stream().filter(m -> payment && m.completingEventId().equals(e.eventId())).toList();
+            return found.stream()
+                    .filter(m -> payment && m.completingEventId().equals(e.eventId()))
+                    .toList();
         } catch (Exception ex) {
             throw new IllegalStateException("sequence rules failed on event " + e.eventId(), ex);
         }
@@ -110,7 +112,8 @@ public final class OfflineDecider implements AutoCloseable {
             sequenceState.setCurrentKey(e.cardToken());
             completed.addAll(0, run(sequences, e, cardSequences, payment));
         }
-        EventWindow card = scorer.horizon() > 0 ? windows.computeIfAbsent("card:" + e.cardToken(), k -> new EventWindow()) : null;
+        EventWindow card =
+                scorer.horizon() > 0 ? windows.computeIfAbsent("card:" + e.cardToken(), k -> new EventWindow()) : null;
         if (!payment) {
             if (card != null) {
                 scorer.recordFeedback(card, e);

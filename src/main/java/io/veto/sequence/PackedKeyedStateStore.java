@@ -1,12 +1,11 @@
 package io.veto.sequence;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.functions.SerializerFactory;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.state.KeyedStateStore;
 import org.apache.flink.api.common.state.MapState;
@@ -53,6 +52,7 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
     private ValueState<byte[]> packed;
     /** Every state registered, by name, in registration order. */
     private final Map<String, Slot> slots = new LinkedHashMap<>();
+
     private final DataOutputSerializer out = new DataOutputSerializer(256);
     private final DataInputDeserializer in = new DataInputDeserializer();
     private boolean open;
@@ -171,14 +171,16 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
         in.setBuffer(bytes);
         byte version = in.readByte();
         if (version != VERSION) {
-            throw new IOException("sequence state of an unknown layout version " + version + " (this version reads " + VERSION + ")");
+            throw new IOException(
+                    "sequence state of an unknown layout version " + version + " (this version reads " + VERSION + ")");
         }
         int n = in.readUnsignedShort();
         for (int i = 0; i < n; i++) {
             String name = in.readUTF();
             Slot s = slots.get(name);
             if (s == null) {
-                throw new IOException("sequence state holds '" + name + "', which this version does not keep (it keeps " + slots.keySet() + ")");
+                throw new IOException("sequence state holds '" + name + "', which this version does not keep (it keeps "
+                        + slots.keySet() + ")");
             }
             s.read(in);
         }
@@ -192,7 +194,7 @@ final class PackedKeyedStateStore implements SyncKeyedStateStore {
 
     private static <T> TypeSerializer<T> serializerOf(StateDescriptor<?, T> d) {
         if (!d.isSerializerInitialized()) {
-            d.initializeSerializerUnlessSet(new org.apache.flink.api.common.functions.SerializerFactory() {
+            d.initializeSerializerUnlessSet(new SerializerFactory() {
                 @Override
                 public <X> TypeSerializer<X> createSerializer(TypeInformation<X> type) {
                     return type.createSerializer(new SerializerConfigImpl());

@@ -112,7 +112,11 @@ public final class PackedStateSerializer extends TypeSerializer<byte[]> {
     public TypeSerializerSnapshot<byte[]> snapshotConfiguration() {
         LinkedHashMap<String, TypeSerializerSnapshot<?>[]> snapshots = new LinkedHashMap<>();
         for (Map.Entry<String, TypeSerializer<?>[]> e : inner.entrySet()) {
-            snapshots.put(e.getKey(), Arrays.stream(e.getValue()).map(TypeSerializer::snapshotConfiguration).toArray(TypeSerializerSnapshot[]::new));
+            snapshots.put(
+                    e.getKey(),
+                    Arrays.stream(e.getValue())
+                            .map(TypeSerializer::snapshotConfiguration)
+                            .toArray(TypeSerializerSnapshot[]::new));
         }
         return new Snapshot(LAYOUT, snapshots);
     }
@@ -163,7 +167,8 @@ public final class PackedStateSerializer extends TypeSerializer<byte[]> {
         @Override
         public void readSnapshot(int readVersion, DataInputView in, ClassLoader classLoader) throws IOException {
             if (readVersion != VERSION) {
-                throw new IOException("packed sequence state: unknown snapshot version " + readVersion + " (this release reads " + VERSION + ")");
+                throw new IOException("packed sequence state: unknown snapshot version " + readVersion
+                        + " (this release reads " + VERSION + ")");
             }
             layout = in.readInt();
             int n = in.readInt();
@@ -182,7 +187,11 @@ public final class PackedStateSerializer extends TypeSerializer<byte[]> {
         public TypeSerializer<byte[]> restoreSerializer() {
             LinkedHashMap<String, TypeSerializer<?>[]> serializers = new LinkedHashMap<>();
             for (Map.Entry<String, TypeSerializerSnapshot<?>[]> e : states.entrySet()) {
-                serializers.put(e.getKey(), Arrays.stream(e.getValue()).map(TypeSerializerSnapshot::restoreSerializer).toArray(TypeSerializer[]::new));
+                serializers.put(
+                        e.getKey(),
+                        Arrays.stream(e.getValue())
+                                .map(TypeSerializerSnapshot::restoreSerializer)
+                                .toArray(TypeSerializer[]::new));
             }
             return new PackedStateSerializer(serializers);
         }
@@ -196,7 +205,8 @@ public final class PackedStateSerializer extends TypeSerializer<byte[]> {
          */
         @Override
         @SuppressWarnings({"unchecked", "rawtypes"})
-        public TypeSerializerSchemaCompatibility<byte[]> resolveSchemaCompatibility(TypeSerializerSnapshot<byte[]> oldSnapshot) {
+        public TypeSerializerSchemaCompatibility<byte[]> resolveSchemaCompatibility(
+                TypeSerializerSnapshot<byte[]> oldSnapshot) {
             if (oldSnapshot instanceof BytePrimitiveArraySerializer.BytePrimitiveArraySerializerSnapshot) {
                 return TypeSerializerSchemaCompatibility.compatibleAsIs();
             }
@@ -210,14 +220,22 @@ public final class PackedStateSerializer extends TypeSerializer<byte[]> {
             for (Map.Entry<String, TypeSerializerSnapshot<?>[]> e : old.states.entrySet()) {
                 TypeSerializerSnapshot<?>[] now = states.get(e.getKey());
                 if (now == null || now.length != e.getValue().length) {
-                    LOG.error("Packed sequence state holds '{}', which this release does not keep as such (it keeps {})", e.getKey(), states.keySet());
+                    LOG.error(
+                            "Packed sequence state holds '{}', which this release does not keep as such (it keeps {})",
+                            e.getKey(),
+                            states.keySet());
                     return TypeSerializerSchemaCompatibility.incompatible();
                 }
                 for (int i = 0; i < now.length; i++) {
-                    TypeSerializerSchemaCompatibility<?> c = ((TypeSerializerSnapshot) now[i]).resolveSchemaCompatibility((TypeSerializerSnapshot) e.getValue()[i]);
+                    TypeSerializerSchemaCompatibility<?> c = ((TypeSerializerSnapshot) now[i])
+                            .resolveSchemaCompatibility((TypeSerializerSnapshot) e.getValue()[i]);
                     if (!c.isCompatibleAsIs()) {
-                        LOG.error("Packed sequence state '{}': serializer {} is {} with the savepoint's {}; a packed value cannot be migrated",
-                                e.getKey(), i, c, e.getValue()[i]);
+                        LOG.error(
+                                "Packed sequence state '{}': serializer {} is {} with the savepoint's {}; a packed value cannot be migrated",
+                                e.getKey(),
+                                i,
+                                c,
+                                e.getValue()[i]);
                         return TypeSerializerSchemaCompatibility.incompatible();
                     }
                 }

@@ -24,5 +24,4 @@ public final class RuntimeContextStateStore implements SyncKeyedStateStore {
     public String getBackendTypeIdentifier() {
         return "runtime-context";
     }
-
 }

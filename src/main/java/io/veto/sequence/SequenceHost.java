@@ -1,15 +1,17 @@
 package io.veto.sequence;
 
-import io.veto.time.Times;
 import io.veto.event.PaymentEvent;
 import io.veto.rule.CompiledSequence;
 import io.veto.rule.SequenceMatch;
+import io.veto.time.Times;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.KeyedStateStore;
@@ -76,6 +78,7 @@ public final class SequenceHost implements AutoCloseable {
     private final ValueState<Long> clock;
     /** The event-time timer last registered for the key and not yet fired: registering it again is a state write for nothing. */
     private final ValueState<Long> timer;
+
     private final RuntimeContext runtime;
     private final Map<String, NFA<PaymentEvent>> nfas = new HashMap<>();
     private final Map<String, NFAState> loaded = new HashMap<>();
@@ -86,7 +89,8 @@ public final class SequenceHost implements AutoCloseable {
         this.runtime = runtime;
         this.packed = new PackedKeyedStateStore(store);
         this.buffer = new SharedBuffer<>(packed, eventSerializer, new SharedBufferCacheConfig());
-        this.states = packed.getMapState(new MapStateDescriptor<>(NFA_STATE, StringSerializer.INSTANCE, new NFAStateSerializer()));
+        this.states = packed.getMapState(
+                new MapStateDescriptor<>(NFA_STATE, StringSerializer.INSTANCE, new NFAStateSerializer()));
         this.clock = packed.getState(new ValueStateDescriptor<>(CLOCK_STATE, LongSerializer.INSTANCE));
         this.timer = packed.getState(new ValueStateDescriptor<>(TIMER_STATE, LongSerializer.INSTANCE));
         packed.seal();
@@ -110,7 +114,8 @@ public final class SequenceHost implements AutoCloseable {
      * {@code alsoKeep}: during a rule-set switch an event may run with the version it was stamped
      * with upstream while the newest version's sequences already hold state.
      */
-    public List<SequenceMatch> onEvent(PaymentEvent e, List<CompiledSequence> active, List<CompiledSequence> alsoKeep, Timers timers)
+    public List<SequenceMatch> onEvent(
+            PaymentEvent e, List<CompiledSequence> active, List<CompiledSequence> alsoKeep, Timers timers)
             throws Exception {
         packed.begin();
         boolean done = false;
@@ -123,7 +128,8 @@ public final class SequenceHost implements AutoCloseable {
         }
     }
 
-    private List<SequenceMatch> process(PaymentEvent e, List<CompiledSequence> active, List<CompiledSequence> alsoKeep, Timers timers)
+    private List<SequenceMatch> process(
+            PaymentEvent e, List<CompiledSequence> active, List<CompiledSequence> alsoKeep, Timers timers)
             throws Exception {
         Long last = clock.value();
         if (last == null && !anyMayStart(e, active)) {
@@ -223,8 +229,9 @@ public final class SequenceHost implements AutoCloseable {
      * counts as the time it came) — and of the matches from that same first event, the one with the
      * most events (the whole incident).
      */
-    private static Map<String, List<PaymentEvent>> first(CompiledSequence s, Collection<Map<String, List<PaymentEvent>>> matches) {
-        java.util.Iterator<Map<String, List<PaymentEvent>>> it = matches.iterator();
+    private static Map<String, List<PaymentEvent>> first(
+            CompiledSequence s, Collection<Map<String, List<PaymentEvent>>> matches) {
+        Iterator<Map<String, List<PaymentEvent>>> it = matches.iterator();
         Map<String, List<PaymentEvent>> best = it.next();
         String start = firstEventId(s, best);
         int bestSize = size(best);
@@ -262,7 +269,7 @@ public final class SequenceHost implements AutoCloseable {
      * and leaves the NFA at its start.
      */
     private void dropPartialMatches(NFAState st, SharedBufferAccessor<PaymentEvent> acc) throws Exception {
-        java.util.PriorityQueue<ComputationState> keep = new java.util.PriorityQueue<>(NFAState.COMPUTATION_STATE_COMPARATOR);
+        PriorityQueue<ComputationState> keep = new PriorityQueue<>(NFAState.COMPUTATION_STATE_COMPARATOR);
         for (ComputationState cs : st.getPartialMatches()) {
             if (cs.getStartEventID() == null) {
                 keep.add(cs);
@@ -293,7 +300,8 @@ public final class SequenceHost implements AutoCloseable {
     }
 
     /** Releases what partial matches of rules no longer active hold in the buffer, and drops their state. */
-    private void releaseInactive(List<CompiledSequence> active, List<CompiledSequence> alsoKeep, SharedBufferAccessor<PaymentEvent> acc)
+    private void releaseInactive(
+            List<CompiledSequence> active, List<CompiledSequence> alsoKeep, SharedBufferAccessor<PaymentEvent> acc)
             throws Exception {
         if (loaded.isEmpty()) {
             return;
@@ -374,7 +382,8 @@ public final class SequenceHost implements AutoCloseable {
         }
     }
 
-    private static List<SequenceMatch> collect(List<SequenceMatch> out, CompiledSequence s, Collection<Map<String, List<PaymentEvent>>> matches) {
+    private static List<SequenceMatch> collect(
+            List<SequenceMatch> out, CompiledSequence s, Collection<Map<String, List<PaymentEvent>>> matches) {
         if (matches.isEmpty()) {
             return out;
         }

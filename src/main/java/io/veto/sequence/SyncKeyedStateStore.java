@@ -1,6 +1,8 @@
 package io.veto.sequence;
 
 import org.apache.flink.api.common.state.KeyedStateStore;
+import org.apache.flink.api.common.state.v2.ValueState;
+import org.apache.flink.api.common.state.v2.ValueStateDescriptor;
 
 /**
  * A {@link KeyedStateStore} of the synchronous (v1) value state, and map state where a store
@@ -8,7 +10,8 @@ import org.apache.flink.api.common.state.KeyedStateStore;
  */
 interface SyncKeyedStateStore extends KeyedStateStore {
     @Override
-    default <T> org.apache.flink.api.common.state.ListState<T> getListState(org.apache.flink.api.common.state.ListStateDescriptor<T> d) {
+    default <T> org.apache.flink.api.common.state.ListState<T> getListState(
+            org.apache.flink.api.common.state.ListStateDescriptor<T> d) {
         throw unsupported();
     }
 
@@ -25,17 +28,19 @@ interface SyncKeyedStateStore extends KeyedStateStore {
     }
 
     @Override
-    default <UK, UV> org.apache.flink.api.common.state.MapState<UK, UV> getMapState(org.apache.flink.api.common.state.MapStateDescriptor<UK, UV> d) {
+    default <UK, UV> org.apache.flink.api.common.state.MapState<UK, UV> getMapState(
+            org.apache.flink.api.common.state.MapStateDescriptor<UK, UV> d) {
         throw unsupported();
     }
 
     @Override
-    default <T> org.apache.flink.api.common.state.v2.ValueState<T> getValueState(org.apache.flink.api.common.state.v2.ValueStateDescriptor<T> d) {
+    default <T> ValueState<T> getValueState(ValueStateDescriptor<T> d) {
         throw unsupported();
     }
 
     @Override
-    default <T> org.apache.flink.api.common.state.v2.ListState<T> getListState(org.apache.flink.api.common.state.v2.ListStateDescriptor<T> d) {
+    default <T> org.apache.flink.api.common.state.v2.ListState<T> getListState(
+            org.apache.flink.api.common.state.v2.ListStateDescriptor<T> d) {
         throw unsupported();
     }
 

@@ -1,5 +1,6 @@
 package io.veto.serde;
 
+import java.io.Serializable;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -16,7 +17,7 @@ public final class SerializerTypeInfo<T> extends TypeInformation<T> {
     private final SerializableSupplier<TypeSerializer<T>> serializer;
 
     /** A serializable factory of serializers. */
-    public interface SerializableSupplier<S> extends Supplier<S>, java.io.Serializable {}
+    public interface SerializableSupplier<S> extends Supplier<S>, Serializable {}
 
     public SerializerTypeInfo(Class<T> type, SerializableSupplier<TypeSerializer<T>> serializer) {
         this.type = type;

@@ -35,6 +35,7 @@ import org.apache.flink.core.memory.DataOutputView;
 public abstract class VersionedSnapshot<T> implements TypeSerializerSnapshot<T> {
     /** What {@link SimpleTypeSerializerSnapshot} wrote: no content, data format 1. */
     private static final int LEGACY_SIMPLE = 3;
+
     private static final int CURRENT = 4;
 
     private final int currentFormat;
@@ -73,8 +74,9 @@ public abstract class VersionedSnapshot<T> implements TypeSerializerSnapshot<T> 
         format = switch (readVersion) {
             case LEGACY_SIMPLE -> 1;
             case CURRENT -> in.readInt();
-            default -> throw new IOException(getClass().getName() + ": unknown snapshot version " + readVersion
-                    + " (this release reads " + LEGACY_SIMPLE + " and " + CURRENT + ")");
+            default ->
+                throw new IOException(getClass().getName() + ": unknown snapshot version " + readVersion
+                        + " (this release reads " + LEGACY_SIMPLE + " and " + CURRENT + ")");
         };
     }
 

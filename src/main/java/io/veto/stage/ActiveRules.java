@@ -62,9 +62,19 @@ public final class ActiveRules {
      * Decodes, compiles and (when it compiles) activates a published rule set that the rules
      * source's {@link RuleSetGuard} accepted; returns this subtask's answer for the status aggregator.
      */
-    public RuleAck apply(RuleSetUpdate update, BroadcastState<String, byte[]> state, String stage, int subtask, int parallelism) throws Exception {
+    public RuleAck apply(
+            RuleSetUpdate update, BroadcastState<String, byte[]> state, String stage, int subtask, int parallelism)
+            throws Exception {
         if (update.refused()) {
-            return new RuleAck(update.name(), update.version(), false, update.problems(), stage, subtask, parallelism, update.origin());
+            return new RuleAck(
+                    update.name(),
+                    update.version(),
+                    false,
+                    update.problems(),
+                    stage,
+                    subtask,
+                    parallelism,
+                    update.origin());
         }
         RuleSet rs = null;
         try {
@@ -73,10 +83,19 @@ public final class ActiveRules {
             byte[] canonical = RuleSetCodec.encode(rs);
             state.put(ACTIVE, canonical);
             install(compiled, canonical);
-            return new RuleAck(rs.name(), compiled.version(), true, new String[0], stage, subtask, parallelism, update.origin());
+            return new RuleAck(
+                    rs.name(), compiled.version(), true, new String[0], stage, subtask, parallelism, update.origin());
         } catch (RuleSetException e) {
             String[] problems = e.problems().stream().map(RuleProblem::toString).toArray(String[]::new);
-            return new RuleAck(rs == null ? "?" : rs.name(), rs == null ? "?" : rs.version(), false, problems, stage, subtask, parallelism, update.origin());
+            return new RuleAck(
+                    rs == null ? "?" : rs.name(),
+                    rs == null ? "?" : rs.version(),
+                    false,
+                    problems,
+                    stage,
+                    subtask,
+                    parallelism,
+                    update.origin());
         }
     }
 

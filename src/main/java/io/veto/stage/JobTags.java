@@ -1,12 +1,12 @@
 package io.veto.stage;
 
 import io.veto.card.PendingPayments;
-import io.veto.stage.fanout.FeatureFanOut;
 import io.veto.entity.EntityRequest;
 import io.veto.event.DlqRecord;
 import io.veto.feature.EventWindow;
 import io.veto.sequence.Alert;
 import io.veto.sequence.CustomerEvent;
+import io.veto.stage.fanout.FeatureFanOut;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -56,8 +56,8 @@ public final class JobTags {
     // Broadcast state.
 
     /** The active rule set of every rule-aware stage, as its published JSON (see {@link ActiveRules}). */
-    public static final MapStateDescriptor<String, byte[]> RULES =
-            new MapStateDescriptor<>("active-rule-set", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+    public static final MapStateDescriptor<String, byte[]> RULES = new MapStateDescriptor<>(
+            "active-rule-set", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     // Keyed state names: never to change.
 
@@ -91,6 +91,7 @@ public final class JobTags {
     }
 
     public static MapStateDescriptor<Long, CustomerEvent[]> customerWaiting() {
-        return new MapStateDescriptor<>(CUSTOMER_WAITING_STATE, Types.LONG, Types.OBJECT_ARRAY(TypeInformation.of(CustomerEvent.class)));
+        return new MapStateDescriptor<>(
+                CUSTOMER_WAITING_STATE, Types.LONG, Types.OBJECT_ARRAY(TypeInformation.of(CustomerEvent.class)));
     }
 }

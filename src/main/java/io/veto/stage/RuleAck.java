@@ -9,4 +9,11 @@ import io.veto.stage.rules.RuleStatusAggregator;
  * @param stage which operator answered (every stage that evaluates rules must switch)
  */
 public record RuleAck(
-        String name, String version, boolean applied, String[] problems, String stage, int subtask, int parallelism, String origin) {}
+        String name,
+        String version,
+        boolean applied,
+        String[] problems,
+        String stage,
+        int subtask,
+        int parallelism,
+        String origin) {}

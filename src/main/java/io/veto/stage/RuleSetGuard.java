@@ -1,6 +1,5 @@
 package io.veto.stage;
 
-import io.veto.scoring.ExampleRunner;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleProblem;
 import io.veto.rule.RuleSet;
@@ -9,6 +8,7 @@ import io.veto.rule.RuleSetCompiler;
 import io.veto.rule.RuleSetException;
 import io.veto.rule.RuleSetLimits;
 import io.veto.rule.RuleSigning;
+import io.veto.scoring.ExampleRunner;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +24,7 @@ import java.util.regex.Pattern;
 public final class RuleSetGuard {
     /** A rule-set name: it keys the rules topic, the status topic and metric labels. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]{0,63}");
+
     private static final int SHOWN_NAME_CHARS = 64;
 
     private final PublicKey key;
@@ -62,26 +63,49 @@ public final class RuleSetGuard {
         }
         RuleSet rs = published.ruleSet();
         if (!NAME.matcher(rs.name()).matches()) {
-            return refuse("?", "?", origin, List.of(published("rule-set name " + shown(rs.name())
-                    + " must be 1 to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit")));
+            return refuse(
+                    "?",
+                    "?",
+                    origin,
+                    List.of(
+                            published(
+                                    "rule-set name " + shown(rs.name())
+                                            + " must be 1 to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit")));
         }
         String version = rs.version();
         if (key == null) {
             return refuse(rs.name(), version, origin, List.of(published(keyProblem)));
         }
         if (published.signature() == null) {
-            return refuse(rs.name(), version, origin, List.of(published(
-                    "the rule set is not signed; publish it with 'rules publish' and the publishers' signing key")));
+            return refuse(
+                    rs.name(),
+                    version,
+                    origin,
+                    List.of(
+                            published(
+                                    "the rule set is not signed; publish it with 'rules publish' and the publishers' signing key")));
         }
         if (!RuleSigning.verify(rs, published.signature(), key)) {
-            return refuse(rs.name(), version, origin, List.of(published(
-                    "the signature does not match: the rule set was changed after it was signed, or signed with another key")));
+            return refuse(
+                    rs.name(),
+                    version,
+                    origin,
+                    List.of(
+                            published(
+                                    "the signature does not match: the rule set was changed after it was signed, or signed with another key")));
         }
         String manifestName = RuleSet.manifestName(rs.files().get(RuleSet.MANIFEST));
         if (!rs.name().equals(manifestName)) {
-            return refuse(rs.name(), version, origin, List.of(new RuleProblem(RuleSet.MANIFEST, 1, 1,
-                    "the rule set is published as '" + rs.name() + "' but its manifest names it "
-                            + (manifestName == null ? "nothing" : shown(manifestName)))));
+            return refuse(
+                    rs.name(),
+                    version,
+                    origin,
+                    List.of(new RuleProblem(
+                            RuleSet.MANIFEST,
+                            1,
+                            1,
+                            "the rule set is published as '" + rs.name() + "' but its manifest names it "
+                                    + (manifestName == null ? "nothing" : shown(manifestName)))));
         }
         CompiledRuleSet compiled;
         try {
@@ -97,7 +121,10 @@ public final class RuleSetGuard {
         try {
             for (ExampleRunner.Result r : ExampleRunner.run(compiled)) {
                 if (!r.passed()) {
-                    failed.add(new RuleProblem(r.example().file(), r.example().line(), r.example().column(),
+                    failed.add(new RuleProblem(
+                            r.example().file(),
+                            r.example().line(),
+                            r.example().column(),
                             "example \"" + r.example().name() + "\" fails: " + String.join("; ", r.mismatches())));
                 }
             }
@@ -112,7 +139,12 @@ public final class RuleSetGuard {
 
     private static RuleSetUpdate refuse(String name, String version, String origin, List<RuleProblem> problems) {
         // The refused set's bytes go no further: every operator answers from the problems alone.
-        return new RuleSetUpdate(new byte[0], origin, name, version, problems.stream().map(RuleProblem::toString).toArray(String[]::new));
+        return new RuleSetUpdate(
+                new byte[0],
+                origin,
+                name,
+                version,
+                problems.stream().map(RuleProblem::toString).toArray(String[]::new));
     }
 
     private static RuleProblem published(String message) {

@@ -20,40 +20,46 @@ class BacktestLabelsTest {
     private static final long T0 = 1_767_225_600_000L;
 
     private static String payment(String id, long time, String card, String amount) {
-        return "{\"eventId\":\"e-" + id + "\",\"type\":\"PAYMENT\",\"paymentId\":\"" + id + "\",\"eventTime\":" + (T0 + time)
-                + ",\"cardToken\":\"" + card + "\",\"merchantId\":\"m-1\",\"amount\":" + amount + ",\"currency\":\"EUR\"}";
+        return "{\"eventId\":\"e-" + id + "\",\"type\":\"PAYMENT\",\"paymentId\":\"" + id + "\",\"eventTime\":"
+                + (T0 + time) + ",\"cardToken\":\"" + card + "\",\"merchantId\":\"m-1\",\"amount\":" + amount
+                + ",\"currency\":\"EUR\"}";
     }
 
     private static String chargeback(String id, long time, String card) {
-        return "{\"eventId\":\"cb-" + id + "\",\"type\":\"CHARGEBACK\",\"paymentId\":\"" + id + "\",\"eventTime\":" + (T0 + time)
-                + ",\"cardToken\":\"" + card + "\",\"amount\":1,\"currency\":\"EUR\"}";
+        return "{\"eventId\":\"cb-" + id + "\",\"type\":\"CHARGEBACK\",\"paymentId\":\"" + id + "\",\"eventTime\":"
+                + (T0 + time) + ",\"cardToken\":\"" + card + "\",\"amount\":1,\"currency\":\"EUR\"}";
     }
 
     private static EventScan scan(Path dir, List<String> lines) throws Exception {
         Path events = dir.resolve("events.jsonl");
         Files.write(events, lines);
-        return EventScan.run(events, new EventParser(PanPolicy.REJECT, null, EventParser.DEFAULT_MAX_BYTES), dir.resolve("rows"));
+        return EventScan.run(
+                events, new EventParser(PanPolicy.REJECT, null, EventParser.DEFAULT_MAX_BYTES), dir.resolve("rows"));
     }
 
     @Test
     void shouldLabelAPaymentFraudOnlyWhenItsChargebackComesWithinTheWindow(@TempDir Path dir) throws Exception {
-        EventScan s = scan(dir, List.of(
-                payment("p1", 0, "c1", "10.50"),
-                payment("p2", 1000, "c2", "0.0001"),
-                payment("p3", 2000, "c3", "7"),
-                "",
-                chargeback("p1", 3 * DAY, "c1"),
-                chargeback("p2", 30 * DAY, "c2"),
-                chargeback("p1", 40 * DAY, "c1")));
+        EventScan s = scan(
+                dir,
+                List.of(
+                        payment("p1", 0, "c1", "10.50"),
+                        payment("p2", 1000, "c2", "0.0001"),
+                        payment("p3", 2000, "c3", "7"),
+                        "",
+                        chargeback("p1", 3 * DAY, "c1"),
+                        chargeback("p2", 30 * DAY, "c2"),
+                        chargeback("p1", 40 * DAY, "c1")));
 
-        PaymentsCsv.Counts counts = PaymentsCsv.label(dir.resolve("rows"), dir.resolve("payments.csv"), s.chargebacks, Duration.ofDays(7), null);
+        PaymentsCsv.Counts counts = PaymentsCsv.label(
+                dir.resolve("rows"), dir.resolve("payments.csv"), s.chargebacks, Duration.ofDays(7), null);
 
         assertThat(counts).isEqualTo(new PaymentsCsv.Counts(3, 1));
-        assertThat(Files.readAllLines(dir.resolve("payments.csv"))).containsExactly(
-                "paymentId,eventTime,cardToken,amount,currency,label",
-                "p1," + T0 + ",c1,10.50,EUR,1",
-                "p2," + (T0 + 1000) + ",c2,0.0001,EUR,0",
-                "p3," + (T0 + 2000) + ",c3,7,EUR,0");
+        assertThat(Files.readAllLines(dir.resolve("payments.csv")))
+                .containsExactly(
+                        "paymentId,eventTime,cardToken,amount,currency,label",
+                        "p1," + T0 + ",c1,10.50,EUR,1",
+                        "p2," + (T0 + 1000) + ",c2,0.0001,EUR,0",
+                        "p3," + (T0 + 2000) + ",c3,7,EUR,0");
         assertThat(s.events).isEqualTo(6);
         assertThat(s.payments).isEqualTo(3);
         assertThat(s.disorderMillis).isZero();
@@ -61,14 +67,23 @@ class BacktestLabelsTest {
 
     @Test
     void shouldTakeLabelsFromACsvInsteadOfChargebacks(@TempDir Path dir) throws Exception {
-        EventScan s = scan(dir, List.of(payment("p1", 0, "c1", "1"), payment("p2", 5, "c1", "2"), chargeback("p1", DAY, "c1")));
+        EventScan s = scan(
+                dir, List.of(payment("p1", 0, "c1", "1"), payment("p2", 5, "c1", "2"), chargeback("p1", DAY, "c1")));
         Path labels = dir.resolve("labels.csv");
         Files.write(labels, List.of("paymentId,label", "p2,1", "p1,0"));
 
-        PaymentsCsv.label(dir.resolve("rows"), dir.resolve("payments.csv"), s.chargebacks, Duration.ofDays(120), Backtest.readLabels(labels));
+        PaymentsCsv.label(
+                dir.resolve("rows"),
+                dir.resolve("payments.csv"),
+                s.chargebacks,
+                Duration.ofDays(120),
+                Backtest.readLabels(labels));
 
-        assertThat(Files.readAllLines(dir.resolve("payments.csv"))).containsExactly(
-                "paymentId,eventTime,cardToken,amount,currency,label", "p1," + T0 + ",c1,1,EUR,0", "p2," + (T0 + 5) + ",c1,2,EUR,1");
+        assertThat(Files.readAllLines(dir.resolve("payments.csv")))
+                .containsExactly(
+                        "paymentId,eventTime,cardToken,amount,currency,label",
+                        "p1," + T0 + ",c1,1,EUR,0",
+                        "p2," + (T0 + 5) + ",c1,2,EUR,1");
     }
 
     @Test
@@ -83,18 +98,28 @@ class BacktestLabelsTest {
 
     @Test
     void shouldMeasureHowFarEventTimeGoesBackAndCountBadLines(@TempDir Path dir) throws Exception {
-        EventScan s = scan(dir, List.of(payment("p1", 10_000, "c1", "1"), "{not json", payment("p2", 7_500, "c2", "1"), payment("p3", 9_000, "c1", "1")));
+        EventScan s = scan(
+                dir,
+                List.of(
+                        payment("p1", 10_000, "c1", "1"),
+                        "{not json",
+                        payment("p2", 7_500, "c2", "1"),
+                        payment("p3", 9_000, "c1", "1")));
 
         assertThat(s.disorderMillis).isEqualTo(2_500);
         assertThat(s.rejected).isEqualTo(1);
         assertThat(s.firstRejection).startsWith("events.jsonl:2: ");
-        assertThat(Map.of("first", s.firstEventTime, "last", s.lastEventTime)).isEqualTo(Map.of("first", T0 + 7_500L, "last", T0 + 10_000L));
+        assertThat(Map.of("first", s.firstEventTime, "last", s.lastEventTime))
+                .isEqualTo(Map.of("first", T0 + 7_500L, "last", T0 + 10_000L));
     }
 
     @Test
     void shouldReportARawCardNumberWhenThereIsNoKeyToTokenizeIt(@TempDir Path dir) throws Exception {
-        EventScan s = scan(dir, List.of("{\"eventId\":\"e1\",\"type\":\"PAYMENT\",\"paymentId\":\"p1\",\"eventTime\":1767225600000,\"pan\":\"4111111111111111\","
-                + "\"merchantId\":\"m\",\"amount\":1,\"currency\":\"EUR\"}"));
+        EventScan s = scan(
+                dir,
+                List.of(
+                        "{\"eventId\":\"e1\",\"type\":\"PAYMENT\",\"paymentId\":\"p1\",\"eventTime\":1767225600000,\"pan\":\"4111111111111111\","
+                                + "\"merchantId\":\"m\",\"amount\":1,\"currency\":\"EUR\"}"));
 
         assertThat(s.panProblem).contains("events.jsonl:1").doesNotContain("4111111111111111");
         assertThat(s.payments).isZero();

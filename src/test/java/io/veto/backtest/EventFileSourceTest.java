@@ -29,7 +29,8 @@ class EventFileSourceTest {
     void shouldReadLinesWithTheirNumbersSkippingBlankOnesAndCarriageReturns(@TempDir Path dir) throws Exception {
         Path f = Files.writeString(dir.resolve("e.jsonl"), "a\r\n\n  \nbb\nccc");
 
-        assertThat(drain(new EventFileSource.Split(f.toString(), 0, 1).getIterator())).containsExactly("1:a", "4:bb", "5:ccc");
+        assertThat(drain(new EventFileSource.Split(f.toString(), 0, 1).getIterator()))
+                .containsExactly("1:a", "4:bb", "5:ccc");
     }
 
     @Test
@@ -52,7 +53,9 @@ class EventFileSourceTest {
         assertThat(rest).hasSize(20_000);
         assertThat(rest.get(0)).isEqualTo("30001:line-30001");
         assertThat(rest.get(19_999)).isEqualTo("50000:line-50000");
-        assertThat(new EventFileSource.SplitSerializer().deserialize(1, new EventFileSource.SplitSerializer().serialize(restored)).offset)
+        assertThat(new EventFileSource.SplitSerializer()
+                        .deserialize(1, new EventFileSource.SplitSerializer().serialize(restored))
+                        .offset)
                 .isEqualTo(restored.offset);
     }
 
@@ -60,7 +63,8 @@ class EventFileSourceTest {
     void shouldTurnABadLineIntoADlqRecordNamingFileAndLineWithTheCardNumberMasked() {
         EventParser parser = new EventParser(PanPolicy.REJECT, null, EventParser.DEFAULT_MAX_BYTES);
 
-        Ingested in = EventFileSource.parse(parser, "h.jsonl", 7, "{\"pan\":\"4111111111111111\", broken".getBytes(StandardCharsets.UTF_8));
+        Ingested in = EventFileSource.parse(
+                parser, "h.jsonl", 7, "{\"pan\":\"4111111111111111\", broken".getBytes(StandardCharsets.UTF_8));
 
         assertThat(in.event()).isNull();
         assertThat(in.rejected().sourceTopic()).isEqualTo("h.jsonl");

@@ -24,7 +24,8 @@ class PendingPaymentsTest {
         waiting.add("card.count_10m", 2.0);
         waiting.add("merchant.count_1m", 7.0);
         waiting.received = 1;
-        waiting.matches = new SequenceMatch[] {new SequenceMatch("seq-a", "seq-a@1", new String[] {"e1", "e2"}, 5L, 9L)};
+        waiting.matches =
+                new SequenceMatch[] {new SequenceMatch("seq-a", "seq-a@1", new String[] {"e1", "e2"}, 5L, 9L)};
         Pending early = new Pending();
         early.paymentId = "p2";
         early.eventTime = BEGINNING + 1;
@@ -43,7 +44,9 @@ class PendingPaymentsTest {
         assertThat(w.late).isTrue();
         assertThat(w.names).containsExactly("card.count_10m", "merchant.count_1m");
         assertThat(w.values).containsExactly(2.0, 7.0);
-        assertThat(w.matches).singleElement().satisfies(m -> assertThat(m.eventIds()).containsExactly("e1", "e2"));
+        assertThat(w.matches)
+                .singleElement()
+                .satisfies(m -> assertThat(m.eventIds()).containsExactly("e1", "e2"));
         Pending e = back.get("p2");
         assertThat(e.payment).isNull();
         assertThat(e.eventTime).isEqualTo(BEGINNING + 1);
@@ -75,7 +78,9 @@ class PendingPaymentsTest {
             p.eventTime = i;
             all.add(p);
         }
-        assertThat(all.removeIf(p -> p.eventTime >= 1)).extracting(p -> p.paymentId).containsExactly("p1", "p2");
+        assertThat(all.removeIf(p -> p.eventTime >= 1))
+                .extracting(p -> p.paymentId)
+                .containsExactly("p1", "p2");
         assertThat(all.size()).isEqualTo(1);
         assertThat(all.get("p0")).isNotNull();
         assertThat(all.get("p1")).isNull();

@@ -26,8 +26,21 @@ class RulesBacktestCommandTest {
     void shouldWriteAHistoryWhoseFraudsAreChargedBackDaysLaterInEventTimeOrder(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("h.jsonl");
 
-        Cli.Run run = Cli.run("rules", "history", "--days", "3", "--cards", "300", "--fraud-rate", "0.05",
-                "--chargeback-delay", "2d", "--chargeback-jitter", "1d", "--out", out.toString());
+        Cli.Run run = Cli.run(
+                "rules",
+                "history",
+                "--days",
+                "3",
+                "--cards",
+                "300",
+                "--fraud-rate",
+                "0.05",
+                "--chargeback-delay",
+                "2d",
+                "--chargeback-jitter",
+                "1d",
+                "--out",
+                out.toString());
 
         assertThat(run.exit()).as(run.all()).isZero();
         assertThat(run.out()).contains("history | ").contains("of them fraud, each charged back 2d +- 1d later");
@@ -66,16 +79,33 @@ class RulesBacktestCommandTest {
         Cli.edit(set.resolve("velocity.yaml"), "card.count_10m > 5", "card.cnt_10m > 5");
         Path events = Files.writeString(dir.resolve("e.jsonl"), "{}\n");
 
-        Cli.Run run = Cli.run("rules", "backtest", set.toString(), "--events", events.toString(), "--out", dir.resolve("out").toString());
+        Cli.Run run = Cli.run(
+                "rules",
+                "backtest",
+                set.toString(),
+                "--events",
+                events.toString(),
+                "--out",
+                dir.resolve("out").toString());
 
         assertThat(run.exit()).isEqualTo(VetoCli.PROBLEM);
-        assertThat(run.err()).contains("velocity.yaml:").contains("unknown aggregate 'cnt'").contains("backtest: not run, a rule set has problems");
+        assertThat(run.err())
+                .contains("velocity.yaml:")
+                .contains("unknown aggregate 'cnt'")
+                .contains("backtest: not run, a rule set has problems");
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
     void shouldRefuseAMissingEventsFileAndABadReviewRate(@TempDir Path dir) {
-        Cli.Run missing = Cli.run("rules", "backtest", "rules/default", "--events", dir.resolve("none.jsonl").toString(), "--out", dir.toString());
+        Cli.Run missing = Cli.run(
+                "rules",
+                "backtest",
+                "rules/default",
+                "--events",
+                dir.resolve("none.jsonl").toString(),
+                "--out",
+                dir.toString());
         Cli.Run rate = Cli.run("rules", "backtest", "rules/default", "--events", "x.jsonl", "--review-rate", "150%");
         Cli.Run neither = Cli.run("rules", "backtest", "rules/default");
 

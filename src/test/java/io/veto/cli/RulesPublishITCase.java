@@ -6,6 +6,8 @@ import io.veto.kafka.KafkaBrokerExtension;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
 import io.veto.rule.RuleStatus;
+import io.veto.stage.RuleSetGuard;
+import io.veto.testing.RuleKeys;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,8 +21,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import io.veto.stage.RuleSetGuard;
-import io.veto.testing.RuleKeys;
 
 /** {@code rules publish} against a real broker; the job's side of the protocol is played by the test. */
 class RulesPublishITCase {
@@ -34,15 +34,25 @@ class RulesPublishITCase {
     static Path keys;
 
     private static String[] publish(String topic, String... more) {
-        String[] base = {"rules", "publish", DEFAULT.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic,
-            "--signing-key", RuleKeys.signingKeyFile(keys).toString()};
+        String[] base = {
+            "rules",
+            "publish",
+            DEFAULT.toString(),
+            "--bootstrap-servers",
+            KAFKA.bootstrapServers(),
+            "--topic",
+            topic,
+            "--signing-key",
+            RuleKeys.signingKeyFile(keys).toString()
+        };
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return all;
     }
 
-    private static ProducerRecord<byte[], byte[]> status(String topic, String version, RuleStatus.State state, List<String> problems) {
+    private static ProducerRecord<byte[], byte[]> status(
+            String topic, String version, RuleStatus.State state, List<String> problems) {
         RuleStatus s = new RuleStatus("default", version, state, problems, 2, System.currentTimeMillis());
         return new ProducerRecord<>(topic, "default".getBytes(StandardCharsets.UTF_8), s.toJson());
     }
@@ -63,17 +73,30 @@ class RulesPublishITCase {
         assertThat(published).isEqualTo(local);
         assertThat(published.version()).isEqualTo(local.version());
         // Signed for the job's public key: the job's guard accepts it as it is.
-        assertThat(new RuleSetGuard(RuleKeys.publicKey()).check(records.get(0).value(), "t/0/0").problems()).isNull();
+        assertThat(new RuleSetGuard(RuleKeys.publicKey())
+                        .check(records.get(0).value(), "t/0/0")
+                        .problems())
+                .isNull();
     }
 
     @Test
     void shouldPublishNothingWithoutASigningKey() {
         String topic = KAFKA.newTopic("veto-rules", 1);
 
-        Cli.Run r = Cli.run("rules", "publish", DEFAULT.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic);
+        Cli.Run r = Cli.run(
+                "rules",
+                "publish",
+                DEFAULT.toString(),
+                "--bootstrap-servers",
+                KAFKA.bootstrapServers(),
+                "--topic",
+                topic);
 
         assertThat(r.exit()).as(r.all()).isEqualTo(VetoCli.USAGE);
-        assertThat(r.err()).contains("not published: the job accepts only signed rule sets").contains("--signing-key").contains("VETO_RULES_SIGNING_KEY");
+        assertThat(r.err())
+                .contains("not published: the job accepts only signed rule sets")
+                .contains("--signing-key")
+                .contains("VETO_RULES_SIGNING_KEY");
         assertThat(KAFKA.drainAll(topic, Duration.ofSeconds(2))).isEmpty();
     }
 
@@ -87,15 +110,32 @@ class RulesPublishITCase {
         Cli.copy(DEFAULT, failing);
         Cli.edit(failing.resolve("lists/blocked-countries.yaml"), "  - KP\n", "");
 
-        Cli.Run invalid = Cli.run("rules", "publish", broken.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic);
-        Cli.Run untested = Cli.run("rules", "publish", failing.toString(), "--bootstrap-servers", KAFKA.bootstrapServers(), "--topic", topic);
+        Cli.Run invalid = Cli.run(
+                "rules",
+                "publish",
+                broken.toString(),
+                "--bootstrap-servers",
+                KAFKA.bootstrapServers(),
+                "--topic",
+                topic);
+        Cli.Run untested = Cli.run(
+                "rules",
+                "publish",
+                failing.toString(),
+                "--bootstrap-servers",
+                KAFKA.bootstrapServers(),
+                "--topic",
+                topic);
 
         assertThat(invalid.exit()).isEqualTo(VetoCli.PROBLEM);
-        assertThat(invalid.err()).contains("extra.yaml:3:11: undeclared reference to 'amont'").contains("not published: ");
+        assertThat(invalid.err())
+                .contains("extra.yaml:3:11: undeclared reference to 'amont'")
+                .contains("not published: ");
         assertThat(untested.exit()).isEqualTo(VetoCli.PROBLEM);
         assertThat(untested.err())
-                .contains("blocked-countries.yaml:13: example \"a payment at a merchant in a sanctioned country is denied\" fails: "
-                        + "expected decision DENY, got APPROVE; expected list:blocked-countries to fire; it did not")
+                .contains(
+                        "blocked-countries.yaml:13: example \"a payment at a merchant in a sanctioned country is denied\" fails: "
+                                + "expected decision DENY, got APPROVE; expected list:blocked-countries to fire; it did not")
                 .contains("not published: 1 example failed");
         assertThat(KAFKA.drainAll(topic, Duration.ofSeconds(2))).isEmpty();
     }
@@ -110,13 +150,21 @@ class RulesPublishITCase {
                 () -> Cli.run(publish(topic, "--wait", "--status-topic", statusTopic, "--timeout", "60s")));
         // The rule set on the rules topic means the command is already reading the status topic.
         assertThat(KAFKA.drain(topic, 1, PATIENCE)).hasSize(1);
-        KAFKA.produce(statusTopic, List.of(
-                status(statusTopic, "default@000000000000", RuleStatus.State.REJECTED, List.of("someone else's")),
-                status(statusTopic, version, RuleStatus.State.APPLIED, List.of())));
+        KAFKA.produce(
+                statusTopic,
+                List.of(
+                        status(
+                                statusTopic,
+                                "default@000000000000",
+                                RuleStatus.State.REJECTED,
+                                List.of("someone else's")),
+                        status(statusTopic, version, RuleStatus.State.APPLIED, List.of())));
         Cli.Run r = run.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(r.exit()).as(r.all()).isZero();
-        assertThat(r.out()).endsWith("waiting up to 60s for the job's answer on " + statusTopic + " ...\nAPPLIED " + version + " on 2 subtasks\n");
+        assertThat(r.out())
+                .endsWith("waiting up to 60s for the job's answer on " + statusTopic + " ...\nAPPLIED " + version
+                        + " on 2 subtasks\n");
     }
 
     @Test
@@ -130,13 +178,19 @@ class RulesPublishITCase {
         CompletableFuture<Cli.Run> run = CompletableFuture.supplyAsync(
                 () -> Cli.run(publish(topic, "--wait", "--status-topic", statusTopic, "--timeout", "60s")));
         assertThat(KAFKA.drain(topic, 1, PATIENCE)).hasSize(1);
-        KAFKA.produce(statusTopic, List.of(status(statusTopic, version, RuleStatus.State.REJECTED,
-                List.of("velocity.yaml:4:11: features of 'merchant' are not computed by this job"))));
+        KAFKA.produce(
+                statusTopic,
+                List.of(status(
+                        statusTopic,
+                        version,
+                        RuleStatus.State.REJECTED,
+                        List.of("velocity.yaml:4:11: features of 'merchant' are not computed by this job"))));
         Cli.Run r = run.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(r.exit()).as(r.all()).isEqualTo(VetoCli.PROBLEM);
-        assertThat(r.out()).endsWith("REJECTED " + version + ": the job keeps its current rule set\n"
-                + "  velocity.yaml:4:11: features of 'merchant' are not computed by this job\n");
+        assertThat(r.out())
+                .endsWith("REJECTED " + version + ": the job keeps its current rule set\n"
+                        + "  velocity.yaml:4:11: features of 'merchant' are not computed by this job\n");
     }
 
     @Test
@@ -158,7 +212,9 @@ class RulesPublishITCase {
         Cli.Run r = Cli.run(publish(topic, "--wait", "--status-topic", "no-such-status-topic", "--timeout", "5s"));
 
         assertThat(r.exit()).isEqualTo(VetoCli.UNREACHABLE);
-        assertThat(r.err()).contains("status topic no-such-status-topic does not exist").contains("Nothing was published.");
+        assertThat(r.err())
+                .contains("status topic no-such-status-topic does not exist")
+                .contains("Nothing was published.");
         assertThat(KAFKA.drainAll(topic, Duration.ofSeconds(2))).isEmpty();
     }
 }

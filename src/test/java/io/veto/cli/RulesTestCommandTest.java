@@ -2,6 +2,8 @@ package io.veto.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.veto.rule.RuleSet;
+import io.veto.rule.RuleSetCompiler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +16,8 @@ class RulesTestCommandTest {
     void shouldPassEveryExampleOfTheDefaultRuleSet() {
         Cli.Run r = Cli.run("rules", "test", "rules/default");
         assertThat(r.exit()).as(r.all()).isZero();
-        assertThat(r.out()).startsWith("rules/default (default@")
+        assertThat(r.out())
+                .startsWith("rules/default (default@")
                 .contains("  PASS  rules/default/velocity.yaml:")
                 .contains("  PASS  rules/default/lists/blocked-bins.yaml:")
                 .doesNotContain("FAIL");
@@ -22,10 +25,15 @@ class RulesTestCommandTest {
     }
 
     @Test
-    void shouldCoverEveryRuleAndListOfTheDefaultRuleSetWithAnExampleWhereItFiresAndOneWhereItDoesNot() throws Exception {
-        var rules = io.veto.rule.RuleSetCompiler.forJob().compile(io.veto.rule.RuleSet.fromDirectory(Path.of("rules/default")));
-        var fires = rules.examples().stream().flatMap(e -> e.expect().fires().stream()).toList();
-        var silent = rules.examples().stream().flatMap(e -> e.expect().doesNotFire().stream()).toList();
+    void shouldCoverEveryRuleAndListOfTheDefaultRuleSetWithAnExampleWhereItFiresAndOneWhereItDoesNot()
+            throws Exception {
+        var rules = RuleSetCompiler.forJob().compile(RuleSet.fromDirectory(Path.of("rules/default")));
+        var fires = rules.examples().stream()
+                .flatMap(e -> e.expect().fires().stream())
+                .toList();
+        var silent = rules.examples().stream()
+                .flatMap(e -> e.expect().doesNotFire().stream())
+                .toList();
         for (String id : rules.ruleIds()) {
             assertThat(fires).as("an example where %s fires", id).contains(id);
             assertThat(silent).as("an example where %s does not fire", id).contains(id);
@@ -57,11 +65,12 @@ class RulesTestCommandTest {
         Cli.Run r = Cli.run("rules", "test", set.toString());
         assertThat(r.exit()).isEqualTo(VetoCli.PROBLEM);
         String velocity = set.toAbsolutePath().resolve("velocity.yaml").toString();
-        assertThat(r.out()).contains("  FAIL  " + velocity + ":29  a sixth payment in ten minutes goes to review\n"
-                + "        expected decision DENY, got REVIEW\n"
-                + "        decision: REVIEW, score 50\n"
-                + "        reasons:  card-velocity-10m +50: 6 payments on this card in the last 10 minutes (card.count_10m=6)\n"
-                + "        shadow:   none\n");
+        assertThat(r.out())
+                .contains("  FAIL  " + velocity + ":29  a sixth payment in ten minutes goes to review\n"
+                        + "        expected decision DENY, got REVIEW\n"
+                        + "        decision: REVIEW, score 50\n"
+                        + "        reasons:  card-velocity-10m +50: 6 payments on this card in the last 10 minutes (card.count_10m=6)\n"
+                        + "        shadow:   none\n");
         assertThat(r.out()).containsPattern("\\n(\\d+) examples: \\d+ passed, 1 failed\\n$");
     }
 
@@ -81,7 +90,9 @@ class RulesTestCommandTest {
         Cli.Run r = Cli.run("rules", "test", tmp.toString());
         assertThat(r.exit()).isEqualTo(VetoCli.PROBLEM);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err()).contains("rules.yaml:8:41: no rule or list 'r2' in this rule set").contains("1 problem; no example was run");
+        assertThat(r.err())
+                .contains("rules.yaml:8:41: no rule or list 'r2' in this rule set")
+                .contains("1 problem; no example was run");
     }
 
     @Test
@@ -99,8 +110,9 @@ class RulesTestCommandTest {
                 """);
         Cli.Run r = Cli.run("rules", "test", "-v", tmp.toString());
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("  PASS  " + tmp.toAbsolutePath().resolve("rules.yaml") + ":6  a big payment goes to review\n"
-                + "        decision: REVIEW, score 40\n"
-                + "        reasons:  big +40: big (amount=150 EUR)\n");
+        assertThat(r.out())
+                .contains("  PASS  " + tmp.toAbsolutePath().resolve("rules.yaml") + ":6  a big payment goes to review\n"
+                        + "        decision: REVIEW, score 40\n"
+                        + "        reasons:  big +40: big (amount=150 EUR)\n");
     }
 }

@@ -40,7 +40,9 @@ class RulesValidateCommandTest {
     void shouldAcceptEveryShippedRuleSetUnderRules() {
         Cli.Run r = Cli.run("rules", "validate", "rules/");
         assertThat(r.exit()).as(r.all()).isZero();
-        assertThat(r.out()).matches("OK rules/default: default@[0-9a-f]{12}, \\d+ rules \\(\\d+ shadow\\), 3 lists \\(\\d+ values\\), \\d+ examples\\n");
+        assertThat(r.out())
+                .matches(
+                        "OK rules/default: default@[0-9a-f]{12}, \\d+ rules \\(\\d+ shadow\\), 3 lists \\(\\d+ values\\), \\d+ examples\\n");
         assertThat(r.err()).isEmpty();
     }
 
@@ -65,19 +67,25 @@ class RulesValidateCommandTest {
                     points: 5
                 """);
         Files.createDirectories(dir.resolve("lists"));
-        Files.writeString(dir.resolve("lists/bins.yaml"), "id: bins\nkind: block\nentity: bin\nvalues: [400000-40009]\n");
+        Files.writeString(
+                dir.resolve("lists/bins.yaml"), "id: bins\nkind: block\nentity: bin\nvalues: [400000-40009]\n");
         Cli.Run r = Cli.run("rules", "validate", dir.toString());
-        String rel = Path.of("").toAbsolutePath().relativize(dir.toAbsolutePath()).toString();
+        String rel =
+                Path.of("").toAbsolutePath().relativize(dir.toAbsolutePath()).toString();
         assertThat(r.exit()).isEqualTo(VetoCli.PROBLEM);
         assertThat(r.out()).isEmpty();
-        assertThat(r.err().lines()).containsExactly(
-                rel + "/lists/bins.yaml:4:10: BIN range '400000-40009' must have the same number of digits on both ends (6 and 5)",
-                rel + "/rules.yaml:3:11: undeclared reference to 'amont' (payment fields: amount, currency, country, mcc,"
-                        + " channel, card_present, merchant_id, customer_id, terminal_id, device_id, ip_address, card_bin, card_last4, event_hour;"
-                        + " features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin)",
-                rel + "/rules.yaml:5:9: duplicate rule id 'r1' (first defined at rules.yaml:2)",
-                rel + "/rules.yaml:8:16: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min, stddev, distinct, chargeback_count, chargeback_rate, refund_count, refund_rate, amount_ratio, since_last",
-                rel + ": 4 problems");
+        assertThat(r.err().lines())
+                .containsExactly(
+                        rel
+                                + "/lists/bins.yaml:4:10: BIN range '400000-40009' must have the same number of digits on both ends (6 and 5)",
+                        rel
+                                + "/rules.yaml:3:11: undeclared reference to 'amont' (payment fields: amount, currency, country, mcc,"
+                                + " channel, card_present, merchant_id, customer_id, terminal_id, device_id, ip_address, card_bin, card_last4, event_hour;"
+                                + " features: <entity>.<feature> with entity one of card, customer, merchant, terminal, device, ip, bin)",
+                        rel + "/rules.yaml:5:9: duplicate rule id 'r1' (first defined at rules.yaml:2)",
+                        rel
+                                + "/rules.yaml:8:16: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min, stddev, distinct, chargeback_count, chargeback_rate, refund_count, refund_rate, amount_ratio, since_last",
+                        rel + ": 4 problems");
     }
 
     @Test
@@ -86,7 +94,8 @@ class RulesValidateCommandTest {
         Path bad = ruleSet("bad", "rules:\n  - id: r1\n    when: 'T(java.lang.Runtime).exec(\"x\")'\n    points: 10\n");
         Cli.Run r = Cli.run("rules", "validate", good.toString(), bad.toString());
         assertThat(r.exit()).isEqualTo(VetoCli.PROBLEM);
-        assertThat(r.out()).startsWith("OK " + Path.of("").toAbsolutePath().relativize(good.toAbsolutePath()) + ": good@");
+        assertThat(r.out())
+                .startsWith("OK " + Path.of("").toAbsolutePath().relativize(good.toAbsolutePath()) + ": good@");
         assertThat(r.err()).contains("/bad/rules.yaml:3:").contains("undeclared reference");
     }
 
@@ -95,16 +104,19 @@ class RulesValidateCommandTest {
         Files.writeString(elsewhere.resolve("ruleset.yaml"), "name: x\nthresholds:\n  review: 40\n");
         Cli.Run r = Cli.run("rules", "validate", elsewhere.toString());
         assertThat(r.exit()).isEqualTo(VetoCli.PROBLEM);
-        assertThat(r.err()).startsWith(elsewhere.toAbsolutePath() + "/ruleset.yaml:3:3: thresholds need both 'review' and 'deny'");
+        assertThat(r.err())
+                .startsWith(elsewhere.toAbsolutePath() + "/ruleset.yaml:3:3: thresholds need both 'review' and 'deny'");
     }
 
     @Test
     void shouldFailOnADirectoryThatIsNoRuleSet() throws IOException {
-        Cli.Run r = Cli.run("rules", "validate", work.toString(), work.resolve("missing").toString());
+        Cli.Run r = Cli.run(
+                "rules", "validate", work.toString(), work.resolve("missing").toString());
         assertThat(r.exit()).isEqualTo(VetoCli.PROBLEM);
-        String rel = Path.of("").toAbsolutePath().relativize(work.toAbsolutePath()).toString();
-        assertThat(r.err().lines()).containsExactly(
-                rel + ": not a rule set (no ruleset.yaml) and holds none",
-                rel + "/missing: no such directory");
+        String rel =
+                Path.of("").toAbsolutePath().relativize(work.toAbsolutePath()).toString();
+        assertThat(r.err().lines())
+                .containsExactly(
+                        rel + ": not a rule set (no ruleset.yaml) and holds none", rel + "/missing: no such directory");
     }
 }

@@ -1,12 +1,12 @@
 package io.veto.entity;
 
-import io.veto.stage.entity.EntityFeatureOperator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.card.CardInput;
 import io.veto.event.EventType;
 import io.veto.event.PaymentEvent;
 import io.veto.feature.Entity;
+import io.veto.stage.entity.EntityFeatureOperator;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +41,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and after the failure, must equal the uninterrupted run's.
  */
 class EntityFeatureReplayTest {
-    private static final String[] FEATURES = {"count_10m", "distinct_card_10m", "max_amount_10m", "sum_amount_1h", "amount_ratio_30d", "refund_count_24h"};
+    private static final String[] FEATURES = {
+        "count_10m", "distinct_card_10m", "max_amount_10m", "sum_amount_1h", "amount_ratio_30d", "refund_count_24h"
+    };
     private static final long START = 1_780_000_000_000L;
     private static final long BOUND = 10;
     private static final int CHANNELS = 3;
@@ -60,7 +62,10 @@ class EntityFeatureReplayTest {
         Run reference = new Run(expected, null);
         reference.deliver(channels, new int[CHANNELS], total, new SplittableRandom(seed * 31));
         reference.finish();
-        assertThat(expected).hasSize((int) channels.stream().flatMap(List::stream).filter(i -> i.request.wantsAnswer()).count());
+        assertThat(expected).hasSize((int) channels.stream()
+                .flatMap(List::stream)
+                .filter(i -> i.request.wantsAnswer())
+                .count());
 
         Map<String, double[]> mismatches = new TreeMap<>();
         Run live = new Run(expected, mismatches);
@@ -77,8 +82,12 @@ class EntityFeatureReplayTest {
         replay.deliver(channels, atCheckpoint, total, new SplittableRandom(seed * 131));
         replay.finish();
 
-        assertThat(mismatches).as("answers that differ from the uninterrupted run's (request -> values)").isEmpty();
-        assertThat(live.answered + replay.answered).as("every request answered after the restore").isGreaterThanOrEqualTo(expected.size());
+        assertThat(mismatches)
+                .as("answers that differ from the uninterrupted run's (request -> values)")
+                .isEmpty();
+        assertThat(live.answered + replay.answered)
+                .as("every request answered after the restore")
+                .isGreaterThanOrEqualTo(expected.size());
     }
 
     /** One operator instance fed from the channels, comparing (or recording) its answers. */
@@ -94,10 +103,12 @@ class EntityFeatureReplayTest {
             this(expected, mismatches, null);
         }
 
-        Run(Map<String, double[]> expected, Map<String, double[]> mismatches, OperatorSubtaskState restore) throws Exception {
+        Run(Map<String, double[]> expected, Map<String, double[]> mismatches, OperatorSubtaskState restore)
+                throws Exception {
             this.expected = expected;
             this.mismatches = mismatches;
-            harness = new KeyedOneInputStreamOperatorTestHarness<>(new EntityFeatureOperator(Duration.ofMinutes(5)), EntityRequest::key, Types.STRING, 128, 1, 0);
+            harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                    new EntityFeatureOperator(Duration.ofMinutes(5)), EntityRequest::key, Types.STRING, 128, 1, 0);
             harness.setStateBackend(new EmbeddedRocksDBStateBackend());
             harness.setup();
             if (restore != null) {
@@ -121,10 +132,12 @@ class EntityFeatureReplayTest {
                 }
                 int c = open.get(order.nextInt(open.size()));
                 Item item = channels.get(c).get(positions[c]++);
-                harness.processElement(new StreamRecord<>(item.request, item.request.event().eventTime()));
+                harness.processElement(
+                        new StreamRecord<>(item.request, item.request.event().eventTime()));
                 channelWatermarks[c] = Math.max(channelWatermarks[c], item.watermarkAfter);
                 if (positions[c] == channels.get(c).size()) {
-                    channelWatermarks[c] = Long.MAX_VALUE - 1; // the end of a channel: it no longer holds the watermark back
+                    channelWatermarks[c] =
+                            Long.MAX_VALUE - 1; // the end of a channel: it no longer holds the watermark back
                 }
                 long min = Arrays.stream(channelWatermarks).min().orElseThrow();
                 if (min > emitted) {
@@ -147,7 +160,9 @@ class EntityFeatureReplayTest {
                 String id = a.paymentId() + "@" + a.entity().ruleName();
                 answered++;
                 if (mismatches == null) {
-                    assertThat(expected.put(id, a.values())).as("answered once: %s", id).isNull();
+                    assertThat(expected.put(id, a.values()))
+                            .as("answered once: %s", id)
+                            .isNull();
                 } else if (!Arrays.equals(expected.get(id), a.values())) {
                     mismatches.put(id, a.values());
                 }
@@ -176,25 +191,74 @@ class EntityFeatureReplayTest {
             PaymentEvent e;
             if (!paid.isEmpty() && rnd.nextInt(12) == 0) {
                 PaymentEvent p = paid.get(rnd.nextInt(paid.size()));
-                e = event("r" + i, EventType.REFUND, p.paymentId(), t, p.cardToken(), p.merchantId(), p.customerId(), "3.00");
+                e = event(
+                        "r" + i,
+                        EventType.REFUND,
+                        p.paymentId(),
+                        t,
+                        p.cardToken(),
+                        p.merchantId(),
+                        p.customerId(),
+                        "3.00");
                 channel = Integer.parseInt(p.cardToken().substring(5)) % CHANNELS;
             } else {
                 String amount = BigDecimal.valueOf(rnd.nextLong(100, 90_000), 2).toPlainString();
-                e = event("p" + i, EventType.PAYMENT, "p" + i, t, "card-" + card, "merch-" + rnd.nextInt(4), "cust-" + (card % 7), amount);
+                e = event(
+                        "p" + i,
+                        EventType.PAYMENT,
+                        "p" + i,
+                        t,
+                        "card-" + card,
+                        "merch-" + rnd.nextInt(4),
+                        "cust-" + (card % 7),
+                        amount);
                 paid.add(e);
             }
             maxTime[channel] = Math.max(maxTime[channel], t);
             String[] features = e.type() == EventType.PAYMENT ? FEATURES : new String[0];
-            channels.get(channel).add(new Item(new EntityRequest(EntityRequest.keyOf(Entity.MERCHANT, e.merchantId()), Entity.MERCHANT, e, features),
-                    maxTime[channel] - BOUND - 1));
-            channels.get(channel).add(new Item(new EntityRequest(EntityRequest.keyOf(Entity.CUSTOMER, e.customerId()), Entity.CUSTOMER, e, features),
-                    maxTime[channel] - BOUND - 1));
+            channels.get(channel)
+                    .add(new Item(
+                            new EntityRequest(
+                                    EntityRequest.keyOf(Entity.MERCHANT, e.merchantId()), Entity.MERCHANT, e, features),
+                            maxTime[channel] - BOUND - 1));
+            channels.get(channel)
+                    .add(new Item(
+                            new EntityRequest(
+                                    EntityRequest.keyOf(Entity.CUSTOMER, e.customerId()), Entity.CUSTOMER, e, features),
+                            maxTime[channel] - BOUND - 1));
         }
         return channels;
     }
 
-    private static PaymentEvent event(String id, EventType type, String paymentId, long time, String card, String merchant, String customer, String amount) {
-        return new PaymentEvent("evt-" + id, type, paymentId, time, card, "411111", "1111", customer, merchant, "5411", null,
-                new BigDecimal(amount), "EUR", "DE", "10.0.0.1", "dev-1", "ECOM", null, null, "test/0/" + id);
+    private static PaymentEvent event(
+            String id,
+            EventType type,
+            String paymentId,
+            long time,
+            String card,
+            String merchant,
+            String customer,
+            String amount) {
+        return new PaymentEvent(
+                "evt-" + id,
+                type,
+                paymentId,
+                time,
+                card,
+                "411111",
+                "1111",
+                customer,
+                merchant,
+                "5411",
+                null,
+                new BigDecimal(amount),
+                "EUR",
+                "DE",
+                "10.0.0.1",
+                "dev-1",
+                "ECOM",
+                null,
+                null,
+                "test/0/" + id);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +26,8 @@ class EventParserTest {
 
     @Test
     void shouldTokenizeARawPanAndKeepOnlyBinAndLast4() throws Exception {
-        PaymentEvent e = parser.parse(json(payment(",\"pan\":\"4111 1111 1111 1111\",\"unknownField\":{\"x\":1}")), "t/0/1");
+        PaymentEvent e =
+                parser.parse(json(payment(",\"pan\":\"4111 1111 1111 1111\",\"unknownField\":{\"x\":1}")), "t/0/1");
         assertThat(e.cardToken()).startsWith("tok_").doesNotContain(PAN);
         assertThat(e.bin()).isEqualTo("411111");
         assertThat(e.last4()).isEqualTo("1111");
@@ -33,44 +35,52 @@ class EventParserTest {
         assertThat(e.amount()).isEqualByComparingTo("12.30");
         assertThat(e.amount().scale()).isEqualTo(2);
         assertThat(e.currency()).isEqualTo("EUR");
-        assertThat(e.eventTime()).isEqualTo(java.time.Instant.parse("2026-11-28T12:00:00.123Z").toEpochMilli());
+        assertThat(e.eventTime())
+                .isEqualTo(Instant.parse("2026-11-28T12:00:00.123Z").toEpochMilli());
     }
 
     @Test
     void shouldGiveTheSameTokenForTheSameCardUnderOneKeyAndADifferentOneUnderAnother() throws Exception {
         String a = parser.parse(json(payment(",\"pan\":\"" + PAN + "\"")), "s").cardToken();
-        String b = parser.parse(json(payment(",\"pan\":\"4111-1111-1111-1111\"")), "s").cardToken();
-        String other = new EventParser(PanPolicy.TOKENIZE, "another-key-0123456789".getBytes(StandardCharsets.UTF_8), 1024)
-                .parse(json(payment(",\"pan\":\"" + PAN + "\"")), "s").cardToken();
+        String b = parser.parse(json(payment(",\"pan\":\"4111-1111-1111-1111\"")), "s")
+                .cardToken();
+        String other = new EventParser(
+                        PanPolicy.TOKENIZE, "another-key-0123456789".getBytes(StandardCharsets.UTF_8), 1024)
+                .parse(json(payment(",\"pan\":\"" + PAN + "\"")), "s")
+                .cardToken();
         assertThat(a).isEqualTo(b).isNotEqualTo(other);
     }
 
     @Test
     void shouldAcceptEpochMillisAndUpstreamTokens() throws Exception {
-        PaymentEvent e = parser.parse(json("{\"eventId\":\"e1\",\"type\":\"payment\",\"paymentId\":\"p1\",\"eventTime\":1764331200000,"
-                + "\"merchantId\":\"m1\",\"amount\":\"5\",\"currency\":\"USD\",\"cardToken\":\"up-123\"}"), "s");
+        PaymentEvent e = parser.parse(
+                json("{\"eventId\":\"e1\",\"type\":\"payment\",\"paymentId\":\"p1\",\"eventTime\":1764331200000,"
+                        + "\"merchantId\":\"m1\",\"amount\":\"5\",\"currency\":\"USD\",\"cardToken\":\"up-123\"}"),
+                "s");
         assertThat(e.eventTime()).isEqualTo(1764331200000L);
         assertThat(e.cardToken()).isEqualTo("up-123");
         assertThat(e.type()).isEqualTo(EventType.PAYMENT);
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "not json|hello|malformed JSON",
-        "truncated|{\"eventId\":\"e1\",\"type\":|malformed JSON",
-        "array|[1,2]|expected an object",
-        "no eventId|{\"type\":\"PAYMENT\"}|'eventId'",
-        "unknown type|{\"eventId\":\"e\",\"type\":\"TELEPORT\",\"eventTime\":1764331200000}|unknown event type",
-        "no eventTime|{\"eventId\":\"e\",\"type\":\"PAYMENT\"}|'eventTime'",
-        "bad eventTime|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":\"yesterday\"}|'eventTime'",
-        "no amount|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"cardToken\":\"c\",\"merchantId\":\"m\",\"currency\":\"EUR\"}|'amount'",
-        "amount text|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"cardToken\":\"c\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":\"abc\"}|'amount' is not a number",
-        "amount bool|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"cardToken\":\"c\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":true}|'amount' must be a decimal",
-        "negative|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"cardToken\":\"c\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":-1}|negative",
-        "no card|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":1}|'cardToken' or 'pan'",
-        "bad pan|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"pan\":\"4111111111111112\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":1}|not a valid card number",
-        "object id|{\"eventId\":{\"a\":1},\"type\":\"PAYMENT\"}|'eventId' must be a string",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "not json|hello|malformed JSON",
+                "truncated|{\"eventId\":\"e1\",\"type\":|malformed JSON",
+                "array|[1,2]|expected an object",
+                "no eventId|{\"type\":\"PAYMENT\"}|'eventId'",
+                "unknown type|{\"eventId\":\"e\",\"type\":\"TELEPORT\",\"eventTime\":1764331200000}|unknown event type",
+                "no eventTime|{\"eventId\":\"e\",\"type\":\"PAYMENT\"}|'eventTime'",
+                "bad eventTime|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":\"yesterday\"}|'eventTime'",
+                "no amount|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"cardToken\":\"c\",\"merchantId\":\"m\",\"currency\":\"EUR\"}|'amount'",
+                "amount text|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"cardToken\":\"c\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":\"abc\"}|'amount' is not a number",
+                "amount bool|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"cardToken\":\"c\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":true}|'amount' must be a decimal",
+                "negative|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"cardToken\":\"c\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":-1}|negative",
+                "no card|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":1}|'cardToken' or 'pan'",
+                "bad pan|{\"eventId\":\"e\",\"type\":\"PAYMENT\",\"eventTime\":1764331200000,\"paymentId\":\"p\",\"pan\":\"4111111111111112\",\"merchantId\":\"m\",\"currency\":\"EUR\",\"amount\":1}|not a valid card number",
+                "object id|{\"eventId\":{\"a\":1},\"type\":\"PAYMENT\"}|'eventId' must be a string",
+            })
     void shouldRejectBadRecordsWithAReason(String name, String record, String reason) {
         assertThatThrownBy(() -> parser.parse(json(record), "s"))
                 .isInstanceOf(InvalidEventException.class)

@@ -10,10 +10,11 @@ import io.veto.event.EventType;
 import io.veto.event.PaymentEvent;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,6 +35,7 @@ class EventWindowRandomizedTest {
     private static final long SPAN = 45 * DAY;
     /** Largest event-time disorder in arrival; the watermark trails the newest event by this. */
     private static final long BOUND = 3_000;
+
     private static final double SCALE = 10_000.0;
     private static final Entity[] ENTITIES = {Entity.CARD, Entity.MERCHANT, Entity.DEVICE, Entity.IP};
 
@@ -51,19 +53,56 @@ class EventWindowRandomizedTest {
             names.add("distinct_card_" + h);
             names.add("distinct_merchant_" + h);
         }
-        names.addAll(List.of("distinct_device_24h", "distinct_device_7d", "distinct_ip_10m",
-                "chargeback_count_24h", "chargeback_count_28d", "chargeback_rate_28d", "chargeback_rate_1h",
-                "refund_count_1h", "refund_rate_7d", "refund_count_30d",
-                "amount_ratio_24h", "amount_ratio_30d", "since_last"));
+        names.addAll(List.of(
+                "distinct_device_24h",
+                "distinct_device_7d",
+                "distinct_ip_10m",
+                "chargeback_count_24h",
+                "chargeback_count_28d",
+                "chargeback_rate_28d",
+                "chargeback_rate_1h",
+                "refund_count_1h",
+                "refund_rate_7d",
+                "refund_count_30d",
+                "amount_ratio_24h",
+                "amount_ratio_30d",
+                "since_last"));
         return names;
     }
 
     // ------------------------------------------------------------------ the event stream
 
-    private static PaymentEvent event(EventType type, String paymentId, long time, BigDecimal amount, String card, String merchant,
-            String device, String ip, String country) {
-        return new PaymentEvent("evt-" + type + "-" + paymentId + "-" + time, type, paymentId, time, card, "4" + Math.floorMod(card.hashCode(), 100_000),
-                "0000", null, merchant, "5411", "t-" + merchant, amount, "EUR", country, ip, device, "ECOM", null, null, "gen");
+    private static PaymentEvent event(
+            EventType type,
+            String paymentId,
+            long time,
+            BigDecimal amount,
+            String card,
+            String merchant,
+            String device,
+            String ip,
+            String country) {
+        return new PaymentEvent(
+                "evt-" + type + "-" + paymentId + "-" + time,
+                type,
+                paymentId,
+                time,
+                card,
+                "4" + Math.floorMod(card.hashCode(), 100_000),
+                "0000",
+                null,
+                merchant,
+                "5411",
+                "t-" + merchant,
+                amount,
+                "EUR",
+                country,
+                ip,
+                device,
+                "ECOM",
+                null,
+                null,
+                "gen");
     }
 
     private static BigDecimal amount(Random rnd) {
@@ -90,7 +129,9 @@ class EventWindowRandomizedTest {
         while (payments.size() < EVENTS - feedbackCount) {
             int c = (int) Math.min(cards - 1, Math.abs(rnd.nextGaussian()) * cards / 2.5);
             String card = "card-" + c;
-            String device = rnd.nextInt(20) == 0 ? null : rnd.nextInt(10) == 0 ? "shared-dev-" + rnd.nextInt(300) : "dev-" + (c % 1700);
+            String device = rnd.nextInt(20) == 0
+                    ? null
+                    : rnd.nextInt(10) == 0 ? "shared-dev-" + rnd.nextInt(300) : "dev-" + (c % 1700);
             String ip = rnd.nextInt(4) == 0 ? "ip-" + rnd.nextInt(500) : "ip-home-" + (c % 900);
             String country = rnd.nextInt(8) == 0 ? countries[rnd.nextInt(countries.length)] : countries[c % 5];
             String merchant = "m-" + (int) Math.min(599, Math.abs(rnd.nextGaussian()) * 250);
@@ -101,7 +142,8 @@ class EventWindowRandomizedTest {
             } else if (shape < 25) {
                 time = Math.floorDiv(time, MINUTE) * MINUTE;
             }
-            PaymentEvent p = event(EventType.PAYMENT, "p" + payments.size(), time, amount(rnd), card, merchant, device, ip, country);
+            PaymentEvent p = event(
+                    EventType.PAYMENT, "p" + payments.size(), time, amount(rnd), card, merchant, device, ip, country);
             payments.add(p);
             if (rnd.nextInt(100) < 4 && payments.size() < EVENTS - feedbackCount - 6) {
                 // Follow-ups of the same card at exactly a horizon's distance, or at the same millisecond,
@@ -111,8 +153,16 @@ class EventWindowRandomizedTest {
                 long t = time;
                 for (int k = 0; k < n; k++) {
                     t += gaps[rnd.nextInt(gaps.length)];
-                    payments.add(event(EventType.PAYMENT, "p" + payments.size(), t, amount(rnd), card,
-                            rnd.nextBoolean() ? merchant : "m-" + rnd.nextInt(600), device, ip, country));
+                    payments.add(event(
+                            EventType.PAYMENT,
+                            "p" + payments.size(),
+                            t,
+                            amount(rnd),
+                            card,
+                            rnd.nextBoolean() ? merchant : "m-" + rnd.nextInt(600),
+                            device,
+                            ip,
+                            country));
                 }
             }
         }
@@ -122,15 +172,25 @@ class EventWindowRandomizedTest {
             PaymentEvent p = payments.get(rnd.nextInt(payments.size()));
             int kind = rnd.nextInt(6);
             EventType type = kind < 2 ? EventType.CHARGEBACK : kind < 5 ? EventType.REFUND : EventType.REVERSAL;
-            long delay = type == EventType.REVERSAL ? rnd.nextInt((int) HOUR) : (long) (rnd.nextDouble() * (type == EventType.CHARGEBACK ? 40 : 5) * DAY);
+            long delay = type == EventType.REVERSAL
+                    ? rnd.nextInt((int) HOUR)
+                    : (long) (rnd.nextDouble() * (type == EventType.CHARGEBACK ? 40 : 5) * DAY);
             if (rnd.nextInt(4) == 0) {
                 // At the payment's own millisecond or a horizon after it: where window edges are tested.
                 long[] exact = {0, MINUTE, HOUR, DAY, 7 * DAY};
                 delay = exact[rnd.nextInt(exact.length)];
             }
             // Labels carry the original payment's card, merchant and terminal; device and IP only sometimes.
-            all.add(event(type, p.paymentId(), p.eventTime() + delay, p.amount(), p.cardToken(), p.merchantId(),
-                    rnd.nextBoolean() ? p.deviceId() : null, rnd.nextBoolean() ? p.ip() : null, p.country()));
+            all.add(event(
+                    type,
+                    p.paymentId(),
+                    p.eventTime() + delay,
+                    p.amount(),
+                    p.cardToken(),
+                    p.merchantId(),
+                    rnd.nextBoolean() ? p.deviceId() : null,
+                    rnd.nextBoolean() ? p.ip() : null,
+                    p.country()));
         }
         // Arrival: each event delayed by less than BOUND, so event time is out of order by less than that.
         Map<PaymentEvent, Long> arrival = new HashMap<>();
@@ -152,7 +212,9 @@ class EventWindowRandomizedTest {
             int[] ids = new int[ValueField.values().length];
             for (ValueField f : ValueField.values()) {
                 String v = f.of(e);
-                ids[f.ordinal()] = v == null || v.isEmpty() ? -1 : dictionary.computeIfAbsent(f.ordinal() + ":" + v, k -> dictionary.size());
+                ids[f.ordinal()] = v == null || v.isEmpty()
+                        ? -1
+                        : dictionary.computeIfAbsent(f.ordinal() + ":" + v, k -> dictionary.size());
             }
             return new Ev(e, e.type(), e.eventTime(), e.amountFixed(), ids);
         }
@@ -160,6 +222,7 @@ class EventWindowRandomizedTest {
 
     /** Which value ids were seen in the window being recomputed: marked with that window's stamp. */
     private static int[] seen = new int[1 << 16];
+
     private static int stamp;
 
     /** Everything the features of one horizon read, recomputed from the entity's events so far. */
@@ -177,7 +240,9 @@ class EventWindowRandomizedTest {
             if (s > t) {
                 return false;
             }
-            return horizon <= FeatureSpec.EXACT_HORIZON_MILLIS ? s > t - horizon : Math.floorDiv(s, HOUR) * HOUR > t - horizon;
+            return horizon <= FeatureSpec.EXACT_HORIZON_MILLIS
+                    ? s > t - horizon
+                    : Math.floorDiv(s, HOUR) * HOUR > t - horizon;
         }
 
         /**
@@ -292,7 +357,7 @@ class EventWindowRandomizedTest {
             needs.put(entity, WindowNeeds.of(s));
             Map<Long, Set<ValueField>> fields = new HashMap<>();
             for (FeatureSpec spec : s) {
-                Set<ValueField> f = fields.computeIfAbsent(spec.horizonMillis(), h -> java.util.EnumSet.noneOf(ValueField.class));
+                Set<ValueField> f = fields.computeIfAbsent(spec.horizonMillis(), h -> EnumSet.noneOf(ValueField.class));
                 if (spec.valueField() != null) {
                     f.add(spec.valueField());
                 }
@@ -348,8 +413,17 @@ class EventWindowRandomizedTest {
                     for (FeatureSpec spec : specs.get(entity)) {
                         double expected = spec.aggregate() == Aggregate.SINCE_LAST
                                 ? sinceLast(recent, e)
-                                : byHorizon.computeIfAbsent(spec.horizonMillis(),
-                                        h -> Reference.of(recent, t, h, distinctFields.get(entity).get(h))).value(spec, e);
+                                : byHorizon
+                                        .computeIfAbsent(
+                                                spec.horizonMillis(),
+                                                h -> Reference.of(
+                                                        recent,
+                                                        t,
+                                                        h,
+                                                        distinctFields
+                                                                .get(entity)
+                                                                .get(h)))
+                                        .value(spec, e);
                         double actual = w.compute(spec, e);
                         comparisons++;
                         if (!spec.exact() && expected != 0) {
@@ -361,8 +435,8 @@ class EventWindowRandomizedTest {
                         if (!same) {
                             mismatchCount++;
                             if (mismatches.size() < 20) {
-                                mismatches.add(spec.qualifiedName() + " of " + e.paymentId() + " at " + t + " (" + key + "): expected "
-                                        + expected + ", got " + actual);
+                                mismatches.add(spec.qualifiedName() + " of " + e.paymentId() + " at " + t + " (" + key
+                                        + "): expected " + expected + ", got " + actual);
                             }
                         }
                     }
@@ -379,9 +453,10 @@ class EventWindowRandomizedTest {
             }
         }
 
-        System.out.printf("randomized: %,d events, %,d payments, %,d feature values compared (%,d non-zero beyond 24h), %,d mismatches;"
-                + " %,d idle windows cleared, at most %d hour buckets%n", events.size(), payments, comparisons, nonZeroLong,
-                mismatchCount, cleared, maxHours);
+        System.out.printf(
+                "randomized: %,d events, %,d payments, %,d feature values compared (%,d non-zero beyond 24h), %,d mismatches;"
+                        + " %,d idle windows cleared, at most %d hour buckets%n",
+                events.size(), payments, comparisons, nonZeroLong, mismatchCount, cleared, maxHours);
         assertThat(mismatches).isEmpty();
         assertThat(mismatchCount).isZero();
         assertThat(payments).isGreaterThan(90_000);

@@ -31,8 +31,16 @@ import org.junit.jupiter.api.Test;
 class EventWindowSerializerTest {
     private static final EventWindowSerializer SERIALIZER = EventWindowSerializer.INSTANCE;
 
-    private static final Set<FeatureSpec> RICH = specs("count_10m", "avg_amount_30d", "stddev_amount_30d", "max_amount_30d",
-            "distinct_country_30d", "distinct_device_24h", "chargeback_rate_28d", "refund_count_1h", "since_last");
+    private static final Set<FeatureSpec> RICH = specs(
+            "count_10m",
+            "avg_amount_30d",
+            "stddev_amount_30d",
+            "max_amount_30d",
+            "distinct_country_30d",
+            "distinct_device_24h",
+            "chargeback_rate_28d",
+            "refund_count_1h",
+            "since_last");
 
     private static Set<FeatureSpec> specs(String... names) {
         Set<FeatureSpec> s = new LinkedHashSet<>();

@@ -29,8 +29,14 @@ class EventWindowStateSizeTest {
             TypeInformation.of(EventWindow.class).createSerializer(new SerializerConfigImpl());
 
     /** The card features of rules/default (velocity, card testing, amount spike). */
-    private static final List<String> DEFAULT_RULES =
-            List.of("count_10m", "max_amount_10m", "min_amount_10m", "count_1h", "sum_amount_1h", "count_24h", "sum_amount_24h");
+    private static final List<String> DEFAULT_RULES = List.of(
+            "count_10m",
+            "max_amount_10m",
+            "min_amount_10m",
+            "count_1h",
+            "sum_amount_1h",
+            "count_24h",
+            "sum_amount_24h");
 
     private static Set<FeatureSpec> cardSpecs(List<String> names) {
         Set<FeatureSpec> s = new LinkedHashSet<>();
@@ -61,11 +67,30 @@ class EventWindowStateSizeTest {
             times.sort(null);
             for (long t : times) {
                 // Log-normal around 30, cents only: what a card's everyday spending looks like.
-                BigDecimal amount = BigDecimal.valueOf(Math.round(Math.exp(Math.log(30) + rnd.nextGaussian()) * 100), 2);
+                BigDecimal amount =
+                        BigDecimal.valueOf(Math.round(Math.exp(Math.log(30) + rnd.nextGaussian()) * 100), 2);
                 String country = rnd.nextInt(20) == 0 ? "FR" : "DE";
-                out.add(new PaymentEvent("e" + out.size(), EventType.PAYMENT, "p" + out.size(), t, "tok_card", "411111", "1111",
-                        "cust-1", merchants[rnd.nextInt(merchants.length)], "5411", null, amount, "EUR", country, "10.0.0.1",
-                        "dev-1", "POS", null, null, "test"));
+                out.add(new PaymentEvent(
+                        "e" + out.size(),
+                        EventType.PAYMENT,
+                        "p" + out.size(),
+                        t,
+                        "tok_card",
+                        "411111",
+                        "1111",
+                        "cust-1",
+                        merchants[rnd.nextInt(merchants.length)],
+                        "5411",
+                        null,
+                        amount,
+                        "EUR",
+                        country,
+                        "10.0.0.1",
+                        "dev-1",
+                        "POS",
+                        null,
+                        null,
+                        "test"));
             }
         }
         return out;
@@ -91,7 +116,8 @@ class EventWindowStateSizeTest {
     }
 
     @Test
-    void shouldKeepATypicalCardUnderOneKilobyteWithTheDefaultRulesAThirtyDayAverageAndDistinctCountries() throws IOException {
+    void shouldKeepATypicalCardUnderOneKilobyteWithTheDefaultRulesAThirtyDayAverageAndDistinctCountries()
+            throws IOException {
         List<String> names = new ArrayList<>(DEFAULT_RULES);
         names.add("avg_amount_30d");
         names.add("distinct_country_24h");
@@ -101,7 +127,8 @@ class EventWindowStateSizeTest {
         }
         int defaultOnly = largestAfterThirtyDays(cardholder(1, 45, 5), cardSpecs(DEFAULT_RULES));
 
-        System.out.printf("card window, ~5 payments/day: default rules %d B; + avg_amount_30d + distinct_country_24h %d B (largest of 5 cards)%n",
+        System.out.printf(
+                "card window, ~5 payments/day: default rules %d B; + avg_amount_30d + distinct_country_24h %d B (largest of 5 cards)%n",
                 defaultOnly, largest);
         assertThat(largest).isLessThanOrEqualTo(1024);
         assertThat(defaultOnly).isLessThan(300);
@@ -109,26 +136,38 @@ class EventWindowStateSizeTest {
 
     @Test
     void shouldReportTheCostOfRicherFeaturesAndOfABusyEntity() throws IOException {
-        Set<FeatureSpec> rich = cardSpecs(List.of("count_10m", "avg_amount_30d", "max_amount_30d", "stddev_amount_30d",
-                "distinct_country_30d", "distinct_merchant_30d", "chargeback_rate_28d", "amount_ratio_30d", "since_last"));
+        Set<FeatureSpec> rich = cardSpecs(List.of(
+                "count_10m",
+                "avg_amount_30d",
+                "max_amount_30d",
+                "stddev_amount_30d",
+                "distinct_country_30d",
+                "distinct_merchant_30d",
+                "chargeback_rate_28d",
+                "amount_ratio_30d",
+                "since_last"));
         int richCard = largestAfterThirtyDays(cardholder(7, 45, 5), rich);
 
         // A merchant: 2,000 payments a day from many cards, with a 30-day average and 24h distinct cards.
         Random rnd = new Random(3);
-        Set<FeatureSpec> merchantSpecs = new LinkedHashSet<>(List.of(FeatureSpec.parse(Entity.MERCHANT, "count_10m"),
-                FeatureSpec.parse(Entity.MERCHANT, "avg_amount_30d"), FeatureSpec.parse(Entity.MERCHANT, "distinct_card_1h")));
+        Set<FeatureSpec> merchantSpecs = new LinkedHashSet<>(List.of(
+                FeatureSpec.parse(Entity.MERCHANT, "count_10m"),
+                FeatureSpec.parse(Entity.MERCHANT, "avg_amount_30d"),
+                FeatureSpec.parse(Entity.MERCHANT, "distinct_card_1h")));
         WindowNeeds needs = WindowNeeds.of(merchantSpecs);
         EventWindow merchant = new EventWindow();
         for (int i = 0; i < 31 * 2000; i++) {
             long t = T0 + i * (DAY / 2000);
-            PaymentEvent p = TestEvents.event(EventType.PAYMENT, "p" + i, t, "12.34", "card-" + rnd.nextInt(50_000), "m-1", null, "DE");
+            PaymentEvent p = TestEvents.event(
+                    EventType.PAYMENT, "p" + i, t, "12.34", "card-" + rnd.nextInt(50_000), "m-1", null, "DE");
             merchant.track(needs);
             merchant.add(p);
             merchant.expire(t - 2000, needs.horizon());
         }
         int merchantSize = serializedSize(merchant);
 
-        System.out.printf("card window with 9 richer features over 30 days: %d B; merchant at 2,000 payments/day: %d B (%d payments in its exact tier)%n",
+        System.out.printf(
+                "card window with 9 richer features over 30 days: %d B; merchant at 2,000 payments/day: %d B (%d payments in its exact tier)%n",
                 richCard, merchantSize, merchant.size);
         assertThat(richCard).isLessThan(2048);
         // Its exact tier (24 bytes a payment with one hashed field, up to a quarter spare) dominates;

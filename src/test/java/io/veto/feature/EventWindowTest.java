@@ -58,7 +58,8 @@ class EventWindowTest {
     @Test
     void shouldFoldAHotKeysOldestPaymentsIntoTheHourTierBeyondTheCapAndNeverCountMoreThanTheTruth() {
         int n = EventWindow.MAX_EXACT_EVENTS + 5_000;
-        for (Set<FeatureSpec> s : List.of(specs("count_10m", "sum_amount_10m", "distinct_country_10m"),
+        for (Set<FeatureSpec> s : List.of(
+                specs("count_10m", "sum_amount_10m", "distinct_country_10m"),
                 specs("count_10m", "sum_amount_10m", "distinct_country_10m", "count_7d", "sum_amount_7d"))) {
             EventWindow w = new EventWindow();
             w.track(s);
@@ -77,7 +78,9 @@ class EventWindowTest {
             assertThat(value(w, "sum_amount_10m", last)).isBetween(0.75 * EventWindow.MAX_EXACT_EVENTS, (double) n);
             assertThat(value(w, "distinct_country_10m", last)).isEqualTo(2.0);
             if (s.contains(card("count_7d"))) {
-                assertThat(value(w, "count_7d", last)).as("long windows stay exact").isEqualTo(n);
+                assertThat(value(w, "count_7d", last))
+                        .as("long windows stay exact")
+                        .isEqualTo(n);
                 assertThat(value(w, "sum_amount_7d", last)).isEqualTo(n);
             }
         }
@@ -105,8 +108,15 @@ class EventWindowTest {
         PaymentEvent onEdge = payment(T0, "100.00", "FR");
         PaymentEvent justIn = payment(T0 + 1, "2.00", "DE");
         PaymentEvent current = payment(T0 + 10 * MINUTE, "5.00", "IT");
-        Set<FeatureSpec> s = specs("count_10m", "sum_amount_10m", "avg_amount_10m", "max_amount_10m", "min_amount_10m",
-                "stddev_amount_10m", "distinct_country_10m", "amount_ratio_10m");
+        Set<FeatureSpec> s = specs(
+                "count_10m",
+                "sum_amount_10m",
+                "avg_amount_10m",
+                "max_amount_10m",
+                "min_amount_10m",
+                "stddev_amount_10m",
+                "distinct_country_10m",
+                "amount_ratio_10m");
         EventWindow w = window(s, onEdge, justIn, current);
 
         assertThat(value(w, "count_10m", current)).isEqualTo(2.0);
@@ -151,8 +161,16 @@ class EventWindowTest {
     @Test
     void shouldGiveZeroOrTheSentinelWhenNothingElseIsInTheWindow() {
         PaymentEvent only = payment(T0, "42.00");
-        EventWindow w = window(specs("count_1h", "stddev_amount_1h", "amount_ratio_1h", "chargeback_rate_1h", "refund_count_1h",
-                "distinct_device_1h", "since_last"), only);
+        EventWindow w = window(
+                specs(
+                        "count_1h",
+                        "stddev_amount_1h",
+                        "amount_ratio_1h",
+                        "chargeback_rate_1h",
+                        "refund_count_1h",
+                        "distinct_device_1h",
+                        "since_last"),
+                only);
 
         assertThat(value(w, "count_1h", only)).isEqualTo(1.0);
         assertThat(value(w, "max_amount_1h", only)).isEqualTo(42.0);
@@ -164,8 +182,16 @@ class EventWindowTest {
         assertThat(value(w, "since_last", only)).isEqualTo(FeatureSpec.SINCE_LAST_NONE);
 
         EventWindow empty = new EventWindow();
-        for (String name : List.of("count_1h", "sum_amount_1h", "avg_amount_1h", "max_amount_1h", "min_amount_1h",
-                "stddev_amount_1h", "distinct_country_1h", "chargeback_rate_30d", "refund_rate_1h")) {
+        for (String name : List.of(
+                "count_1h",
+                "sum_amount_1h",
+                "avg_amount_1h",
+                "max_amount_1h",
+                "min_amount_1h",
+                "stddev_amount_1h",
+                "distinct_country_1h",
+                "chargeback_rate_30d",
+                "refund_rate_1h")) {
             assertThat(empty.compute(card(name), T0)).as(name).isZero();
         }
         assertThat(empty.isEmpty()).isTrue();
@@ -227,17 +253,27 @@ class EventWindowTest {
         assertThat(value(w, "amount_ratio_1h", big)).isEqualTo(10.0);
         assertThatThrownBy(() -> w.compute(card("amount_ratio_1h"), T0)).isInstanceOf(IllegalArgumentException.class);
         EventWindow zeros = window(specs("amount_ratio_1h"), payment(T0, "0"), payment(T0 + 1, "5.00"));
-        assertThat(zeros.compute(card("amount_ratio_1h"), payment(T0 + 1, "5.00"))).isZero();
+        assertThat(zeros.compute(card("amount_ratio_1h"), payment(T0 + 1, "5.00")))
+                .isZero();
     }
 
     // ------------------------------------------------------------------ feedback
 
     @Test
     void shouldCountChargebacksAndRefundsAtTheirOwnTimeAndNeverAsPayments() {
-        Set<FeatureSpec> s = specs("count_1h", "sum_amount_1h", "chargeback_count_1h", "chargeback_rate_1h", "refund_count_1h", "refund_rate_1h");
+        Set<FeatureSpec> s = specs(
+                "count_1h",
+                "sum_amount_1h",
+                "chargeback_count_1h",
+                "chargeback_rate_1h",
+                "refund_count_1h",
+                "refund_rate_1h");
         PaymentEvent p1 = payment(T0, "10.00");
         PaymentEvent p2 = payment(T0 + MINUTE, "20.00");
-        EventWindow w = window(s, p1, p2,
+        EventWindow w = window(
+                s,
+                p1,
+                p2,
                 feedback(EventType.CHARGEBACK, p1.paymentId(), T0 + 2 * MINUTE),
                 feedback(EventType.REFUND, p2.paymentId(), T0 + 3 * MINUTE),
                 feedback(EventType.REVERSAL, p2.paymentId(), T0 + 4 * MINUTE),
@@ -257,7 +293,8 @@ class EventWindowTest {
 
     @Test
     void shouldLeaveOutFeedbackExactlyOneHorizonOldAndCountFeedbackAtThePaymentsOwnTime() {
-        EventWindow w = window(specs("chargeback_count_1h", "refund_count_1h"),
+        EventWindow w = window(
+                specs("chargeback_count_1h", "refund_count_1h"),
                 feedback(EventType.CHARGEBACK, "a", T0),
                 feedback(EventType.CHARGEBACK, "b", T0 + 1),
                 feedback(EventType.REFUND, "c", T0 + HOUR),
@@ -280,7 +317,10 @@ class EventWindowTest {
     @Test
     void shouldKeepChargebacksBeyondADayInHourBuckets() {
         Set<FeatureSpec> s = specs("chargeback_count_28d", "chargeback_rate_28d", "count_28d");
-        EventWindow w = window(s, payment(T0, "1.00"), feedback(EventType.CHARGEBACK, "p", T0 + HOUR + 5),
+        EventWindow w = window(
+                s,
+                payment(T0, "1.00"),
+                feedback(EventType.CHARGEBACK, "p", T0 + HOUR + 5),
                 feedback(EventType.REFUND, "p", T0 + HOUR + 6));
         w.expire(T0 + 3 * DAY, 28 * DAY);
         assertThat(w.size).isZero();
@@ -299,9 +339,9 @@ class EventWindowTest {
     void shouldStartAWindowOverADayOnTheFirstWholeHourAfterTheHorizon() {
         Set<FeatureSpec> s = specs("count_30d", "sum_amount_30d");
         long t = T0 + 30 * DAY + 20 * MINUTE; // t - 30d = T0 + 20m, in the hour starting at T0
-        PaymentEvent partialHour = payment(T0 + 25 * MINUTE, "1.00");   // after t - 30d, in that partial hour: out
-        PaymentEvent lastOfHour = payment(T0 + HOUR - 1, "2.00");        // out
-        PaymentEvent wholeHour = payment(T0 + HOUR, "4.00");             // the first whole hour: in
+        PaymentEvent partialHour = payment(T0 + 25 * MINUTE, "1.00"); // after t - 30d, in that partial hour: out
+        PaymentEvent lastOfHour = payment(T0 + HOUR - 1, "2.00"); // out
+        PaymentEvent wholeHour = payment(T0 + HOUR, "4.00"); // the first whole hour: in
         PaymentEvent current = payment(t, "8.00");
 
         EventWindow unfolded = window(s, partialHour, lastOfHour, wholeHour, current);
@@ -321,7 +361,8 @@ class EventWindowTest {
         folded.add(later);
         assertThat(value(folded, "count_30d", later)).isEqualTo(2.0);
         assertThat(EventWindow.windowStart(T0 + 30 * DAY + HOUR, 30 * DAY)).isEqualTo(T0 + 2 * HOUR - 1);
-        assertThat(EventWindow.windowStart(T0 + 30 * DAY + 20 * MINUTE, 24 * HOUR)).isEqualTo(T0 + 29 * DAY + 20 * MINUTE);
+        assertThat(EventWindow.windowStart(T0 + 30 * DAY + 20 * MINUTE, 24 * HOUR))
+                .isEqualTo(T0 + 29 * DAY + 20 * MINUTE);
     }
 
     @Test
@@ -349,7 +390,10 @@ class EventWindowTest {
     @Test
     void shouldReadTheHourTierOnlyUpToALatePaymentsOwnTime() {
         Set<FeatureSpec> s = specs("count_30d", "sum_amount_30d", "chargeback_count_30d");
-        EventWindow w = window(s, payment(T0 + HOUR, "1.00"), payment(T0 + 5 * HOUR, "2.00"),
+        EventWindow w = window(
+                s,
+                payment(T0 + HOUR, "1.00"),
+                payment(T0 + 5 * HOUR, "2.00"),
                 feedback(EventType.CHARGEBACK, "p", T0 + 6 * HOUR));
         w.expire(T0 + 3 * DAY, 30 * DAY);
         assertThat(w.size).isZero();
@@ -364,7 +408,8 @@ class EventWindowTest {
 
     @Test
     void shouldComputeMaxMinAndStddevOverFoldedHoursAsOverThePayments() {
-        Set<FeatureSpec> s = specs("max_amount_7d", "min_amount_7d", "stddev_amount_7d", "avg_amount_7d", "amount_ratio_7d");
+        Set<FeatureSpec> s =
+                specs("max_amount_7d", "min_amount_7d", "stddev_amount_7d", "avg_amount_7d", "amount_ratio_7d");
         List<PaymentEvent> history = new ArrayList<>();
         String[] amounts = {"12.50", "0.99", "300.00", "47.1234", "47.1234", "5.00", "1999.99", "0"};
         for (int i = 0; i < amounts.length; i++) {
@@ -396,7 +441,8 @@ class EventWindowTest {
     @Test
     void shouldRememberDistinctValuesOfFoldedHoursUntilTheyLeaveTheWindow() {
         Set<FeatureSpec> s = specs("distinct_country_30d", "distinct_country_24h");
-        EventWindow w = window(s, payment(T0, "1.00", "FR"), payment(T0 + 2 * DAY, "1.00", "DE"), payment(T0 + 3 * DAY, "1.00", "FR"));
+        EventWindow w = window(
+                s, payment(T0, "1.00", "FR"), payment(T0 + 2 * DAY, "1.00", "DE"), payment(T0 + 3 * DAY, "1.00", "FR"));
         w.expire(T0 + 10 * DAY, 30 * DAY);
         assertThat(w.size).isZero();
         assertThat(w.valueCount).isEqualTo(2);
@@ -449,9 +495,13 @@ class EventWindowTest {
 
     @Test
     void shouldBeEmptyOnceTheLongestHorizonHasPassed() {
-        Set<FeatureSpec> s = specs("count_10m", "avg_amount_30d", "distinct_country_30d", "chargeback_count_28d", "since_last");
+        Set<FeatureSpec> s =
+                specs("count_10m", "avg_amount_30d", "distinct_country_30d", "chargeback_count_28d", "since_last");
         long horizon = WindowNeeds.of(s).horizon();
-        EventWindow w = window(s, payment(T0, "1.00", "FR"), payment(T0 + DAY, "2.00", "DE"),
+        EventWindow w = window(
+                s,
+                payment(T0, "1.00", "FR"),
+                payment(T0 + DAY, "2.00", "DE"),
                 feedback(EventType.CHARGEBACK, "p", T0 + 2 * DAY));
         w.expire(T0 + 10 * DAY, horizon);
         assertThat(w.size).isZero();
@@ -470,7 +520,10 @@ class EventWindowTest {
     @Test
     void shouldBeEmptyAfterEvictingUpToItsLatestTimeAsTheCleanupTimerDoes() {
         Set<FeatureSpec> s = specs("count_10m", "avg_amount_30d", "distinct_country_30d", "chargeback_count_28d");
-        EventWindow w = window(s, payment(T0, "1.00", "FR"), payment(T0 + 3 * DAY, "2.00", "DE"),
+        EventWindow w = window(
+                s,
+                payment(T0, "1.00", "FR"),
+                payment(T0 + 3 * DAY, "2.00", "DE"),
                 feedback(EventType.CHARGEBACK, "p", T0 + 3 * DAY + 1));
         w.expire(T0 + 2 * DAY, WindowNeeds.of(s).horizon());
         assertThat(w.buckets).isNotNull();
@@ -496,7 +549,8 @@ class EventWindowTest {
             w.expire(t - 2000, horizon);
             maxSize = Math.max(maxSize, w.size);
             int hours = 0;
-            HourBuckets.Reader r = new HourBuckets.Reader(w.buckets, (w.layout >>> WindowNeeds.BUCKET_COLUMNS_SHIFT) & 7);
+            HourBuckets.Reader r =
+                    new HourBuckets.Reader(w.buckets, (w.layout >>> WindowNeeds.BUCKET_COLUMNS_SHIFT) & 7);
             while (r.next()) {
                 hours++;
             }
@@ -543,21 +597,35 @@ class EventWindowTest {
 
     @Test
     void shouldHaveItsOwnFlinkSerializerSoThatNoKryoIsNeeded() {
-        assertThat(TypeInformation.of(EventWindow.class).createSerializer(new SerializerConfigImpl())).isInstanceOf(EventWindowSerializer.class);
+        assertThat(TypeInformation.of(EventWindow.class).createSerializer(new SerializerConfigImpl()))
+                .isInstanceOf(EventWindowSerializer.class);
     }
 
     @Test
     void shouldComputeTheSameAfterASerializationRoundTrip() throws IOException {
-        Set<FeatureSpec> s = specs("count_10m", "avg_amount_30d", "stddev_amount_30d", "max_amount_30d", "distinct_country_30d",
-                "distinct_device_24h", "chargeback_rate_28d", "refund_count_1h", "since_last");
-        EventWindow w = window(s, payment(T0, "1.00", "FR"), payment(T0 + 5 * HOUR, "2.50", "DE"),
-                feedback(EventType.CHARGEBACK, "p", T0 + 6 * HOUR), payment(T0 + 2 * DAY, "3.00", "IT"),
+        Set<FeatureSpec> s = specs(
+                "count_10m",
+                "avg_amount_30d",
+                "stddev_amount_30d",
+                "max_amount_30d",
+                "distinct_country_30d",
+                "distinct_device_24h",
+                "chargeback_rate_28d",
+                "refund_count_1h",
+                "since_last");
+        EventWindow w = window(
+                s,
+                payment(T0, "1.00", "FR"),
+                payment(T0 + 5 * HOUR, "2.50", "DE"),
+                feedback(EventType.CHARGEBACK, "p", T0 + 6 * HOUR),
+                payment(T0 + 2 * DAY, "3.00", "IT"),
                 feedback(EventType.REFUND, "p", T0 + 2 * DAY + 1));
         w.expire(T0 + 2 * DAY - 1, WindowNeeds.of(s).horizon());
         PaymentEvent now = payment(T0 + 2 * DAY + 2, "9.00", "ES");
         w.add(now);
 
-        TypeSerializer<EventWindow> serializer = TypeInformation.of(EventWindow.class).createSerializer(new SerializerConfigImpl());
+        TypeSerializer<EventWindow> serializer =
+                TypeInformation.of(EventWindow.class).createSerializer(new SerializerConfigImpl());
         DataOutputSerializer out = new DataOutputSerializer(256);
         serializer.serialize(w, out);
         EventWindow copy = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));

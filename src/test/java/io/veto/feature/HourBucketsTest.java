@@ -85,7 +85,8 @@ class HourBucketsTest {
             assertThat(newest.hour).isEqualTo(t.hours[t.n - 1]);
 
             boolean into = rnd.nextBoolean();
-            HourBuckets.Table tail = into ? HourBuckets.decodeNewest(packed, columns, newest) : new HourBuckets.Table(2);
+            HourBuckets.Table tail =
+                    into ? HourBuckets.decodeNewest(packed, columns, newest) : new HourBuckets.Table(2);
             HourBuckets.Table whole = HourBuckets.decode(packed, columns);
             long hour = into ? newest.hour : newest.hour + 1 + rnd.nextInt(5);
             for (int k = rnd.nextInt(4); k >= 0; k--) {
@@ -95,7 +96,8 @@ class HourBucketsTest {
                 hour += rnd.nextInt(2);
             }
 
-            assertThat(HourBuckets.replaceNewest(packed, columns, newest, tail, into)).isEqualTo(HourBuckets.encode(whole, columns));
+            assertThat(HourBuckets.replaceNewest(packed, columns, newest, tail, into))
+                    .isEqualTo(HourBuckets.encode(whole, columns));
         }
     }
 

@@ -9,6 +9,7 @@ import java.time.Instant;
 final class TestEvents {
     /** A whole UTC hour, so that hour-granular edges are easy to place. */
     static final long T0 = Instant.parse("2026-11-28T12:00:00Z").toEpochMilli();
+
     static final long SECOND = 1000L;
     static final long MINUTE = 60 * SECOND;
     static final long HOUR = 60 * MINUTE;
@@ -29,10 +30,34 @@ final class TestEvents {
     }
 
     static PaymentEvent event(
-            EventType type, String paymentId, long time, String amount, String card, String merchant, String device, String country) {
+            EventType type,
+            String paymentId,
+            long time,
+            String amount,
+            String card,
+            String merchant,
+            String device,
+            String country) {
         return new PaymentEvent(
-                "evt-" + type + "-" + paymentId + "-" + time, type, paymentId, time, card, card == null ? null : "411111", "1111",
-                "cust-" + card, merchant, "5411", merchant == null ? null : "t-" + merchant, new BigDecimal(amount), "EUR", country,
-                "10.0.0.1", device, "ECOM", null, null, "test/0/0");
+                "evt-" + type + "-" + paymentId + "-" + time,
+                type,
+                paymentId,
+                time,
+                card,
+                card == null ? null : "411111",
+                "1111",
+                "cust-" + card,
+                merchant,
+                "5411",
+                merchant == null ? null : "t-" + merchant,
+                new BigDecimal(amount),
+                "EUR",
+                country,
+                "10.0.0.1",
+                device,
+                "ECOM",
+                null,
+                null,
+                "test/0/0");
     }
 }

@@ -19,11 +19,21 @@ class BadRecordsTest {
 
     @Test
     void coversEveryKindOfBreakageWithAReasonKeyword() {
-        assertThat(byName).containsKeys("not-json", "truncated-json", "missing-eventId", "missing-amount",
-                "amount-not-a-number", "negative-amount", "amount-wrong-type", "unknown-type", "oversized",
-                "pan-in-malformed-body");
-        assertThat(samples).allSatisfy(s -> assertThat(s.expectedReason())
-                .isIn("json", "amount", "eventId", "eventTime", "type", "pan", "size", "empty"));
+        assertThat(byName)
+                .containsKeys(
+                        "not-json",
+                        "truncated-json",
+                        "missing-eventId",
+                        "missing-amount",
+                        "amount-not-a-number",
+                        "negative-amount",
+                        "amount-wrong-type",
+                        "unknown-type",
+                        "oversized",
+                        "pan-in-malformed-body");
+        assertThat(samples)
+                .allSatisfy(s -> assertThat(s.expectedReason())
+                        .isIn("json", "amount", "eventId", "eventTime", "type", "pan", "size", "empty"));
         assertThat(byName.get("missing-amount").expectedReason()).isEqualTo("amount");
         assertThat(byName.get("missing-eventId").expectedReason()).isEqualTo("eventId");
         assertThat(byName.get("oversized").expectedReason()).isEqualTo("size");
@@ -33,7 +43,8 @@ class BadRecordsTest {
     @Test
     void syntaxBreakagesDoNotParseAsJson() {
         for (String name : List.of("not-json", "truncated-json", "pan-in-malformed-body", "invalid-utf8")) {
-            assertThatThrownBy(() -> Row.MAPPER.readTree(byName.get(name).payload())).as(name)
+            assertThatThrownBy(() -> Row.MAPPER.readTree(byName.get(name).payload()))
+                    .as(name)
                     .isInstanceOf(IOException.class);
         }
         assertThat(byName.get("empty").payload()).isEmpty();

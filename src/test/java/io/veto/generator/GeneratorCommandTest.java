@@ -30,9 +30,27 @@ class GeneratorCommandTest {
     @Test
     void optionsBecomeAGeneratorConfig() {
         GeneratorCommand command = new GeneratorCommand();
-        new CommandLine(command).parseArgs("--bootstrap-servers", "broker:29092", "--topic", "payments",
-                "--rate", "250", "--duration", "5m", "--count", "1000", "--seed", "7", "--cards", "500",
-                "--fraud-rate", "0.02", "--start-time", "2026-11-28T18:40:00Z", "--epoch-millis");
+        new CommandLine(command)
+                .parseArgs(
+                        "--bootstrap-servers",
+                        "broker:29092",
+                        "--topic",
+                        "payments",
+                        "--rate",
+                        "250",
+                        "--duration",
+                        "5m",
+                        "--count",
+                        "1000",
+                        "--seed",
+                        "7",
+                        "--cards",
+                        "500",
+                        "--fraud-rate",
+                        "0.02",
+                        "--start-time",
+                        "2026-11-28T18:40:00Z",
+                        "--epoch-millis");
         GeneratorConfig c = command.config();
         assertThat(command.bootstrapServers).isEqualTo("broker:29092");
         assertThat(command.rate).isEqualTo(250);
@@ -45,7 +63,8 @@ class GeneratorCommandTest {
         assertThat(c.startTime()).isEqualTo(Instant.parse("2026-11-28T18:40:00Z"));
         assertThat(c.epochMillisTime()).isTrue();
         assertThat(c.live()).isFalse();
-        assertThat(c.runId()).isEqualTo(Long.toString(Instant.parse("2026-11-28T18:40:00Z").getEpochSecond(), 36));
+        assertThat(c.runId())
+                .isEqualTo(Long.toString(Instant.parse("2026-11-28T18:40:00Z").getEpochSecond(), 36));
     }
 
     @Test
@@ -64,7 +83,9 @@ class GeneratorCommandTest {
     @Test
     void rejectsABadDurationWithAUsageError() {
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new GeneratorCommand()).setErr(new PrintWriter(err)).execute("--duration", "soon");
+        int code = new CommandLine(new GeneratorCommand())
+                .setErr(new PrintWriter(err))
+                .execute("--duration", "soon");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("not a duration");
     }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -36,7 +37,8 @@ class GeneratorRunnerTest {
         for (int i = 0; i < 5_000; i++) {
             expected.add(reference.next());
         }
-        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 0, null, 5_000)) {
+        try (GeneratorRunner runner =
+                new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 0, null, 5_000)) {
             runner.run();
 
             List<ProducerRecord<byte[], byte[]>> sent = producer.history();
@@ -72,7 +74,8 @@ class GeneratorRunnerTest {
     void pacesEachEventToItsSlotAndWaitsByParking() {
         FakeTicker clock = new FakeTicker();
         MockProducer<byte[], byte[]> producer = clock.recordingProducer(-1, 0);
-        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 2_000, null, 1_000)
+        try (GeneratorRunner runner = new GeneratorRunner(
+                        new PaymentGenerator(CONFIG), producer, "payments", 2_000, null, 1_000)
                 .withTicker(clock)) {
             runner.run();
 
@@ -93,8 +96,9 @@ class GeneratorRunnerTest {
     void stopsWhenTheDurationIsUp() {
         FakeTicker clock = new FakeTicker();
         MockProducer<byte[], byte[]> producer = clock.recordingProducer(-1, 0);
-        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 1_000,
-                Duration.ofMillis(500), 0).withTicker(clock)) {
+        try (GeneratorRunner runner = new GeneratorRunner(
+                        new PaymentGenerator(CONFIG), producer, "payments", 1_000, Duration.ofMillis(500), 0)
+                .withTicker(clock)) {
             runner.run();
 
             // One event per millisecond, in slots 0 ms .. 499 ms; the wait for the 501st ends at the deadline.
@@ -109,7 +113,8 @@ class GeneratorRunnerTest {
         FakeTicker clock = new FakeTicker();
         // The 10th send stalls for a second (a producer blocked on a full buffer, a GC pause).
         MockProducer<byte[], byte[]> producer = clock.recordingProducer(9, 1_000_000_000L);
-        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 1_000, null, 400)
+        try (GeneratorRunner runner = new GeneratorRunner(
+                        new PaymentGenerator(CONFIG), producer, "payments", 1_000, null, 400)
                 .withTicker(clock)) {
             runner.run();
 
@@ -135,7 +140,7 @@ class GeneratorRunnerTest {
         t.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (runner.sent() < 20 && System.nanoTime() < deadline) {
-            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+            LockSupport.parkNanos(1_000_000L);
         }
         assertThat(runner.isRunning()).isTrue();
         runner.close();
@@ -167,7 +172,8 @@ class GeneratorRunnerTest {
     void canStampRecordsWithTheEventTime() {
         MockProducer<byte[], byte[]> producer = producer();
         PaymentGenerator reference = new PaymentGenerator(CONFIG);
-        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), producer, "payments", 0, null, 100)
+        try (GeneratorRunner runner = new GeneratorRunner(
+                        new PaymentGenerator(CONFIG), producer, "payments", 0, null, 100)
                 .withEventTimeAsRecordTimestamp(true)) {
             runner.run();
             for (ProducerRecord<byte[], byte[]> r : producer.history()) {
@@ -178,19 +184,22 @@ class GeneratorRunnerTest {
 
     @Test
     void failedSendsAreCountedApartFromAcknowledgedOnes() {
-        MockProducer<byte[], byte[]> failing = new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
-            private int n;
+        MockProducer<byte[], byte[]> failing =
+                new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
+                    private int n;
 
-            @Override
-            public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
-                if (n++ % 2 == 0) {
-                    callback.onCompletion(null, new TimeoutException("broker away"));
-                    return CompletableFuture.failedFuture(new TimeoutException("broker away"));
-                }
-                return super.send(record, callback);
-            }
-        };
-        try (GeneratorRunner runner = new GeneratorRunner(new PaymentGenerator(CONFIG), failing, "payments", 0, null, 100)) {
+                    @Override
+                    public synchronized Future<RecordMetadata> send(
+                            ProducerRecord<byte[], byte[]> record, Callback callback) {
+                        if (n++ % 2 == 0) {
+                            callback.onCompletion(null, new TimeoutException("broker away"));
+                            return CompletableFuture.failedFuture(new TimeoutException("broker away"));
+                        }
+                        return super.send(record, callback);
+                    }
+                };
+        try (GeneratorRunner runner =
+                new GeneratorRunner(new PaymentGenerator(CONFIG), failing, "payments", 0, null, 100)) {
             runner.run();
             assertThat(runner.attempted()).isEqualTo(100);
             assertThat(runner.sent()).isEqualTo(50);
@@ -202,7 +211,8 @@ class GeneratorRunnerTest {
     @Test
     void producerPropertiesAskForDurableCompressedBatches() {
         var p = GeneratorRunner.producerProperties("localhost:9092", "lz4");
-        assertThat(p).containsEntry(ProducerConfig.ACKS_CONFIG, "all")
+        assertThat(p)
+                .containsEntry(ProducerConfig.ACKS_CONFIG, "all")
                 .containsEntry(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4")
                 .containsEntry(ProducerConfig.LINGER_MS_CONFIG, "5")
                 .containsEntry(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "localhost:9092")
@@ -235,7 +245,8 @@ class GeneratorRunnerTest {
         MockProducer<byte[], byte[]> recordingProducer(int stallAt, long stallNanos) {
             return new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer()) {
                 @Override
-                public synchronized Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record, Callback callback) {
+                public synchronized Future<RecordMetadata> send(
+                        ProducerRecord<byte[], byte[]> record, Callback callback) {
                     sendTimes.add(now);
                     if (sendTimes.size() - 1 == stallAt) {
                         now += stallNanos;

@@ -14,6 +14,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,12 +95,16 @@ class PaymentGeneratorTest {
                 assertThat(r.amountIsNumber()).isFalse();
                 continue;
             }
-            assertThat(r.amountIsNumber()).as("amount of %s is a JSON number", r.eventId()).isTrue();
+            assertThat(r.amountIsNumber())
+                    .as("amount of %s is a JSON number", r.eventId())
+                    .isTrue();
             assertThat(r.amount().scale()).isEqualTo(2);
             assertThat(r.amount()).isPositive();
             String json = r.event().jsonString();
             var m = AMOUNT_IN_JSON.matcher(json);
-            assertThat(m.find()).as("amount written as a plain 2-decimal number").isTrue();
+            assertThat(m.find())
+                    .as("amount written as a plain 2-decimal number")
+                    .isTrue();
             assertThat(new BigDecimal(m.group(1))).isEqualTo(r.amount());
         }
     }
@@ -121,7 +126,9 @@ class PaymentGeneratorTest {
             assertThat(r.paymentId()).isEqualTo(r.event().paymentId());
             switch (r.type()) {
                 case "PAYMENT" -> {
-                    assertThat(paymentIds.add(r.paymentId())).as("unique paymentId").isTrue();
+                    assertThat(paymentIds.add(r.paymentId()))
+                            .as("unique paymentId")
+                            .isTrue();
                     assertThat(r.merchantId()).startsWith("mer-");
                     assertThat(r.mcc()).matches(mcc);
                     assertThat(r.currency()).matches("[A-Z]{3}");
@@ -194,14 +201,18 @@ class PaymentGeneratorTest {
     @Test
     void fraudShareOfPaymentsIsNearTheConfiguredRate() {
         assertThat(fraudShare(rows.subList(0, 100_000))).isCloseTo(0.01, within(0.0015));
-        assertThat(fraudShare(Row.generate(GeneratorConfig.defaults().withSeed(3).withFraudRate(0.05), 100_000)))
+        assertThat(fraudShare(
+                        Row.generate(GeneratorConfig.defaults().withSeed(3).withFraudRate(0.05), 100_000)))
                 .isCloseTo(0.05, within(0.005));
-        assertThat(fraudShare(Row.generate(GeneratorConfig.defaults().withFraudRate(0), 20_000))).isZero();
+        assertThat(fraudShare(Row.generate(GeneratorConfig.defaults().withFraudRate(0), 20_000)))
+                .isZero();
     }
 
     private static double fraudShare(List<Row> rows) {
         long payments = rows.stream().filter(Row::isPayment).count();
-        long fraud = rows.stream().filter(r -> r.isPayment() && r.fraudLabel() != null).count();
+        long fraud = rows.stream()
+                .filter(r -> r.isPayment() && r.fraudLabel() != null)
+                .count();
         return fraud / (double) payments;
     }
 
@@ -222,11 +233,13 @@ class PaymentGeneratorTest {
             Row big = s.get(s.size() - 1);
             List<Row> probes = s.subList(0, s.size() - 1);
             assertThat(probes).hasSizeBetween(3, 6);
-            assertThat(probes).allSatisfy(p -> assertThat(p.amount()).isBetween(new BigDecimal("0.50"), new BigDecimal("1.99")));
+            assertThat(probes)
+                    .allSatisfy(p -> assertThat(p.amount()).isBetween(new BigDecimal("0.50"), new BigDecimal("1.99")));
             assertThat(probes.stream().map(Row::merchantId).distinct().count()).isEqualTo(probes.size());
             for (int i = 1; i < probes.size(); i++) {
                 assertThat(probes.get(i).eventTimeMillis() - probes.get(i - 1).eventTimeMillis())
-                        .as("probe spacing").isBetween(20_000L, 120_000L);
+                        .as("probe spacing")
+                        .isBetween(20_000L, 120_000L);
             }
             assertThat(big.amount()).isGreaterThanOrEqualTo(new BigDecimal("200"));
             assertThat(probes).noneMatch(p -> p.merchantId().equals(big.merchantId()));
@@ -237,7 +250,8 @@ class PaymentGeneratorTest {
                 assertThat(r.channel()).isEqualTo("ECOM");
                 assertThat(r.event().completes()).isEqualTo(r == big);
             });
-            assertThat(big.eventTimeMillis() - s.get(0).eventTimeMillis()).isLessThan(Duration.ofMinutes(15).toMillis());
+            assertThat(big.eventTimeMillis() - s.get(0).eventTimeMillis())
+                    .isLessThan(Duration.ofMinutes(15).toMillis());
         }
     }
 
@@ -249,7 +263,8 @@ class PaymentGeneratorTest {
             assertThat(s).allMatch(Row::isPayment);
             // the default rule: 6 in a row, each within 30 s of the previous, within 3 minutes
             for (int i = 1; i < s.size(); i++) {
-                assertThat(s.get(i).eventTimeMillis() - s.get(i - 1).eventTimeMillis()).isLessThanOrEqualTo(30_000L);
+                assertThat(s.get(i).eventTimeMillis() - s.get(i - 1).eventTimeMillis())
+                        .isLessThanOrEqualTo(30_000L);
             }
             assertThat(s.get(s.size() - 1).eventTimeMillis() - s.get(0).eventTimeMillis())
                     .isLessThanOrEqualTo(Duration.ofMinutes(3).toMillis());
@@ -257,7 +272,11 @@ class PaymentGeneratorTest {
                 assertThat(s.get(i).event().completes()).as("the 6th completes").isEqualTo(i == 5);
             }
             // card-present bursts stay at one shop: no impossible travel inside a burst
-            assertThat(s.stream().filter(r -> r.channel().equals("POS")).map(Row::merchantId).distinct().count())
+            assertThat(s.stream()
+                            .filter(r -> r.channel().equals("POS"))
+                            .map(Row::merchantId)
+                            .distinct()
+                            .count())
                     .isLessThanOrEqualTo(1);
         }
     }
@@ -292,8 +311,11 @@ class PaymentGeneratorTest {
             List<Row> history = genuineByKey.getOrDefault(a.key(), List.of());
             assertThat(history).noneMatch(h -> h.merchantId().equals(a.merchantId()));
             highRiskMcc += Set.of("7995", "6051", "5944", "5732").contains(a.mcc()) ? 1 : 0;
-            List<BigDecimal> sameCurrency = history.stream().filter(h -> h.currency().equals(a.currency()))
-                    .map(Row::amount).sorted().toList();
+            List<BigDecimal> sameCurrency = history.stream()
+                    .filter(h -> h.currency().equals(a.currency()))
+                    .map(Row::amount)
+                    .sorted()
+                    .toList();
             if (sameCurrency.size() >= 5) {
                 checkedAgainstHistory++;
                 BigDecimal observedMedian = sameCurrency.get(sameCurrency.size() / 2);
@@ -333,7 +355,9 @@ class PaymentGeneratorTest {
                 maxInTenMinutes = Math.max(maxInTenMinutes, j - i + 1);
             }
         }
-        assertThat(maxInTenMinutes).as("most genuine payments on one card within 10 minutes").isLessThan(8);
+        assertThat(maxInTenMinutes)
+                .as("most genuine payments on one card within 10 minutes")
+                .isLessThan(8);
         assertThat(byKey.size()).as("cards with genuine traffic").isGreaterThan(8_000);
     }
 
@@ -358,8 +382,12 @@ class PaymentGeneratorTest {
                 payments.put(r.paymentId(), r);
             } else if (r.refersToPayment()) {
                 Row p = payments.get(r.paymentId());
-                assertThat(p).as("%s %s refers to an earlier payment", r.type(), r.eventId()).isNotNull();
-                assertThat(followedUp.add(r.paymentId())).as("one follow-up per payment").isTrue();
+                assertThat(p)
+                        .as("%s %s refers to an earlier payment", r.type(), r.eventId())
+                        .isNotNull();
+                assertThat(followedUp.add(r.paymentId()))
+                        .as("one follow-up per payment")
+                        .isTrue();
                 assertThat(r.key()).isEqualTo(p.key());
                 assertThat(r.pan()).isEqualTo(p.pan());
                 assertThat(r.merchantId()).isEqualTo(p.merchantId());
@@ -404,20 +432,23 @@ class PaymentGeneratorTest {
     @Test
     void liveClockStampsTheWallClockAndNeverGoesBack() {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-28T18:40:01.123Z"));
-        PaymentGenerator g = new PaymentGenerator(GeneratorConfig.defaults().withLiveClock(clock).withFraudRate(0.2));
+        PaymentGenerator g = new PaymentGenerator(
+                GeneratorConfig.defaults().withLiveClock(clock).withFraudRate(0.2));
         GeneratedEvent e = g.next();
         assertThat(e.eventTimeMillis()).isEqualTo(clock.millis());
         assertThat(e.jsonString()).contains("\"eventTime\":\"2026-11-28T18:40:01.123Z\"");
         clock.now = clock.now.minusSeconds(5); // wall clock stepped back
-        assertThat(g.next().eventTimeMillis()).isEqualTo(Instant.parse("2026-11-28T18:40:01.123Z").toEpochMilli());
+        assertThat(g.next().eventTimeMillis())
+                .isEqualTo(Instant.parse("2026-11-28T18:40:01.123Z").toEpochMilli());
         // scenarios still spread over wall-clock minutes
         List<GeneratedEvent> events = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
             clock.now = clock.now.plusMillis(100);
             events.add(g.next());
         }
-        assertThat(events).allSatisfy(ev -> assertThat(ev.eventTimeMillis()).isBetween(
-                Instant.parse("2026-11-28T18:40:01.123Z").toEpochMilli(), clock.millis()));
+        assertThat(events)
+                .allSatisfy(ev -> assertThat(ev.eventTimeMillis())
+                        .isBetween(Instant.parse("2026-11-28T18:40:01.123Z").toEpochMilli(), clock.millis()));
         assertThat(events.stream().filter(GeneratedEvent::isFraud).count()).isPositive();
     }
 
@@ -433,7 +464,8 @@ class PaymentGeneratorTest {
     @Test
     void runIdGoesIntoEveryIdAndStartTimeIsHonoured() {
         Instant start = Instant.parse("2026-11-28T23:59:59.000Z"); // crosses midnight at once
-        PaymentGenerator g = new PaymentGenerator(GeneratorConfig.defaults().withRunId("r42").withStartTime(start));
+        PaymentGenerator g =
+                new PaymentGenerator(GeneratorConfig.defaults().withRunId("r42").withStartTime(start));
         GeneratedEvent first = g.next();
         assertThat(first.eventTimeMillis()).isEqualTo(start.toEpochMilli());
         assertThat(first.jsonString()).contains("\"eventTime\":\"2026-11-28T23:59:59.000Z\"");
@@ -459,14 +491,15 @@ class PaymentGeneratorTest {
             assertThat(cards).hasSizeBetween(1, 3);
             assertThat(cards.stream().map(c -> c.country).distinct()).hasSize(1);
         });
-        assertThat(byCustomer.values().stream().filter(c -> c.size() > 1).count()).isGreaterThan(500);
-        assertThat(world.cards).allSatisfy(c ->
-                assertThat(c.medianEur).isBetween(10.0, 150.0));
+        assertThat(byCustomer.values().stream().filter(c -> c.size() > 1).count())
+                .isGreaterThan(500);
+        assertThat(world.cards).allSatisfy(c -> assertThat(c.medianEur).isBetween(10.0, 150.0));
     }
 
     @Test
     void tinyWorldsStillWork() {
-        GeneratorConfig tiny = GeneratorConfig.defaults().withCards(1).withMerchants(20).withFraudRate(0.2);
+        GeneratorConfig tiny =
+                GeneratorConfig.defaults().withCards(1).withMerchants(20).withFraudRate(0.2);
         List<Row> small = Row.generate(tiny, 30_000);
         assertThat(small.stream().map(Row::key).distinct()).containsExactly("card-000000");
         assertThat(fraudShare(small)).isCloseTo(0.2, within(0.03));
@@ -505,10 +538,11 @@ class PaymentGeneratorTest {
      * in order, grouped by the events' {@link ScenarioTag}s.
      */
     static Map<String, List<List<Row>>> scenarios(List<Row> rows) {
-        Map<String, List<Row>> byId = new java.util.LinkedHashMap<>();
+        Map<String, List<Row>> byId = new LinkedHashMap<>();
         for (Row r : rows) {
             if (r.event().scenario() != null) {
-                byId.computeIfAbsent(r.event().scenarioId(), k -> new ArrayList<>()).add(r);
+                byId.computeIfAbsent(r.event().scenarioId(), k -> new ArrayList<>())
+                        .add(r);
             }
         }
         Map<String, List<List<Row>>> out = new TreeMap<>();

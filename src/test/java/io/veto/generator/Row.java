@@ -52,13 +52,31 @@ record Row(
         }
         JsonNode amount = n.get("amount");
         JsonNode time = n.get("eventTime");
-        return new Row(e, index, e.key(), text(n, "type"), text(n, "eventId"), text(n, "paymentId"),
-                time == null ? null : time.asText(), e.eventTimeMillis(), text(n, "pan"),
-                text(n, "customerId"), text(n, "merchantId"), text(n, "mcc"), text(n, "terminalId"),
+        return new Row(
+                e,
+                index,
+                e.key(),
+                text(n, "type"),
+                text(n, "eventId"),
+                text(n, "paymentId"),
+                time == null ? null : time.asText(),
+                e.eventTimeMillis(),
+                text(n, "pan"),
+                text(n, "customerId"),
+                text(n, "merchantId"),
+                text(n, "mcc"),
+                text(n, "terminalId"),
                 amount == null || !amount.isNumber() ? null : amount.decimalValue(),
                 amount != null && amount.isNumber(),
-                text(n, "currency"), text(n, "country"), text(n, "channel"), text(n, "ip"), text(n, "deviceId"),
-                n.has("lat") && n.get("lat").isNumber() && n.has("lon") && n.get("lon").isNumber(),
+                text(n, "currency"),
+                text(n, "country"),
+                text(n, "channel"),
+                text(n, "ip"),
+                text(n, "deviceId"),
+                n.has("lat")
+                        && n.get("lat").isNumber()
+                        && n.has("lon")
+                        && n.get("lon").isNumber(),
                 n.has("lat") ? n.get("lat").asDouble() : Double.NaN,
                 n.has("lon") ? n.get("lon").asDouble() : Double.NaN,
                 text(n, "fraudLabel"));

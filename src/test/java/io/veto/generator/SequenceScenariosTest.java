@@ -61,33 +61,43 @@ class SequenceScenariosTest {
                 assertThat(e.scenario().size()).isEqualTo(s.size());
                 assertThat(e.scenarioId()).isEqualTo(s.id());
                 String json = e.jsonString();
-                assertThat(json).doesNotContain(s.id()).doesNotContain("scenario").doesNotContain("complet");
+                assertThat(json)
+                        .doesNotContain(s.id())
+                        .doesNotContain("scenario")
+                        .doesNotContain("complet");
                 if (i > 0) {
-                    assertThat(e.eventTimeMillis()).isGreaterThanOrEqualTo(s.events().get(i - 1).eventTimeMillis());
+                    assertThat(e.eventTimeMillis())
+                            .isGreaterThanOrEqualTo(s.events().get(i - 1).eventTimeMillis());
                 }
             }
             if (s.isWhole()) {
                 whole++;
-                assertThat(s.events().stream().filter(GeneratedEvent::completes)).hasSize(1);
+                assertThat(s.events().stream().filter(GeneratedEvent::completes))
+                        .hasSize(1);
                 assertThat(s.completing().isPayment()).isTrue();
                 assertThat(s.throughCompletion()).last().isEqualTo(s.completing());
                 if (!s.label().equals(GeneratedEvent.VELOCITY_BURST)) {
                     assertThat(s.events()).last().isEqualTo(s.completing());
                 }
-                assertThat(s.eventIds()).isEqualTo(s.events().stream().map(GeneratedEvent::eventId).toList());
+                assertThat(s.eventIds())
+                        .isEqualTo(
+                                s.events().stream().map(GeneratedEvent::eventId).toList());
             }
         }
         assertThat(whole).isGreaterThan(400);
         // genuine events carry no scenario, and every labelled event belongs to one
         assertThat(events).allMatch(e -> (e.scenario() == null) == (e.fraudLabel() == null));
         assertThat(events.stream().filter(GeneratedEvent::completes).count())
-                .isEqualTo(instances.stream().filter(ScenarioInstance::isCompleted).count());
+                .isEqualTo(
+                        instances.stream().filter(ScenarioInstance::isCompleted).count());
     }
 
     @Test
     void theJobReadsEveryScenarioEventAndTheFieldsTheSequencesNeed() throws InvalidEventException {
-        EventParser parser = new EventParser(PanPolicy.TOKENIZE,
-                "sequence-scenarios-test-key".getBytes(StandardCharsets.UTF_8), EventParser.DEFAULT_MAX_BYTES);
+        EventParser parser = new EventParser(
+                PanPolicy.TOKENIZE,
+                "sequence-scenarios-test-key".getBytes(StandardCharsets.UTF_8),
+                EventParser.DEFAULT_MAX_BYTES);
         for (List<List<Row>> byLabel : scenarios.values()) {
             for (List<Row> s : byLabel) {
                 for (Row r : s) {
@@ -183,7 +193,9 @@ class SequenceScenariosTest {
             History h = history.computeIfAbsent(r.customerId(), k -> new History());
             Set<String> devices = devicesSeen.computeIfAbsent(r.customerId(), k -> new HashSet<>());
             if (r.fraudLabel() != null && r.fraudLabel().equals(GeneratedEvent.ACCOUNT_TAKEOVER) && !r.isPayment()) {
-                assertThat(devices).as("the takeover device is new to the customer").doesNotContain(r.deviceId());
+                assertThat(devices)
+                        .as("the takeover device is new to the customer")
+                        .doesNotContain(r.deviceId());
             }
             Row ato = atoPayments.get(r.eventId());
             if (ato != null) {
@@ -203,7 +215,8 @@ class SequenceScenariosTest {
         assertThat(newMerchant).isEqualTo(atoPayments.size());
         assertThat(checked).isPositive();
         assertThat(fiveTimes / (double) checked).isGreaterThan(0.9);
-        System.out.printf("account_takeover: %d instances; %d/%d at >= 5x the customer's mean so far%n",
+        System.out.printf(
+                "account_takeover: %d instances; %d/%d at >= 5x the customer's mean so far%n",
                 all.size(), fiveTimes, checked);
     }
 
@@ -237,9 +250,12 @@ class SequenceScenariosTest {
                 assertThat(refund.event().paymentId()).isEqualTo(payment.paymentId());
                 assertThat(refund.amount()).isEqualTo(payment.amount());
                 assertThat(refund.eventTimeMillis() - payment.eventTimeMillis()).isBetween(5 * MINUTE, 45 * MINUTE);
-                assertThat(followUps.get(payment.paymentId())).as("only the scenario's refund").isEqualTo(1);
+                assertThat(followUps.get(payment.paymentId()))
+                        .as("only the scenario's refund")
+                        .isEqualTo(1);
             }
-            assertThat(s.stream().filter(Row::isPayment).map(Row::paymentId).distinct()).hasSize(3);
+            assertThat(s.stream().filter(Row::isPayment).map(Row::paymentId).distinct())
+                    .hasSize(3);
             assertThat(s.get(4).eventTimeMillis() - first.eventTimeMillis())
                     .isLessThanOrEqualTo(Duration.ofMinutes(150).toMillis());
         }
@@ -250,19 +266,25 @@ class SequenceScenariosTest {
     @Test
     void genuineCardPresentPaymentsNeverImplyImpossibleTravel() {
         Figures f = travel(rows);
-        System.out.printf("impossible travel, default config, %d events: %d card-present pairs"
+        System.out.printf(
+                "impossible travel, default config, %d events: %d card-present pairs"
                         + " within 4 h, %d both genuine; payments at over 900 km/h from an earlier one: %d genuine pairs,"
                         + " %d not completing an impossible_travel (of %d); fastest genuine pair %.0f km/h%n",
                 rows.size(), f.pairs, f.genuinePairs, f.genuineOver, f.otherOver, f.over, f.fastestGenuineKmh);
         assertThat(f.genuinePairs).isGreaterThan(20_000);
         assertThat(f.genuineOver).isZero();
-        assertThat(f.otherOver).as("only impossible_travel completions exceed 900 km/h").isZero();
-        assertThat(f.over).isEqualTo(scenarios.get(GeneratedEvent.IMPOSSIBLE_TRAVEL).size());
+        assertThat(f.otherOver)
+                .as("only impossible_travel completions exceed 900 km/h")
+                .isZero();
+        assertThat(f.over)
+                .isEqualTo(scenarios.get(GeneratedEvent.IMPOSSIBLE_TRAVEL).size());
 
         // a small, busy world (what the pipeline test uses): cards pay far more often
-        List<Row> busy = Row.generate(GeneratorConfig.defaults().withSeed(42).withCards(300).withFraudRate(0.05), 50_000);
+        List<Row> busy = Row.generate(
+                GeneratorConfig.defaults().withSeed(42).withCards(300).withFraudRate(0.05), 50_000);
         Figures g = travel(busy);
-        System.out.printf("impossible travel, 300 cards at 5%% fraud, %d events: %d genuine pairs, %d over"
+        System.out.printf(
+                "impossible travel, 300 cards at 5%% fraud, %d events: %d genuine pairs, %d over"
                         + " 900 km/h, %d non-completing pairs over 900 km/h%n",
                 busy.size(), g.genuinePairs, g.genuineOver, g.otherOver);
         assertThat(g.genuinePairs).isGreaterThan(10_000);
@@ -291,8 +313,9 @@ class SequenceScenariosTest {
                 }
                 Set<String> merchants = new HashSet<>(Set.of(p.merchantId()));
                 boolean big = false;
-                for (int j = i + 1; j < payments.size()
-                        && payments.get(j).eventTimeMillis() - p.eventTimeMillis() <= 15 * MINUTE; j++) {
+                for (int j = i + 1;
+                        j < payments.size() && payments.get(j).eventTimeMillis() - p.eventTimeMillis() <= 15 * MINUTE;
+                        j++) {
                     Row q = payments.get(j);
                     if (q.amount().compareTo(BigDecimal.valueOf(2)) < 0) {
                         merchants.add(q.merchantId());
@@ -305,27 +328,31 @@ class SequenceScenariosTest {
             }
             // 6 payments, each within 60 s of the previous, all within 5 minutes (the rule: 30 s, 3 minutes)
             for (int i = 0; i + 5 < payments.size(); i++) {
-                boolean chain = payments.get(i + 5).eventTimeMillis() - payments.get(i).eventTimeMillis() <= 5 * MINUTE;
+                boolean chain =
+                        payments.get(i + 5).eventTimeMillis() - payments.get(i).eventTimeMillis() <= 5 * MINUTE;
                 for (int k = i + 1; chain && k <= i + 5; k++) {
-                    chain = payments.get(k).eventTimeMillis() - payments.get(k - 1).eventTimeMillis() <= MINUTE;
+                    chain = payments.get(k).eventTimeMillis()
+                                    - payments.get(k - 1).eventTimeMillis()
+                            <= MINUTE;
                 }
                 velocity += chain ? 1 : 0;
             }
         }
         int[] cycles = refundCycles(rows);
-        System.out.printf("genuine traffic, %d events: card_testing %d (3+ sub-2.00 probes: %d), velocity_burst %d;"
+        System.out.printf(
+                "genuine traffic, %d events: card_testing %d (3+ sub-2.00 probes: %d), velocity_burst %d;"
                         + " refund cycling completed at %d payments, %d of them not a refund_abuse completion,"
                         + " %d on genuine events only (%d if the first refund had to be at the same merchant too)%n",
                 rows.size(), cardTesting, smallProbeTriples, velocity, cycles[0], cycles[1], cycles[2], cycles[3]);
         assertThat(cardTesting).isZero();
         assertThat(velocity).isZero();
         // every refund_abuse instance completes at its third payment, never earlier
-        assertThat(cycles[0] - cycles[1]).isEqualTo(scenarios.get(GeneratedEvent.REFUND_ABUSE).size());
+        assertThat(cycles[0] - cycles[1])
+                .isEqualTo(scenarios.get(GeneratedEvent.REFUND_ABUSE).size());
         assertThat(cycles[1]).as("the others are genuine refunds of busy cards").isEqualTo(cycles[2]);
         // the default rule's first refund may be anywhere: busy genuine cards complete it now and then
         assertThat(cycles[2]).isLessThan(rows.size() / 1_000);
         assertThat(cycles[3]).isLessThan(rows.size() / 10_000);
-
     }
 
     @Test
@@ -339,9 +366,12 @@ class SequenceScenariosTest {
         int genuineResets = 0;
         for (Row r : rows) {
             History h = history.computeIfAbsent(r.customerId(), k -> new History());
-            if (r.fraudLabel() == null && (r.type().equals("PASSWORD_RESET") || r.type().equals("DEVICE_CHANGE"))) {
+            if (r.fraudLabel() == null
+                    && (r.type().equals("PASSWORD_RESET") || r.type().equals("DEVICE_CHANGE"))) {
                 genuineResets++;
-                openAccountEvents.computeIfAbsent(r.customerId(), k -> new ArrayDeque<>()).add(r);
+                openAccountEvents
+                        .computeIfAbsent(r.customerId(), k -> new ArrayDeque<>())
+                        .add(r);
             }
             if (!r.isPayment()) {
                 continue;
@@ -353,12 +383,16 @@ class SequenceScenariosTest {
                 }
                 for (Row a : open) {
                     followedByPayment.add(a.eventId());
-                    if (r.fraudLabel() == null && r.amount().compareTo(BigDecimal.valueOf(100)) >= 0
-                            && h.count(r.currency()) > 0 && r.amount().doubleValue() >= 5 * h.mean(r.currency())) {
+                    if (r.fraudLabel() == null
+                            && r.amount().compareTo(BigDecimal.valueOf(100)) >= 0
+                            && h.count(r.currency()) > 0
+                            && r.amount().doubleValue() >= 5 * h.mean(r.currency())) {
                         ruleMatch.add(a.eventId());
                     }
-                    boolean shaped = r.channel().equals("ECOM") && !h.merchants.contains(r.merchantId())
-                            && h.count(r.currency()) > 0 && r.amount().doubleValue() >= 5 * h.mean(r.currency());
+                    boolean shaped = r.channel().equals("ECOM")
+                            && !h.merchants.contains(r.merchantId())
+                            && h.count(r.currency()) > 0
+                            && r.amount().doubleValue() >= 5 * h.mean(r.currency());
                     if (shaped) {
                         looseMatch.add(a.eventId());
                         if (a.deviceId().equals(r.deviceId())) {
@@ -369,11 +403,16 @@ class SequenceScenariosTest {
             }
             h.add(r);
         }
-        System.out.printf("genuine PASSWORD_RESET/DEVICE_CHANGE, %d events: %d, %d followed by a payment of the"
+        System.out.printf(
+                "genuine PASSWORD_RESET/DEVICE_CHANGE, %d events: %d, %d followed by a payment of the"
                         + " customer within 60 min, %d by a >= 5x online payment at a merchant new to the customer,"
                         + " %d of those from the account event's device; by a genuine payment >= 100 and >= 5x the"
                         + " customer's mean so far (the default rule): %d%n",
-                rows.size(), genuineResets, followedByPayment.size(), looseMatch.size(), fullMatch.size(),
+                rows.size(),
+                genuineResets,
+                followedByPayment.size(),
+                looseMatch.size(),
+                fullMatch.size(),
                 ruleMatch.size());
         assertThat(ruleMatch.size()).isLessThanOrEqualTo(genuineResets / 50);
         assertThat(genuineResets).isGreaterThan(1_000);
@@ -385,7 +424,8 @@ class SequenceScenariosTest {
 
     @Test
     void scenarioWeightsPickWhichScenariosAreInjected() {
-        PaymentGenerator g = new PaymentGenerator(GeneratorConfig.defaults().withSeed(9).withFraudRate(0.05),
+        PaymentGenerator g = new PaymentGenerator(
+                GeneratorConfig.defaults().withSeed(9).withFraudRate(0.05),
                 Map.of(GeneratedEvent.IMPOSSIBLE_TRAVEL, 1.0, GeneratedEvent.REFUND_ABUSE, 1.0));
         List<GeneratedEvent> events = new ArrayList<>();
         for (int i = 0; i < 20_000; i++) {
@@ -393,7 +433,8 @@ class SequenceScenariosTest {
         }
         List<ScenarioInstance> instances = ScenarioInstance.collect(events);
         assertThat(instances).hasSizeGreaterThan(50);
-        assertThat(instances).extracting(ScenarioInstance::label)
+        assertThat(instances)
+                .extracting(ScenarioInstance::label)
                 .contains(GeneratedEvent.IMPOSSIBLE_TRAVEL, GeneratedEvent.REFUND_ABUSE)
                 .containsOnly(GeneratedEvent.IMPOSSIBLE_TRAVEL, GeneratedEvent.REFUND_ABUSE);
         long payments = events.stream().filter(GeneratedEvent::isPayment).count();
@@ -401,7 +442,8 @@ class SequenceScenariosTest {
         assertThat(fraud / (double) payments).isCloseTo(0.05, within(0.01));
 
         assertThatThrownBy(() -> new PaymentGenerator(GeneratorConfig.defaults(), Map.of("teleport", 1.0)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("teleport");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("teleport");
         assertThatThrownBy(() -> new PaymentGenerator(GeneratorConfig.defaults(), Map.of("card_testing", 0.0)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
@@ -418,8 +460,8 @@ class SequenceScenariosTest {
         return World.km(a.lat(), a.lon(), b.lat(), b.lon());
     }
 
-    private record Figures(int pairs, int genuinePairs, int over, int genuineOver, int otherOver,
-                           double fastestGenuineKmh) {}
+    private record Figures(
+            int pairs, int genuinePairs, int over, int genuineOver, int otherOver, double fastestGenuineKmh) {}
 
     /**
      * Pairs of card-present payments of a card within 4 hours (the default rule's window), each
@@ -462,7 +504,8 @@ class SequenceScenariosTest {
             if (fast) {
                 over++;
                 genuineOver += genuineFast ? 1 : 0;
-                boolean completesTravel = r.event().completes() && GeneratedEvent.IMPOSSIBLE_TRAVEL.equals(r.fraudLabel());
+                boolean completesTravel =
+                        r.event().completes() && GeneratedEvent.IMPOSSIBLE_TRAVEL.equals(r.fraudLabel());
                 otherOver += completesTravel ? 0 : 1;
             }
         }
@@ -507,12 +550,16 @@ class SequenceScenariosTest {
                 if (firstRefund == null) {
                     continue;
                 }
-                for (int k = i + 1; k < card.size()
-                        && card.get(k).eventTimeMillis() - firstRefund.eventTimeMillis() <= 24 * 60 * MINUTE; k++) {
+                for (int k = i + 1;
+                        k < card.size()
+                                && card.get(k).eventTimeMillis() - firstRefund.eventTimeMillis() <= 24 * 60 * MINUTE;
+                        k++) {
                     Row third = card.get(k);
                     if (third.isPayment() && third.merchantId().equals(paid.merchantId())) {
                         completing.add(third.eventId());
-                        if (firstRefund.fraudLabel() == null && paid.fraudLabel() == null && r.fraudLabel() == null
+                        if (firstRefund.fraudLabel() == null
+                                && paid.fraudLabel() == null
+                                && r.fraudLabel() == null
                                 && third.fraudLabel() == null) {
                             genuine.add(third.eventId());
                             if (firstRefund.merchantId().equals(paid.merchantId())) {
@@ -530,7 +577,8 @@ class SequenceScenariosTest {
                 expected.add(r.eventId());
             }
         }
-        int other = (int) completing.stream().filter(id -> !expected.contains(id)).count();
+        int other =
+                (int) completing.stream().filter(id -> !expected.contains(id)).count();
         return new int[] {completing.size(), other, genuine.size(), genuineSameMerchant.size()};
     }
 
@@ -551,7 +599,9 @@ class SequenceScenariosTest {
         }
 
         double mean(String currency) {
-            return sum.get(currency).divide(BigDecimal.valueOf(count(currency)), 4, RoundingMode.HALF_UP).doubleValue();
+            return sum.get(currency)
+                    .divide(BigDecimal.valueOf(count(currency)), 4, RoundingMode.HALF_UP)
+                    .doubleValue();
         }
     }
 }

@@ -23,6 +23,7 @@ class CatchUpAwareWatermarksTest {
     private final CatchUpAwareWatermarks.Newest subtaskNewest = new CatchUpAwareWatermarks.Newest();
     /** The wall clock; {@link #pass} moves it together with the activity clock. */
     private long wall = NOW;
+
     private CatchUpAwareWatermarks<String> generator;
 
     @BeforeEach
@@ -31,7 +32,14 @@ class CatchUpAwareWatermarksTest {
     }
 
     private CatchUpAwareWatermarks<String> partition() {
-        return new CatchUpAwareWatermarks<>(10, IDLENESS, CLOCK_AFTER, CatchUp.of(Duration.ofMillis(CATCH_UP)), activity, () -> wall, subtaskNewest);
+        return new CatchUpAwareWatermarks<>(
+                10,
+                IDLENESS,
+                CLOCK_AFTER,
+                CatchUp.of(Duration.ofMillis(CATCH_UP)),
+                activity,
+                () -> wall,
+                subtaskNewest);
     }
 
     /** Time passes, the source not backpressured. */
@@ -73,12 +81,15 @@ class CatchUpAwareWatermarksTest {
         generator.onPeriodicEmit(out);
         // The clock, less the grace, less the 100 ms delay, less the bound and one.
         assertThat(out.watermarks).last().isEqualTo(wall - CLOCK_AFTER - 100 - 11);
-        assertThat(out.watermarks.get(out.watermarks.size() - 1)).as("past the last event: the payments before the spell are released")
+        assertThat(out.watermarks.get(out.watermarks.size() - 1))
+                .as("past the last event: the payments before the spell are released")
                 .isGreaterThan(NOW - 100);
 
         pass(IDLENESS * 10);
         generator.onPeriodicEmit(out);
-        assertThat(out.idle).as("a quiet live partition never drops out of the watermark").isFalse();
+        assertThat(out.idle)
+                .as("a quiet live partition never drops out of the watermark")
+                .isFalse();
         assertThat(out.watermarks).last().isEqualTo(wall - CLOCK_AFTER - 111);
     }
 
@@ -98,19 +109,24 @@ class CatchUpAwareWatermarksTest {
         pass(IDLENESS);
         other.onEvent("e", NOW + 1_000, new Output());
         generator.onPeriodicEmit(out);
-        assertThat(out.idle).as("quiet for the idleness while the others are read: idle, as before").isTrue();
+        assertThat(out.idle)
+                .as("quiet for the idleness while the others are read: idle, as before")
+                .isTrue();
     }
 
     @Test
     void shouldTreatALaggingReaderAsACatchUpNeitherFollowingTheClockNorIdleBeforeTheCatchUpWait() {
-        generator.onEvent("e", NOW - IDLENESS - 1, out); // read over the idleness after its event time: more may be on its way
+        generator.onEvent(
+                "e", NOW - IDLENESS - 1, out); // read over the idleness after its event time: more may be on its way
         pass(CLOCK_AFTER * 2);
         generator.onPeriodicEmit(out);
         assertThat(out.watermarks).containsExactly(NOW - IDLENESS - 12);
 
         pass(IDLENESS);
         generator.onPeriodicEmit(out);
-        assertThat(out.idle).as("a reader seconds behind is not done after the idleness").isFalse();
+        assertThat(out.idle)
+                .as("a reader seconds behind is not done after the idleness")
+                .isFalse();
         assertThat(out.watermarks).last().isEqualTo(NOW - IDLENESS - 12);
 
         pass(CATCH_UP);

@@ -23,21 +23,28 @@ class DeliveryOptionsTest {
 
     @Test
     void shouldRefuseATransactionTimeoutShorterThanTwoCheckpointIntervals() {
-        JobOptions o = parse("--delivery", "EXACTLY_ONCE", "--checkpoint-interval", "1m", "--transaction-timeout", "90s");
+        JobOptions o =
+                parse("--delivery", "EXACTLY_ONCE", "--checkpoint-interval", "1m", "--transaction-timeout", "90s");
         assertThatThrownBy(() -> VetoJob.checkDelivery(o)).hasMessageContaining("--transaction-timeout");
     }
 
     @Test
     void shouldAcceptTheDefaultsInBothModes() {
-        assertThatCode(() -> VetoJob.checkDelivery(parse("--delivery", "EXACTLY_ONCE"))).doesNotThrowAnyException();
-        assertThatCode(() -> VetoJob.checkDelivery(parse("--checkpoint-interval", "0s"))).doesNotThrowAnyException();
+        assertThatCode(() -> VetoJob.checkDelivery(parse("--delivery", "EXACTLY_ONCE")))
+                .doesNotThrowAnyException();
+        assertThatCode(() -> VetoJob.checkDelivery(parse("--checkpoint-interval", "0s")))
+                .doesNotThrowAnyException();
     }
 
     @Test
     void shouldGiveTheProducersATransactionTimeoutBelowTheBrokersDefaultMaximum() {
         JobOptions o = parse("--delivery", "EXACTLY_ONCE");
         long timeout = Long.parseLong(KafkaConnectors.producerProperties(o).getProperty("transaction.timeout.ms"));
-        assertThat(timeout).isEqualTo(Duration.ofMinutes(10).toMillis()).isLessThan(Duration.ofMinutes(15).toMillis());
-        assertThat(KafkaConnectors.producerProperties(parse("--transaction-timeout", "5m")).getProperty("transaction.timeout.ms")).isEqualTo("300000");
+        assertThat(timeout)
+                .isEqualTo(Duration.ofMinutes(10).toMillis())
+                .isLessThan(Duration.ofMinutes(15).toMillis());
+        assertThat(KafkaConnectors.producerProperties(parse("--transaction-timeout", "5m"))
+                        .getProperty("transaction.timeout.ms"))
+                .isEqualTo("300000");
     }
 }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -71,11 +72,13 @@ class FailureITCase {
 
     @Test
     void shouldDecideEveryPaymentThroughThreeTaskManagerKillsAtLeastOnceAndExactlyOnce() throws Exception {
-        // Given: the same 200,000 payments, with the account events, refunds and chargebacks between them, in each job's topic.
+        // Given: the same 200,000 payments, with the account events, refunds and chargebacks between them, in each
+        // job's topic.
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         Set<String> paymentIds = new HashSet<>();
         long began = System.currentTimeMillis();
-        PaymentGenerator generator = new PaymentGenerator(GeneratorConfig.defaults().withSeed(2026).withMeanGapMicros(100_000));
+        PaymentGenerator generator =
+                new PaymentGenerator(GeneratorConfig.defaults().withSeed(2026).withMeanGapMicros(100_000));
         long lastEventTime = 0;
         while (paymentIds.size() < PAYMENTS) {
             GeneratedEvent e = generator.next();
@@ -86,7 +89,8 @@ class FailureITCase {
             }
         }
         for (int p = 0; p < PARTITIONS; p++) {
-            String login = "{\"eventId\":\"evt-flush-" + p + "\",\"type\":\"LOGIN\",\"customerId\":\"cust-flush-" + p + "\",\"eventTime\":"
+            String login = "{\"eventId\":\"evt-flush-" + p + "\",\"type\":\"LOGIN\",\"customerId\":\"cust-flush-" + p
+                    + "\",\"eventTime\":"
                     + (lastEventTime + Duration.ofMinutes(10).toMillis()) + "}";
             records.add(new ProducerRecord<>("", p, null, null, login.getBytes(StandardCharsets.UTF_8)));
         }
@@ -102,7 +106,8 @@ class FailureITCase {
         records.clear();
         long produced = System.currentTimeMillis();
 
-        StandaloneCluster cluster = StandaloneCluster.start("failure-itcase",
+        StandaloneCluster cluster = StandaloneCluster.start(
+                "failure-itcase",
                 Map.of("VETO_PAN_KEY", "failure-test-pan-key-" + UUID.randomUUID()),
                 // One TaskManager runs both jobs (2 slots each); the web UI's job metrics refresh every second.
                 Map.of("taskmanager.numberOfTaskSlots", "4", "metrics.fetcher.update-interval", "1000"));
@@ -115,22 +120,39 @@ class FailureITCase {
         try {
             for (JobOptions.Delivery mode : JobOptions.Delivery.values()) {
                 JobOptions o = options.get(mode);
-                jobs.put(mode, cluster.submit(
-                        "--bootstrap-servers", KAFKA.bootstrapServers(),
-                        "--payments-topic", o.paymentsTopic,
-                        "--decisions-topic", o.decisionsTopic,
-                        "--dlq-topic", o.dlqTopic,
-                        "--alerts-topic", o.alertsTopic,
-                        "--rules-topic", o.rulesTopic,
-                        "--rules-status-topic", o.rulesStatusTopic,
-                        "--group-id", "veto-failure-" + mode,
-                        "--parallelism", "2",
-                        "--start-from", "EARLIEST",
-                        "--delivery", mode.name(),
-                        "--transactional-id-prefix", "veto-failure-" + mode + "-" + UUID.randomUUID(),
-                        "--checkpoint-interval", "2s",
-                        "--max-feature-wait", MAX_FEATURE_WAIT,
-                        "--idleness", IDLENESS));
+                jobs.put(
+                        mode,
+                        cluster.submit(
+                                "--bootstrap-servers",
+                                KAFKA.bootstrapServers(),
+                                "--payments-topic",
+                                o.paymentsTopic,
+                                "--decisions-topic",
+                                o.decisionsTopic,
+                                "--dlq-topic",
+                                o.dlqTopic,
+                                "--alerts-topic",
+                                o.alertsTopic,
+                                "--rules-topic",
+                                o.rulesTopic,
+                                "--rules-status-topic",
+                                o.rulesStatusTopic,
+                                "--group-id",
+                                "veto-failure-" + mode,
+                                "--parallelism",
+                                "2",
+                                "--start-from",
+                                "EARLIEST",
+                                "--delivery",
+                                mode.name(),
+                                "--transactional-id-prefix",
+                                "veto-failure-" + mode + "-" + UUID.randomUUID(),
+                                "--checkpoint-interval",
+                                "2s",
+                                "--max-feature-wait",
+                                MAX_FEATURE_WAIT,
+                                "--idleness",
+                                IDLENESS));
                 trackers.put(mode, new DecisionTracker(KAFKA.bootstrapServers(), o.decisionsTopic, PARTITIONS));
                 recoveries.put(mode, new ArrayList<>());
             }
@@ -145,9 +167,13 @@ class FailureITCase {
             jobs.keySet().forEach(mode -> checkpointsAtRecovery.put(mode, 0L));
             for (int kill = 1; kill <= KILLS; kill++) {
                 int due = kill * PAYMENTS / (KILLS + 1);
-                StandaloneCluster.await(due + " payments decided by both jobs and a checkpoint since their last recovery", TIMEOUT, () ->
-                        jobs.keySet().stream().allMatch(mode -> trackers.get(mode).decided() >= due
-                                && cluster.completedCheckpoints(jobs.get(mode)) > checkpointsAtRecovery.get(mode)));
+                StandaloneCluster.await(
+                        due + " payments decided by both jobs and a checkpoint since their last recovery",
+                        TIMEOUT,
+                        () -> jobs.keySet().stream()
+                                .allMatch(mode -> trackers.get(mode).decided() >= due
+                                        && cluster.completedCheckpoints(jobs.get(mode))
+                                                > checkpointsAtRecovery.get(mode)));
                 Map<JobOptions.Delivery, Integer> failures = new EnumMap<>(JobOptions.Delivery.class);
                 jobs.forEach((mode, job) -> failures.put(mode, failuresOf(cluster, job)));
 
@@ -155,72 +181,127 @@ class FailureITCase {
                 long pid = cluster.killTaskManager();
                 cluster.startTaskManager();
                 for (Map.Entry<JobOptions.Delivery, String> job : jobs.entrySet()) {
-                    StandaloneCluster.await("job " + job.getValue() + " to notice the lost TaskManager", TIMEOUT,
+                    StandaloneCluster.await(
+                            "job " + job.getValue() + " to notice the lost TaskManager",
+                            TIMEOUT,
                             () -> failuresOf(cluster, job.getValue()) > failures.get(job.getKey()));
-                    StandaloneCluster.await("job " + job.getValue() + " running again", TIMEOUT, () -> cluster.allTasksRunning(job.getValue()));
+                    StandaloneCluster.await(
+                            "job " + job.getValue() + " running again",
+                            TIMEOUT,
+                            () -> cluster.allTasksRunning(job.getValue()));
                     long allRunning = System.currentTimeMillis();
-                    JsonNode timestamps = cluster.rest("/jobs/" + job.getValue()).get("timestamps");
-                    recoveries.get(job.getKey()).add(new Recovery(killedAt, timestamps.get("RESTARTING").asLong(), timestamps.get("RUNNING").asLong(), allRunning));
+                    JsonNode timestamps =
+                            cluster.rest("/jobs/" + job.getValue()).get("timestamps");
+                    recoveries
+                            .get(job.getKey())
+                            .add(new Recovery(
+                                    killedAt,
+                                    timestamps.get("RESTARTING").asLong(),
+                                    timestamps.get("RUNNING").asLong(),
+                                    allRunning));
                     checkpointsAtRecovery.put(job.getKey(), cluster.completedCheckpoints(job.getValue()));
                 }
-                report.append(String.format("kill %d: TaskManager pid %d killed at +%.1f s, with %s decided%n", kill, pid,
-                        (killedAt - started) / 1000.0, decidedSoFar(trackers)));
+                report.append(String.format(
+                        "kill %d: TaskManager pid %d killed at +%.1f s, with %s decided%n",
+                        kill, pid, (killedAt - started) / 1000.0, decidedSoFar(trackers)));
             }
 
             // Then: every payment is decided, by both jobs.
             for (JobOptions.Delivery mode : jobs.keySet()) {
-                StandaloneCluster.await(PAYMENTS + " payments decided in " + mode, TIMEOUT, () -> trackers.get(mode).decided() >= PAYMENTS);
+                StandaloneCluster.await(
+                        PAYMENTS + " payments decided in " + mode,
+                        TIMEOUT,
+                        () -> trackers.get(mode).decided() >= PAYMENTS);
             }
             long finished = System.currentTimeMillis();
             Map<JobOptions.Delivery, Long> restarts = new EnumMap<>(JobOptions.Delivery.class);
             for (Map.Entry<JobOptions.Delivery, String> job : jobs.entrySet()) {
-                StandaloneCluster.await("numRestarts of " + job.getValue(), TIMEOUT, () -> cluster.jobMetric(job.getValue(), "numRestarts") >= KILLS);
+                StandaloneCluster.await(
+                        "numRestarts of " + job.getValue(),
+                        TIMEOUT,
+                        () -> cluster.jobMetric(job.getValue(), "numRestarts") >= KILLS);
                 restarts.put(job.getKey(), cluster.jobMetric(job.getValue(), "numRestarts"));
             }
 
-            report.insert(0, String.format("failure test: %,d payments per job, %d TaskManager kills, --max-feature-wait %s, --idleness %s: all decided %.1f s after the jobs started"
-                            + " (generating and producing the backlogs took %.1f s, starting the cluster %.1f s, submitting the jobs %.1f s)%n",
-                    PAYMENTS, KILLS, MAX_FEATURE_WAIT, IDLENESS, (finished - started) / 1000.0, (produced - began) / 1000.0, (clusterUp - produced) / 1000.0, (started - clusterUp) / 1000.0));
+            report.insert(
+                    0,
+                    String.format(
+                            "failure test: %,d payments per job, %d TaskManager kills, --max-feature-wait %s, --idleness %s: all decided %.1f s after the jobs started"
+                                    + " (generating and producing the backlogs took %.1f s, starting the cluster %.1f s, submitting the jobs %.1f s)%n",
+                            PAYMENTS,
+                            KILLS,
+                            MAX_FEATURE_WAIT,
+                            IDLENESS,
+                            (finished - started) / 1000.0,
+                            (produced - began) / 1000.0,
+                            (clusterUp - produced) / 1000.0,
+                            (started - clusterUp) / 1000.0));
             for (JobOptions.Delivery mode : jobs.keySet()) {
-                report.append(String.format("%s: %d restarts (numRestarts), %,d decision records written for %,d payments%n",
-                        mode, restarts.get(mode), trackers.get(mode).records(), trackers.get(mode).decided()));
+                report.append(String.format(
+                        "%s: %d restarts (numRestarts), %,d decision records written for %,d payments%n",
+                        mode,
+                        restarts.get(mode),
+                        trackers.get(mode).records(),
+                        trackers.get(mode).decided()));
                 for (int i = 0; i < recoveries.get(mode).size(); i++) {
                     Recovery r = recoveries.get(mode).get(i);
                     // Decisions written after the job noticed the failure come from the restarted tasks only.
                     long firstAfter = trackers.get(mode).firstWrittenAfter(r.restartingAt());
-                    report.append(String.format("  kill %d: failure noticed after %.1f s, job running after %.1f s, all tasks running after %.1f s,"
+                    report.append(String.format(
+                            "  kill %d: failure noticed after %.1f s, job running after %.1f s, all tasks running after %.1f s,"
                                     + " first decision written after %.1f s%n",
-                            i + 1, seconds(r.restartingAt() - r.killedAt()), seconds(r.runningAt() - r.killedAt()),
-                            seconds(r.allTasksRunningAt() - r.killedAt()), seconds(firstAfter - r.killedAt())));
+                            i + 1,
+                            seconds(r.restartingAt() - r.killedAt()),
+                            seconds(r.runningAt() - r.killedAt()),
+                            seconds(r.allTasksRunningAt() - r.killedAt()),
+                            seconds(firstAfter - r.killedAt())));
                 }
             }
 
             // At-least-once: nothing lost, and every duplicate the same decision as the first.
             JobOptions alo = options.get(JobOptions.Delivery.AT_LEAST_ONCE);
-            assertThat(trackers.get(JobOptions.Delivery.AT_LEAST_ONCE).paymentIds()).isEqualTo(paymentIds);
+            assertThat(trackers.get(JobOptions.Delivery.AT_LEAST_ONCE).paymentIds())
+                    .isEqualTo(paymentIds);
             Duplicates duplicates = compareDuplicates(KAFKA.drainAll(alo.decisionsTopic, Duration.ofSeconds(5)));
-            report.append(String.format("AT_LEAST_ONCE: %,d duplicate decisions, %,d of them different from the first%s; %,d decisions late in all%n",
-                    duplicates.count, duplicates.differing, duplicates.differingFields.isEmpty() ? "" : " (in " + duplicates.differingFields + ")",
+            report.append(String.format(
+                    "AT_LEAST_ONCE: %,d duplicate decisions, %,d of them different from the first%s; %,d decisions late in all%n",
+                    duplicates.count,
+                    duplicates.differing,
+                    duplicates.differingFields.isEmpty() ? "" : " (in " + duplicates.differingFields + ")",
                     duplicates.late));
 
             // Exactly-once: after one more checkpoint (the last transactions commit with it), a read_committed
             // consumer sees exactly one decision per payment.
             String eoJob = jobs.get(JobOptions.Delivery.EXACTLY_ONCE);
             long checkpoints = cluster.completedCheckpoints(eoJob);
-            StandaloneCluster.await("a checkpoint after the last decision", TIMEOUT, () -> cluster.completedCheckpoints(eoJob) > checkpoints + 1);
-            List<ConsumerRecord<byte[], byte[]>> committed = KAFKA.drainAll(options.get(JobOptions.Delivery.EXACTLY_ONCE).decisionsTopic, Duration.ofSeconds(5), true);
+            StandaloneCluster.await(
+                    "a checkpoint after the last decision",
+                    TIMEOUT,
+                    () -> cluster.completedCheckpoints(eoJob) > checkpoints + 1);
+            List<ConsumerRecord<byte[], byte[]>> committed = KAFKA.drainAll(
+                    options.get(JobOptions.Delivery.EXACTLY_ONCE).decisionsTopic, Duration.ofSeconds(5), true);
             Map<String, Integer> perPayment = new HashMap<>();
             committed.forEach(r -> perPayment.merge(new String(r.key(), StandardCharsets.UTF_8), 1, Integer::sum));
-            report.append(String.format("EXACTLY_ONCE: a read_committed consumer sees %,d decisions for %,d payments%n", committed.size(), perPayment.size()));
+            report.append(String.format(
+                    "EXACTLY_ONCE: a read_committed consumer sees %,d decisions for %,d payments%n",
+                    committed.size(), perPayment.size()));
 
             // Where late decisions come from, as the last TaskManager counted since the last restart.
             String metrics = cluster.scrapePrometheus();
             for (Map.Entry<JobOptions.Delivery, String> job : jobs.entrySet()) {
                 StringBuilder counts = new StringBuilder();
-                for (String counter : List.of("decisions_late", "decisions_without_all_features", "entity_requests_late",
-                        "entity_requests_answered_before_watermark", "customer_events_late", "customer_events_taken_before_watermark")) {
-                    counts.append(String.format(" %s=%,.0f", counter,
-                            StandaloneCluster.prometheusSum(metrics, "flink_taskmanager_job_task_operator_" + counter, job.getValue(), null)));
+                for (String counter : List.of(
+                        "decisions_late",
+                        "decisions_without_all_features",
+                        "entity_requests_late",
+                        "entity_requests_answered_before_watermark",
+                        "customer_events_late",
+                        "customer_events_taken_before_watermark")) {
+                    counts.append(String.format(
+                            " %s=%,.0f",
+                            counter,
+                            StandaloneCluster.prometheusSum(
+                                    metrics, "flink_taskmanager_job_task_operator_" + counter, job.getValue(), null)));
                 }
                 report.append(String.format("%s, counted since the last restart:%s%n", job.getKey(), counts));
             }
@@ -229,7 +310,9 @@ class FailureITCase {
             Files.writeString(cluster.dir().resolve("failure-report.txt"), report);
 
             assertThat(duplicates.different)
-                    .as("duplicates that differ from the first decision of their payment (%,d, in %s)", duplicates.differing, duplicates.differingFields)
+                    .as(
+                            "duplicates that differ from the first decision of their payment (%,d, in %s)",
+                            duplicates.differing, duplicates.differingFields)
                     .isEmpty();
             assertThat(perPayment.keySet()).isEqualTo(paymentIds);
             assertThat(committed).hasSize(PAYMENTS);
@@ -254,7 +337,10 @@ class FailureITCase {
 
     private static String decidedSoFar(Map<JobOptions.Delivery, DecisionTracker> trackers) {
         StringBuilder s = new StringBuilder();
-        trackers.forEach((mode, t) -> s.append(s.length() == 0 ? "" : ", ").append(String.format("%,d", t.decided())).append(' ').append(mode));
+        trackers.forEach((mode, t) -> s.append(s.length() == 0 ? "" : ", ")
+                .append(String.format("%,d", t.decided()))
+                .append(' ')
+                .append(mode));
         return s.toString();
     }
 
@@ -263,7 +349,8 @@ class FailureITCase {
      * often each), and the first few of them (first decision, then the duplicate); and how many
      * decisions (of all records) were late.
      */
-    private record Duplicates(int count, int differing, Map<String, Integer> differingFields, List<String> different, int late) {}
+    private record Duplicates(
+            int count, int differing, Map<String, Integer> differingFields, List<String> different, int late) {}
 
     private static Duplicates compareDuplicates(List<ConsumerRecord<byte[], byte[]>> records) throws IOException {
         Map<String, String> first = new HashMap<>();
@@ -293,7 +380,7 @@ class FailureITCase {
     }
 
     private static void differingFields(JsonNode a, JsonNode b, String prefix, Map<String, Integer> out) {
-        Set<String> names = new java.util.TreeSet<>();
+        Set<String> names = new TreeSet<>();
         a.fieldNames().forEachRemaining(names::add);
         b.fieldNames().forEachRemaining(names::add);
         for (String name : names) {

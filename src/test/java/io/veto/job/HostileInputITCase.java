@@ -14,6 +14,7 @@ import io.veto.testing.StandaloneCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -24,6 +25,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -31,7 +33,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.client.program.ClusterClient;
@@ -81,6 +85,7 @@ class HostileInputITCase {
     private static final int HOSTILE = 10_000;
     /** 500 records a second, the producer's steady pace. */
     private static final int PACE_PER_100_MS = 50;
+
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
     private static final Duration QUIET_SPELL = Duration.ofSeconds(5);
     /**
@@ -91,6 +96,7 @@ class HostileInputITCase {
      * 12 stays open on it; the figures are printed either way.
      */
     private static final boolean TIMING = Boolean.getBoolean("veto.hostile-test.timing");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @RegisterExtension
@@ -112,11 +118,12 @@ class HostileInputITCase {
         JobOptions o = JobTestSupport.freshOptions(KAFKA);
         long now = System.currentTimeMillis();
         List<HostileRecords.Hostile> hostile = HostileRecords.generate(new Random(42), HOSTILE, now);
-        assertThat(hostile.stream().map(HostileRecords.Hostile::kind).distinct().count()).isGreaterThanOrEqualTo(30);
+        assertThat(hostile.stream().map(HostileRecords.Hostile::kind).distinct().count())
+                .isGreaterThanOrEqualTo(30);
         // Valid traffic is live, as a payment processor sends it: each event stamped with the clock when
         // it is sent. (The hostile payments that are decided are half an hour old, so late, as they should be.)
-        PaymentGenerator generator = new PaymentGenerator(GeneratorConfig.defaults().withSeed(11).withCards(2_000)
-                .withLiveClock(Clock.systemUTC()));
+        PaymentGenerator generator = new PaymentGenerator(
+                GeneratorConfig.defaults().withSeed(11).withCards(2_000).withLiveClock(Clock.systemUTC()));
 
         Configuration conf = VetoJob.flinkConfiguration(o);
         conf.setString("state.backend.type", "rocksdb");
@@ -142,8 +149,11 @@ class HostileInputITCase {
 
             // Phase A, the far-future events among it, at a steady pace once every task runs.
             await("every task running", () -> allTasksRunning(rest, jobId));
-            Set<String> paymentsA = send(producer, o.paymentsTopic, generator, mix(VALID_PER_PHASE, first, random), hostileSent, validSent);
-            await("phase A decided", () -> poll(decided, decisions, decidedAt).keySet().containsAll(paymentsA));
+            Set<String> paymentsA = send(
+                    producer, o.paymentsTopic, generator, mix(VALID_PER_PHASE, first, random), hostileSent, validSent);
+            await(
+                    "phase A decided",
+                    () -> poll(decided, decisions, decidedAt).keySet().containsAll(paymentsA));
 
             // The quiet spell is part of the input: long enough for idle partitions to stop holding
             // back the watermark, which a far-future event, had it been accepted, would then set.
@@ -153,11 +163,14 @@ class HostileInputITCase {
             }
 
             // Phase B at a steady pace into the running job, for the latency measure.
-            Set<String> paymentsB = send(producer, o.paymentsTopic, generator, mix(VALID_PER_PHASE, second, random), hostileSent, validSent);
+            Set<String> paymentsB = send(
+                    producer, o.paymentsTopic, generator, mix(VALID_PER_PHASE, second, random), hostileSent, validSent);
             Set<String> valid = new HashSet<>(paymentsA);
             valid.addAll(paymentsB);
-            Set<String> hostileDecided = hostile.stream().filter(h -> h.expect() == HostileRecords.Expect.DECIDED)
-                    .map(HostileRecords.Hostile::paymentId).collect(Collectors.toSet());
+            Set<String> hostileDecided = hostile.stream()
+                    .filter(h -> h.expect() == HostileRecords.Expect.DECIDED)
+                    .map(HostileRecords.Hostile::paymentId)
+                    .collect(Collectors.toSet());
             await("every payment decided", () -> {
                 Set<String> seen = poll(decided, decisions, decidedAt).keySet();
                 return seen.containsAll(valid) && seen.containsAll(hostileDecided);
@@ -177,15 +190,21 @@ class HostileInputITCase {
             Set<Long> inDlq = new HashSet<>();
             List<String> unexpected = new ArrayList<>();
             for (ConsumerRecord<byte[], byte[]> r : dlq) {
-                assertThat(r.serializedKeySize() + r.serializedValueSize()).as("DLQ record size").isLessThan(1_000_000);
+                assertThat(r.serializedKeySize() + r.serializedValueSize())
+                        .as("DLQ record size")
+                        .isLessThan(1_000_000);
                 JsonNode n = JSON.readTree(r.value());
                 assertThat(n.get("error").asText()).isNotBlank();
-                long at = n.get("sourcePartition").asLong() * 1_000_000L + n.get("sourceOffset").asLong();
+                long at = n.get("sourcePartition").asLong() * 1_000_000L
+                        + n.get("sourceOffset").asLong();
                 if (!inDlq.add(at) || !rejectedAt.contains(at)) {
-                    unexpected.add(sentAt.getOrDefault(at, "a valid event") + ": " + n.get("error").asText());
+                    unexpected.add(sentAt.getOrDefault(at, "a valid event") + ": "
+                            + n.get("error").asText());
                 }
             }
-            assertThat(unexpected).as("DLQ records of records not expected there, or twice").isEmpty();
+            assertThat(unexpected)
+                    .as("DLQ records of records not expected there, or twice")
+                    .isEmpty();
             assertThat(inDlq).isEqualTo(rejectedAt);
             assertThat(decisions.keySet()).containsAll(hostileDecided);
 
@@ -201,7 +220,9 @@ class HostileInputITCase {
             // The web UI fetches metrics in the background: the first request may find none yet.
             await("the stages' late counters", () -> !lateCounters(rest, jobId).isEmpty());
             String counters = lateCounters(rest, jobId).toString();
-            System.out.printf("hostile-input: late valid payments: %d of phase A, %d of phase B; stage counters %s%n", lateA.size(), lateB.size(), counters);
+            System.out.printf(
+                    "hostile-input: late valid payments: %d of phase A, %d of phase B; stage counters %s%n",
+                    lateA.size(), lateB.size(), counters);
 
             // Latency of phase B's valid payments, record to decision.
             List<Long> latencies = new ArrayList<>();
@@ -210,19 +231,33 @@ class HostileInputITCase {
             }
             latencies.sort(null);
             long over = latencies.stream().filter(l -> l > 1_000).count();
-            System.out.printf("hostile-input: phase B record-to-decision latency p50 %d ms, p99 %d ms, max %d ms; %d of %d over 1 s%n",
-                    latencies.get(latencies.size() / 2), latencies.get(latencies.size() * 99 / 100), latencies.get(latencies.size() - 1),
-                    over, latencies.size());
+            System.out.printf(
+                    "hostile-input: phase B record-to-decision latency p50 %d ms, p99 %d ms, max %d ms; %d of %d over 1 s%n",
+                    latencies.get(latencies.size() / 2),
+                    latencies.get(latencies.size() * 99 / 100),
+                    latencies.get(latencies.size() - 1),
+                    over,
+                    latencies.size());
             if (TIMING) {
-                assertThat(lateA).as("late valid payments of phase A (%d of them; %s)", lateA.size(), counters).isEmpty();
-                assertThat(lateB).as("late valid payments of phase B, after the far-future events and the quiet spell (%d of them; %s)",
-                        lateB.size(), counters).isEmpty();
-                assertThat(over).as("valid payments over 1 s from record to decision").isLessThan(latencies.size() / 100);
+                assertThat(lateA)
+                        .as("late valid payments of phase A (%d of them; %s)", lateA.size(), counters)
+                        .isEmpty();
+                assertThat(lateB)
+                        .as(
+                                "late valid payments of phase B, after the far-future events and the quiet spell (%d of them; %s)",
+                                lateB.size(), counters)
+                        .isEmpty();
+                assertThat(over)
+                        .as("valid payments over 1 s from record to decision")
+                        .isLessThan(latencies.size() / 100);
             }
 
             // No restart, no failure.
             assertThat(get(rest, "/jobs/" + jobId).get("state").asText()).isEqualTo("RUNNING");
-            assertThat(get(rest, "/jobs/" + jobId + "/exceptions").get("exceptionHistory").get("entries")).isEmpty();
+            assertThat(get(rest, "/jobs/" + jobId + "/exceptions")
+                            .get("exceptionHistory")
+                            .get("entries"))
+                    .isEmpty();
             await("the job's numRestarts metric", () -> jobMetric(rest, jobId, "numRestarts") >= 0);
             assertThat(jobMetric(rest, jobId, "numRestarts")).isZero();
 
@@ -250,7 +285,10 @@ class HostileInputITCase {
                 job.cancel().get();
             }
             capture.stop();
-            ((LoggerContext) LogManager.getContext(false)).getConfiguration().getRootLogger().removeAppender(capture.getName());
+            ((LoggerContext) LogManager.getContext(false))
+                    .getConfiguration()
+                    .getRootLogger()
+                    .removeAppender(capture.getName());
         }
     }
 
@@ -259,7 +297,7 @@ class HostileInputITCase {
 
     /** {@code valid} valid events with the hostile records at random places among them. */
     private static List<Object> mix(int valid, List<HostileRecords.Hostile> hostile, Random random) {
-        List<Object> out = new ArrayList<>(java.util.Collections.nCopies(valid, VALID));
+        List<Object> out = new ArrayList<>(Collections.nCopies(valid, VALID));
         for (HostileRecords.Hostile h : hostile) {
             out.add(random.nextInt(out.size() + 1), h);
         }
@@ -267,8 +305,13 @@ class HostileInputITCase {
     }
 
     /** Sends {@code records} at a steady pace; returns the ids of the valid payments sent. */
-    private static Set<String> send(KafkaProducer<byte[], byte[]> producer, String topic, PaymentGenerator generator, List<Object> records,
-            List<Map.Entry<HostileRecords.Hostile, Future<RecordMetadata>>> hostileSent, Map<String, Future<RecordMetadata>> validSent)
+    private static Set<String> send(
+            KafkaProducer<byte[], byte[]> producer,
+            String topic,
+            PaymentGenerator generator,
+            List<Object> records,
+            List<Map.Entry<HostileRecords.Hostile, Future<RecordMetadata>>> hostileSent,
+            Map<String, Future<RecordMetadata>> validSent)
             throws InterruptedException {
         Set<String> payments = new HashSet<>();
         long next = System.nanoTime();
@@ -284,7 +327,8 @@ class HostileInputITCase {
             Object r = records.get(i);
             if (r == VALID) {
                 GeneratedEvent e = generator.next();
-                Future<RecordMetadata> f = producer.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), e.json()));
+                Future<RecordMetadata> f =
+                        producer.send(new ProducerRecord<>(topic, e.key().getBytes(StandardCharsets.UTF_8), e.json()));
                 if (e.isPayment()) {
                     validSent.put(e.paymentId(), f);
                     payments.add(e.paymentId());
@@ -298,7 +342,10 @@ class HostileInputITCase {
         return payments;
     }
 
-    private static Map<String, List<JsonNode>> poll(KafkaConsumer<byte[], byte[]> consumer, Map<String, List<JsonNode>> decisions, Map<String, Long> decidedAt) {
+    private static Map<String, List<JsonNode>> poll(
+            KafkaConsumer<byte[], byte[]> consumer,
+            Map<String, List<JsonNode>> decisions,
+            Map<String, Long> decidedAt) {
         for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
             try {
                 JsonNode n = JSON.readTree(r.value());
@@ -319,13 +366,14 @@ class HostileInputITCase {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    private static void await(String what, java.util.function.BooleanSupplier condition) {
+    private static void await(String what, BooleanSupplier condition) {
         StandaloneCluster.await(what, TIMEOUT, condition);
     }
 
     private static long countFiles(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(f -> f.getFileName().toString().equals("_metadata")).count();
+            return files.filter(f -> f.getFileName().toString().equals("_metadata"))
+                    .count();
         } catch (IOException | UncheckedIOException e) {
             return 0; // a checkpoint subsumed and deleted while walking: look again
         }
@@ -339,12 +387,17 @@ class HostileInputITCase {
         if (bytes == null) {
             return;
         }
-        for (String text : List.of(new String(bytes, StandardCharsets.UTF_8), new String(bytes, StandardCharsets.ISO_8859_1))) {
+        for (String text :
+                List.of(new String(bytes, StandardCharsets.UTF_8), new String(bytes, StandardCharsets.ISO_8859_1))) {
             StringBuilder digits = new StringBuilder(text.length());
             for (int i = 0; i < text.length(); i++) {
                 char c = text.charAt(i);
                 if (c == '\\' && i + 5 < text.length() && text.charAt(i + 1) == 'u') {
-                    int v = Integer.parseInt(text.substring(i + 2, i + 6).chars().allMatch(h -> Character.digit(h, 16) >= 0) ? text.substring(i + 2, i + 6) : "0021", 16);
+                    int v = Integer.parseInt(
+                            text.substring(i + 2, i + 6).chars().allMatch(h -> Character.digit(h, 16) >= 0)
+                                    ? text.substring(i + 2, i + 6)
+                                    : "0021",
+                            16);
                     if (Character.isDigit(v) || v == ' ' || v == '-' || v == '.' || v == '/') {
                         c = (char) v;
                         i += 5;
@@ -375,7 +428,8 @@ class HostileInputITCase {
                     sink.append(e.getMessage().getFormattedMessage()).append('\n');
                     for (Throwable t = e.getThrown(); t != null; t = t.getCause()) {
                         sink.append(t).append('\n');
-                        Arrays.stream(t.getStackTrace()).forEach(s -> sink.append(s).append('\n'));
+                        Arrays.stream(t.getStackTrace())
+                                .forEach(s -> sink.append(s).append('\n'));
                     }
                 }
             }
@@ -389,7 +443,8 @@ class HostileInputITCase {
 
     private JsonNode get(String rest, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(rest + path)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(rest + path)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(200);
             return JSON.readTree(r.body());
         } catch (IOException e) {
@@ -418,12 +473,17 @@ class HostileInputITCase {
         return -1;
     }
 
-    private static final List<String> LATE_COUNTERS = List.of("decisions_late", "decisions_without_all_features", "entity_requests_late",
-            "entity_requests_answered_before_watermark", "customer_events_late", "customer_events_taken_before_watermark");
+    private static final List<String> LATE_COUNTERS = List.of(
+            "decisions_late",
+            "decisions_without_all_features",
+            "entity_requests_late",
+            "entity_requests_answered_before_watermark",
+            "customer_events_late",
+            "customer_events_taken_before_watermark");
 
     /** The stages' counters of late answers, summed over subtasks: which stage made a decision late. */
     private Map<String, Long> lateCounters(String rest, String jobId) {
-        Map<String, Long> sums = new java.util.TreeMap<>();
+        Map<String, Long> sums = new TreeMap<>();
         for (JsonNode v : get(rest, "/jobs/" + jobId).get("vertices")) {
             String vertex = "/jobs/" + jobId + "/vertices/" + v.get("id").asText() + "/subtasks/metrics";
             List<String> wanted = new ArrayList<>();
@@ -434,9 +494,15 @@ class HostileInputITCase {
                 }
             }
             if (!wanted.isEmpty()) {
-                for (JsonNode m : get(rest, vertex + "?agg=sum&get=" + java.net.URLEncoder.encode(String.join(",", wanted), StandardCharsets.UTF_8))) {
+                for (JsonNode m : get(
+                        rest,
+                        vertex + "?agg=sum&get="
+                                + URLEncoder.encode(String.join(",", wanted), StandardCharsets.UTF_8))) {
                     String id = m.get("id").asText();
-                    sums.merge(id.substring(id.lastIndexOf('.') + 1), (long) m.get("sum").asDouble(), Long::sum);
+                    sums.merge(
+                            id.substring(id.lastIndexOf('.') + 1),
+                            (long) m.get("sum").asDouble(),
+                            Long::sum);
                 }
             }
         }

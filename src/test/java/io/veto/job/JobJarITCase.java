@@ -2,6 +2,7 @@ package io.veto.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -37,21 +38,24 @@ class JobJarITCase {
     @BeforeAll
     static void readJobJar() {
         Path jar = TARGET.resolve("veto.jar");
-        assertThat(jar).as("written by `mvn package`; run this test with `mvn verify`").isRegularFile();
+        assertThat(jar)
+                .as("written by `mvn package`; run this test with `mvn verify`")
+                .isRegularFile();
         jobJarClasses = classes(jar);
     }
 
     @Test
     void shouldHoldTheJobItsEntryPointAndWhatItRunsRuleExamplesWith() throws IOException {
-        assertThat(jobJarClasses).contains(
-                "io/veto/job/VetoJob.class",
-                "io/veto/job/VetoPipeline.class",
-                "io/veto/stage/card/CardDecisionFunction.class",
-                "io/veto/scoring/ExampleRunner.class", // a published set's examples run in the job
-                "org/apache/flink/connector/kafka/source/KafkaSource.class",
-                "org/apache/flink/cep/nfa/NFA.class",
-                "dev/cel/bundle/CelFactory.class",
-                "picocli/CommandLine.class"); // the job's options
+        assertThat(jobJarClasses)
+                .contains(
+                        "io/veto/job/VetoJob.class",
+                        "io/veto/job/VetoPipeline.class",
+                        "io/veto/stage/card/CardDecisionFunction.class",
+                        "io/veto/scoring/ExampleRunner.class", // a published set's examples run in the job
+                        "org/apache/flink/connector/kafka/source/KafkaSource.class",
+                        "org/apache/flink/cep/nfa/NFA.class",
+                        "dev/cel/bundle/CelFactory.class",
+                        "picocli/CommandLine.class"); // the job's options
         try (JarFile jar = new JarFile(TARGET.resolve("veto.jar").toFile())) {
             Manifest manifest = jar.getManifest();
             assertThat(manifest.getMainAttributes().getValue("Main-Class")).isEqualTo("io.veto.job.VetoJob");
@@ -61,11 +65,18 @@ class JobJarITCase {
     @Test
     void shouldHoldNoToolClass() {
         Set<String> toolClasses = classesUnder(TARGET.resolve("tools-classes"));
-        assertThat(toolClasses).as("target/tools-classes, compiled from src/tools/java")
-                .contains("io/veto/cli/VetoCli.class", "io/veto/local/EmbeddedKafkaBroker.class",
-                        "io/veto/local/LocalRun.class", "io/veto/generator/PaymentGenerator.class");
-        assertThat(intersection(jobJarClasses, toolClasses)).as("tool classes in the job jar").isEmpty();
-        assertThat(jobJarClasses).as("classes of the tool packages in the job jar")
+        assertThat(toolClasses)
+                .as("target/tools-classes, compiled from src/tools/java")
+                .contains(
+                        "io/veto/cli/VetoCli.class",
+                        "io/veto/local/EmbeddedKafkaBroker.class",
+                        "io/veto/local/LocalRun.class",
+                        "io/veto/generator/PaymentGenerator.class");
+        assertThat(intersection(jobJarClasses, toolClasses))
+                .as("tool classes in the job jar")
+                .isEmpty();
+        assertThat(jobJarClasses)
+                .as("classes of the tool packages in the job jar")
                 .noneMatch(c -> TOOL_PACKAGES.stream().anyMatch(c::startsWith));
     }
 
@@ -73,18 +84,30 @@ class JobJarITCase {
     void shouldHoldNoTestOrBenchmarkClass() throws IOException {
         Set<String> testClasses = classesUnder(TARGET.resolve("test-classes"));
         assertThat(testClasses).contains("io/veto/job/JobJarITCase.class");
-        assertThat(intersection(jobJarClasses, testClasses)).as("test classes in the job jar").isEmpty();
+        assertThat(intersection(jobJarClasses, testClasses))
+                .as("test classes in the job jar")
+                .isEmpty();
         // JMH benchmarks compile only in the bench profile (target/bench): named by their sources.
         Set<String> benchmarks = new TreeSet<>();
         try (Stream<Path> sources = Files.walk(Path.of("src/jmh/java"))) {
-            sources.filter(p -> p.toString().endsWith(".java")).forEach(p -> benchmarks.add(
-                    Path.of("src/jmh/java").relativize(p).toString().replace('\\', '/').replaceAll("\\.java$", ".class")));
+            sources.filter(p -> p.toString().endsWith(".java"))
+                    .forEach(p -> benchmarks.add(Path.of("src/jmh/java")
+                            .relativize(p)
+                            .toString()
+                            .replace('\\', '/')
+                            .replaceAll("\\.java$", ".class")));
         }
         assertThat(benchmarks).contains("io/veto/bench/ParseBenchmark.class");
-        assertThat(intersection(jobJarClasses, benchmarks)).as("JMH benchmark classes in the job jar").isEmpty();
-        assertThat(jobJarClasses).as("test and benchmark libraries in the job jar").noneMatch(c ->
-                c.startsWith("org/openjdk/jmh/") || c.startsWith("org/junit/") || c.startsWith("org/assertj/")
-                        || c.startsWith("org/apache/flink/test/") || c.startsWith("org/apache/flink/runtime/testutils/"));
+        assertThat(intersection(jobJarClasses, benchmarks))
+                .as("JMH benchmark classes in the job jar")
+                .isEmpty();
+        assertThat(jobJarClasses)
+                .as("test and benchmark libraries in the job jar")
+                .noneMatch(c -> c.startsWith("org/openjdk/jmh/")
+                        || c.startsWith("org/junit/")
+                        || c.startsWith("org/assertj/")
+                        || c.startsWith("org/apache/flink/test/")
+                        || c.startsWith("org/apache/flink/runtime/testutils/"));
     }
 
     @Test
@@ -97,28 +120,38 @@ class JobJarITCase {
             for (String c : classes(jar)) {
                 // A class a bundled library carries too (SnakeYAML's, inside flink-shaded-jackson) is that library's.
                 if (jobJarClasses.contains(c) && !bundled.contains(c)) {
-                    offenders.computeIfAbsent(jar.getFileName().toString(), k -> new ArrayList<>()).add(c);
+                    offenders
+                            .computeIfAbsent(jar.getFileName().toString(), k -> new ArrayList<>())
+                            .add(c);
                 }
             }
         }
-        assertThat(provided.stream().map(p -> p.getFileName().toString())).as("provided dependencies")
-                .anyMatch(n -> n.startsWith("flink-core-")).anyMatch(n -> n.startsWith("flink-streaming-java-"))
-                .anyMatch(n -> n.startsWith("kafka_2.13-")).anyMatch(n -> n.startsWith("HdrHistogram-"));
-        assertThat(offenders).as("classes of provided dependencies in the job jar, by dependency").isEmpty();
-        assertThat(jobJarClasses).doesNotContain(
-                "org/apache/flink/streaming/api/environment/StreamExecutionEnvironment.class",
-                "org/apache/flink/api/common/ExecutionConfig.class",
-                "kafka/server/KafkaRaftServer.class",
-                "org/HdrHistogram/Histogram.class",
-                "scala/Predef.class");
+        assertThat(provided.stream().map(p -> p.getFileName().toString()))
+                .as("provided dependencies")
+                .anyMatch(n -> n.startsWith("flink-core-"))
+                .anyMatch(n -> n.startsWith("flink-streaming-java-"))
+                .anyMatch(n -> n.startsWith("kafka_2.13-"))
+                .anyMatch(n -> n.startsWith("HdrHistogram-"));
+        assertThat(offenders)
+                .as("classes of provided dependencies in the job jar, by dependency")
+                .isEmpty();
+        assertThat(jobJarClasses)
+                .doesNotContain(
+                        "org/apache/flink/streaming/api/environment/StreamExecutionEnvironment.class",
+                        "org/apache/flink/api/common/ExecutionConfig.class",
+                        "kafka/server/KafkaRaftServer.class",
+                        "org/HdrHistogram/Histogram.class",
+                        "scala/Predef.class");
     }
 
     private static List<Path> classpath(String file) {
         Path path = TARGET.resolve(file);
         assertThat(path).as("written by `mvn package`").isRegularFile();
         try {
-            return Stream.of(Files.readString(path).trim().split(java.io.File.pathSeparator))
-                    .filter(s -> s.endsWith(".jar")).map(Path::of).toList();
+            return Stream.of(Files.readString(path).trim().split(File.pathSeparator))
+                    .filter(s -> s.endsWith(".jar"))
+                    .map(Path::of)
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -137,7 +170,9 @@ class JobJarITCase {
     private static Set<String> classesUnder(Path dir) {
         try (Stream<Path> files = Files.walk(dir)) {
             Set<String> out = new TreeSet<>();
-            files.map(p -> dir.relativize(p).toString().replace('\\', '/')).filter(JobJarITCase::isClass).forEach(out::add);
+            files.map(p -> dir.relativize(p).toString().replace('\\', '/'))
+                    .filter(JobJarITCase::isClass)
+                    .forEach(out::add);
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(dir.toString(), e);

@@ -13,6 +13,7 @@ import io.veto.metrics.DlqMetrics;
 import io.veto.testing.JobTestSupport;
 import io.veto.testing.StandaloneCluster;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -58,9 +59,11 @@ class PoisonPillITCase {
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Test
-    void shouldParkEveryMalformedRecordWithoutARestartAndDecideEveryValidPayment(@InjectClusterClient ClusterClient<?> client) throws Exception {
+    void shouldParkEveryMalformedRecordWithoutARestartAndDecideEveryValidPayment(
+            @InjectClusterClient ClusterClient<?> client) throws Exception {
         JobOptions o = JobTestSupport.freshOptions(KAFKA);
-        PaymentGenerator generator = new PaymentGenerator(GeneratorConfig.defaults().withSeed(99).withCards(2_000).withMeanGapMicros(200_000));
+        PaymentGenerator generator = new PaymentGenerator(
+                GeneratorConfig.defaults().withSeed(99).withCards(2_000).withMeanGapMicros(200_000));
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         Set<String> payments = new HashSet<>();
         for (int i = 0; i < VALID; i++) {
@@ -85,7 +88,8 @@ class PoisonPillITCase {
         assertThat((double) MALFORMED / records.size()).isEqualTo(0.01);
         KAFKA.produce(o.paymentsTopic, records);
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
         VetoJob.build(env, o, () -> KEY.clone());
         JobClient job = env.executeAsync("veto-poison-pill");
         String jobId = job.getJobID().toString();
@@ -96,25 +100,37 @@ class PoisonPillITCase {
 
             // Every valid payment decided, once: no restart replayed any.
             assertThat(decisions).hasSize(payments.size());
-            assertThat(decisions.stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).collect(Collectors.toSet())).isEqualTo(payments);
+            assertThat(decisions.stream()
+                            .map(r -> new String(r.key(), StandardCharsets.UTF_8))
+                            .collect(Collectors.toSet()))
+                    .isEqualTo(payments);
             // Every malformed record in the DLQ, once, with its reason and where it was.
             assertThat(dlq).hasSize(MALFORMED);
             Set<Long> offsets = new HashSet<>();
             for (ConsumerRecord<byte[], byte[]> r : dlq) {
                 JsonNode n = JSON.readTree(r.value());
                 assertThat(n.get("error").asText()).isNotBlank();
-                offsets.add(n.get("sourcePartition").asLong() * 1_000_000 + n.get("sourceOffset").asLong());
+                offsets.add(n.get("sourcePartition").asLong() * 1_000_000
+                        + n.get("sourceOffset").asLong());
             }
             assertThat(offsets).hasSize(MALFORMED);
 
             // The job never failed, and its DLQ counter says what the DLQ holds.
             assertThat(get(rest, "/jobs/" + jobId).get("state").asText()).isEqualTo("RUNNING");
-            assertThat(get(rest, "/jobs/" + jobId + "/exceptions").get("exceptionHistory").get("entries")).isEmpty();
-            StandaloneCluster.await("the job's numRestarts and dlq_records metrics", TIMEOUT,
+            assertThat(get(rest, "/jobs/" + jobId + "/exceptions")
+                            .get("exceptionHistory")
+                            .get("entries"))
+                    .isEmpty();
+            StandaloneCluster.await(
+                    "the job's numRestarts and dlq_records metrics",
+                    TIMEOUT,
                     () -> jobMetric(rest, jobId, "numRestarts") >= 0 && dlqCount(rest, jobId) == MALFORMED);
             assertThat(jobMetric(rest, jobId, "numRestarts")).isZero();
             assertThat(dlqCount(rest, jobId)).isEqualTo(MALFORMED);
-            assertThat(get(rest, "/jobs/" + jobId + "/exceptions").get("exceptionHistory").get("entries")).isEmpty();
+            assertThat(get(rest, "/jobs/" + jobId + "/exceptions")
+                            .get("exceptionHistory")
+                            .get("entries"))
+                    .isEmpty();
         } finally {
             job.cancel().get();
         }
@@ -122,11 +138,12 @@ class PoisonPillITCase {
 
     private JsonNode get(String rest, String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(rest + path)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(rest + path)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as("GET %s: %s", path, r.body()).isEqualTo(200);
             return JSON.readTree(r.body());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

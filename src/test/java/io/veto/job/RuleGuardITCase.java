@@ -51,58 +51,111 @@ class RuleGuardITCase {
     void shouldRejectEachHostileRuleSetWithItsReasonAndKeepDecidingWithThePreviousSet() throws Exception {
         o = JobTestSupport.freshOptions(KAFKA);
         RuleSet initial = RuleSet.fromDirectory(Path.of("rules/default"));
-        RuleSet good = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: big\n    when: amount >= 100\n    points: 50\n");
+        RuleSet good =
+                Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: big\n    when: amount >= 100\n    points: 50\n");
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
         VetoJob.configure(env, o);
-        VetoPipeline.build(env, VetoJob.kafkaIo(o,
-                KafkaConnectors.paymentsSourceBuilder(o, () -> "rule-guard-test-key-0123".getBytes(StandardCharsets.UTF_8))
-                        .setStartingOffsets(OffsetsInitializer.earliest()).build(),
-                KafkaConnectors.rulesSource(o, RuleKeys.supplier())), initial, o);
+        VetoPipeline.build(
+                env,
+                VetoJob.kafkaIo(
+                        o,
+                        KafkaConnectors.paymentsSourceBuilder(
+                                        o, () -> "rule-guard-test-key-0123".getBytes(StandardCharsets.UTF_8))
+                                .setStartingOffsets(OffsetsInitializer.earliest())
+                                .build(),
+                        KafkaConnectors.rulesSource(o, RuleKeys.supplier())),
+                initial,
+                o);
         JobClient job = env.executeAsync("veto-rule-guard");
         try (KafkaConsumer<byte[], byte[]> status = KAFKA.subscribe(o.rulesStatusTopic, "status");
-             KafkaConsumer<byte[], byte[]> decisions = KAFKA.subscribe(o.decisionsTopic, "decisions")) {
+                KafkaConsumer<byte[], byte[]> decisions = KAFKA.subscribe(o.decisionsTopic, "decisions")) {
             // The job starts with the set of its configuration, not one from the topic.
             assertThat(decide(decisions).ruleSetVersion()).isEqualTo(initial.version());
 
             publish(RuleKeys.signed(good));
-            assertThat(JobTestSupport.awaitRuleStatus(status, good.version(), TIMEOUT).state()).isEqualTo(RuleStatus.State.APPLIED);
+            assertThat(JobTestSupport.awaitRuleStatus(status, good.version(), TIMEOUT)
+                            .state())
+                    .isEqualTo(RuleStatus.State.APPLIED);
             Decision before = decide(decisions);
             assertThat(before.ruleSetVersion()).isEqualTo(good.version());
             assertThat(before.reasons()).extracting(r -> r.ruleId()).containsExactly("big");
 
             // Each hostile set, what the status must say, and its version as the status names it.
-            RuleSet takeover = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: all\n    when: amount >= 0\n    outcome: DENY\n");
+            RuleSet takeover = Payments.ruleSet(
+                    "analysts", 40, 80, "rules:\n  - id: all\n    when: amount >= 0\n    outcome: DENY\n");
             TreeMap<String, String> tamperedFiles = new TreeMap<>(good.files());
             tamperedFiles.put("rules.yaml", takeover.files().get("rules.yaml"));
             RuleSet tampered = new RuleSet("analysts", tamperedFiles);
-            String goodSignature = RuleSetCodec.decodePublished(RuleKeys.signed(good)).signature();
+            String goodSignature =
+                    RuleSetCodec.decodePublished(RuleKeys.signed(good)).signature();
             RuleSet misnamed = new RuleSet("Analysts/../x", good.files());
             StringBuilder many = new StringBuilder("rules:\n");
             for (int i = 0; i <= RuleSetLimits.MAX_RULES; i++) {
-                many.append("  - id: r").append(i).append("\n    when: amount > ").append(i).append(".5\n    points: 1\n");
+                many.append("  - id: r")
+                        .append(i)
+                        .append("\n    when: amount > ")
+                        .append(i)
+                        .append(".5\n    points: 1\n");
             }
             RuleSet overLimit = Payments.ruleSet("analysts", 40, 80, many.toString());
             StringBuilder heavy = new StringBuilder("rules:\n");
             for (int i = 0; i < 70; i++) {
-                heavy.append("  - id: h").append(i).append("\n    when: ").append(heavyCondition()).append("\n    points: 1\n");
+                heavy.append("  - id: h")
+                        .append(i)
+                        .append("\n    when: ")
+                        .append(heavyCondition())
+                        .append("\n    points: 1\n");
             }
             RuleSet costly = Payments.ruleSet("analysts", 40, 80, heavy.toString());
-            RuleSet failingExample = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: all\n    when: amount >= 0\n    outcome: DENY\n"
-                    + "examples:\n  - name: a small payment is approved\n    payments:\n      - {amount: 5}\n    expect: {decision: APPROVE}\n");
+            RuleSet failingExample = Payments.ruleSet(
+                    "analysts",
+                    40,
+                    80,
+                    "rules:\n  - id: all\n    when: amount >= 0\n    outcome: DENY\n"
+                            + "examples:\n  - name: a small payment is approved\n    payments:\n      - {amount: 5}\n    expect: {decision: APPROVE}\n");
 
             record Hostile(String what, byte[] json, String version, String reason) {}
             Map<String, Hostile> hostile = new LinkedHashMap<>();
-            hostile.put("unsigned", new Hostile("unsigned", RuleSetCodec.encode(takeover), takeover.version(), "the rule set is not signed"));
-            hostile.put("tampered", new Hostile("tampered", RuleSetCodec.encode(tampered, goodSignature), tampered.version(),
-                    "the signature does not match"));
-            hostile.put("misnamed", new Hostile("misnamed", RuleKeys.signed(misnamed), "?", "rule-set name 'Analysts/../x' must be"));
-            hostile.put("over the rule limit", new Hostile("over the rule limit", RuleKeys.signed(overLimit), overLimit.version(),
-                    "the rule set has 201 rules; the limit is 200"));
-            hostile.put("over the evaluation budget", new Hostile("over the evaluation budget", RuleKeys.signed(costly), costly.version(),
-                    "expression nodes on one payment (worst case); the limit is 25000"));
-            hostile.put("example fails", new Hostile("example fails", RuleKeys.signed(failingExample), failingExample.version(),
-                    "rules.yaml:6:5: example \"a small payment is approved\" fails: expected decision APPROVE, got DENY"));
+            hostile.put(
+                    "unsigned",
+                    new Hostile(
+                            "unsigned",
+                            RuleSetCodec.encode(takeover),
+                            takeover.version(),
+                            "the rule set is not signed"));
+            hostile.put(
+                    "tampered",
+                    new Hostile(
+                            "tampered",
+                            RuleSetCodec.encode(tampered, goodSignature),
+                            tampered.version(),
+                            "the signature does not match"));
+            hostile.put(
+                    "misnamed",
+                    new Hostile("misnamed", RuleKeys.signed(misnamed), "?", "rule-set name 'Analysts/../x' must be"));
+            hostile.put(
+                    "over the rule limit",
+                    new Hostile(
+                            "over the rule limit",
+                            RuleKeys.signed(overLimit),
+                            overLimit.version(),
+                            "the rule set has 201 rules; the limit is 200"));
+            hostile.put(
+                    "over the evaluation budget",
+                    new Hostile(
+                            "over the evaluation budget",
+                            RuleKeys.signed(costly),
+                            costly.version(),
+                            "expression nodes on one payment (worst case); the limit is 25000"));
+            hostile.put(
+                    "example fails",
+                    new Hostile(
+                            "example fails",
+                            RuleKeys.signed(failingExample),
+                            failingExample.version(),
+                            "rules.yaml:6:5: example \"a small payment is approved\" fails: expected decision APPROVE, got DENY"));
 
             for (Hostile h : hostile.values()) {
                 publish(h.json());
@@ -129,17 +182,24 @@ class RuleGuardITCase {
     }
 
     private void publish(byte[] json) {
-        KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, "analysts".getBytes(StandardCharsets.UTF_8), json)));
+        KAFKA.produce(
+                o.rulesTopic,
+                List.of(new ProducerRecord<>(o.rulesTopic, "analysts".getBytes(StandardCharsets.UTF_8), json)));
     }
 
     /** Sends one payment of 150 on a fresh card and returns its decision. */
     private Decision decide(KafkaConsumer<byte[], byte[]> decisions) {
         int n = ++sent;
         String id = "pay-guard-" + n;
-        String json = "{\"eventId\":\"evt-guard-" + n + "\",\"type\":\"PAYMENT\",\"paymentId\":\"" + id + "\",\"eventTime\":\""
-                + Instant.now() + "\",\"cardToken\":\"tok_guard_" + n + "\",\"merchantId\":\"m-1\",\"amount\":150,\"currency\":\"EUR\"}";
-        KAFKA.produce(o.paymentsTopic, List.of(new ProducerRecord<>(o.paymentsTopic, ("tok_guard_" + n).getBytes(StandardCharsets.UTF_8),
-                json.getBytes(StandardCharsets.UTF_8))));
+        String json = "{\"eventId\":\"evt-guard-" + n + "\",\"type\":\"PAYMENT\",\"paymentId\":\"" + id
+                + "\",\"eventTime\":\"" + Instant.now() + "\",\"cardToken\":\"tok_guard_" + n
+                + "\",\"merchantId\":\"m-1\",\"amount\":150,\"currency\":\"EUR\"}";
+        KAFKA.produce(
+                o.paymentsTopic,
+                List.of(new ProducerRecord<>(
+                        o.paymentsTopic,
+                        ("tok_guard_" + n).getBytes(StandardCharsets.UTF_8),
+                        json.getBytes(StandardCharsets.UTF_8))));
         long deadline = System.currentTimeMillis() + TIMEOUT.toMillis();
         while (System.currentTimeMillis() < deadline) {
             for (ConsumerRecord<byte[], byte[]> r : decisions.poll(Duration.ofMillis(200))) {

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
 import io.veto.decision.Reason;
+import io.veto.kafka.DecisionJson;
 import io.veto.kafka.KafkaBrokerExtension;
 import io.veto.rule.RuleSet;
 import io.veto.testing.JobTestSupport;
 import java.io.IOException;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,6 +75,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SavepointFixtureITCase {
     /** The release whose fixture a writing run produces. */
     private static final String RELEASE = "0.1.0";
+
     private static final Path SOURCE_DIR = Path.of("src/test/resources/state-fixtures/savepoints");
     private static final String RESOURCE_DIR = "state-fixtures/savepoints";
     private static final byte[] KEY = "savepoint-fixture-key-0123456789".getBytes(StandardCharsets.UTF_8);
@@ -134,7 +137,15 @@ class SavepointFixtureITCase {
     }
 
     /** One event of the fixture's stream. */
-    private record Ev(String id, String type, long time, String card, String customer, String merchant, String device, String amount) {
+    private record Ev(
+            String id,
+            String type,
+            long time,
+            String card,
+            String customer,
+            String merchant,
+            String device,
+            String amount) {
         boolean payment() {
             return type.equals("PAYMENT");
         }
@@ -222,7 +233,8 @@ class SavepointFixtureITCase {
             byte[] key = (e.card() != null ? e.card() : e.customer()).getBytes(StandardCharsets.UTF_8);
             records.add(new ProducerRecord<>(o.paymentsTopic, 0, key, e.json()));
             Ev clock = account("clock-" + e.id(), (e.time() - T0) / (double) MINUTE, "LOGIN", "cust-clock");
-            records.add(new ProducerRecord<>(o.paymentsTopic, 1, "cust-clock".getBytes(StandardCharsets.UTF_8), clock.json()));
+            records.add(new ProducerRecord<>(
+                    o.paymentsTopic, 1, "cust-clock".getBytes(StandardCharsets.UTF_8), clock.json()));
         }
         KAFKA.produce(o.paymentsTopic, records);
     }
@@ -234,8 +246,16 @@ class SavepointFixtureITCase {
         conf.addAll(extra);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         VetoJob.configure(env, o);
-        var payments = KafkaConnectors.paymentsSourceBuilder(o, () -> KEY.clone()).setStartingOffsets(OffsetsInitializer.earliest());
-        VetoPipeline.build(env, VetoJob.kafkaIo(o, payments.build(), KafkaConnectors.rulesSourceBuilder(o).build()), rules(), o);
+        var payments = KafkaConnectors.paymentsSourceBuilder(o, () -> KEY.clone())
+                .setStartingOffsets(OffsetsInitializer.earliest());
+        VetoPipeline.build(
+                env,
+                VetoJob.kafkaIo(
+                        o,
+                        payments.build(),
+                        KafkaConnectors.rulesSourceBuilder(o).build()),
+                rules(),
+                o);
         return env;
     }
 
@@ -270,21 +290,29 @@ class SavepointFixtureITCase {
 
             List<String> expectedIds = new ArrayList<>(WAITING);
             after().stream().filter(Ev::payment).forEach(e -> expectedIds.add("pay-" + e.id()));
-            assertThat(restored.keySet()).as("decided after restoring %s", release).containsExactlyInAnyOrderElementsOf(expectedIds);
+            assertThat(restored.keySet())
+                    .as("decided after restoring %s", release)
+                    .containsExactlyInAnyOrderElementsOf(expectedIds);
             for (Decision d : restored.values()) {
-                assertThat(d).as("%s after restoring %s", d.paymentId(), release)
-                        .usingRecursiveComparison().ignoringFields("decidedAt").isEqualTo(uninterrupted.get(d.paymentId()));
+                assertThat(d)
+                        .as("%s after restoring %s", d.paymentId(), release)
+                        .usingRecursiveComparison()
+                        .ignoringFields("decidedAt")
+                        .isEqualTo(uninterrupted.get(d.paymentId()));
                 assertThat(d.late()).as("%s is exact", d.paymentId()).isFalse();
             }
             // The partial matches came through the savepoint: each sequence completes on its payment after the restore.
             Decision cashOut = restored.get("pay-c3");
-            assertThat(reason(cashOut, "seq-probes-then-cashout").events()).containsExactly("evt-c1", "evt-c2", "evt-c3");
+            assertThat(reason(cashOut, "seq-probes-then-cashout").events())
+                    .containsExactly("evt-c1", "evt-c2", "evt-c3");
             Decision takeover = restored.get("pay-d2");
             assertThat(reason(takeover, "seq-reset-then-pay").events()).containsExactly("evt-dreset", "evt-d2");
             // Windows came through too: card-a's window holds its payments from before the savepoint.
             assertThat(feature(restored.get("pay-a6"), "card.count_10m")).isEqualTo(2.0);
             assertThat(feature(restored.get("pay-b4"), "merchant.count_1h")).isEqualTo(10.0);
-            System.out.printf("SavepointFixtureITCase: %s restored, %d decisions after it as in the uninterrupted run%n", release, restored.size());
+            System.out.printf(
+                    "SavepointFixtureITCase: %s restored, %d decisions after it as in the uninterrupted run%n",
+                    release, restored.size());
         }
     }
 
@@ -294,7 +322,7 @@ class SavepointFixtureITCase {
                 return r;
             }
         }
-        throw new AssertionError(d.paymentId() + " has no reason " + ruleId + ": " + java.util.Arrays.toString(d.reasons()));
+        throw new AssertionError(d.paymentId() + " has no reason " + ruleId + ": " + Arrays.toString(d.reasons()));
     }
 
     private static double feature(Decision d, String name) {
@@ -352,13 +380,19 @@ class SavepointFixtureITCase {
         int decided = (int) payments(before()) - WAITING.size();
         Map<String, Decision> first = decisions(KAFKA.drain(o.decisionsTopic, decided, TIMEOUT));
         assertThat(first.keySet()).doesNotContainAnyElementsOf(WAITING);
-        String savepoint = job.stopWithSavepoint(false, temp.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL).get();
-        assertThat(KAFKA.drainAll(o.decisionsTopic, Duration.ofSeconds(2))).as("the waiting payments stay undecided").hasSize(decided);
+        String savepoint = job.stopWithSavepoint(
+                        false, temp.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+                .get();
+        assertThat(KAFKA.drainAll(o.decisionsTopic, Duration.ofSeconds(2)))
+                .as("the waiting payments stay undecided")
+                .hasSize(decided);
         Path target = SOURCE_DIR.resolve(RELEASE);
         if (Files.exists(target)) {
-            throw new IllegalStateException(target + " exists: a release's fixture is never rewritten; remove it by hand if this one is not released yet");
+            throw new IllegalStateException(
+                    target
+                            + " exists: a release's fixture is never rewritten; remove it by hand if this one is not released yet");
         }
-        copyTree(Path.of(java.net.URI.create(savepoint)), target);
+        copyTree(Path.of(URI.create(savepoint)), target);
         System.out.printf("SavepointFixtureITCase: wrote %s from %s%n", target, savepoint);
     }
 
@@ -368,7 +402,9 @@ class SavepointFixtureITCase {
             return List.of();
         }
         try (Stream<Path> s = Files.list(Path.of(root.toURI()))) {
-            return s.filter(Files::isDirectory).sorted(Comparator.comparing(Path::toString)).toList();
+            return s.filter(Files::isDirectory)
+                    .sorted(Comparator.comparing(Path::toString))
+                    .toList();
         }
     }
 

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
+import io.veto.decision.Outcome;
+import io.veto.event.PanKeySupplier;
 import io.veto.generator.BadRecords;
 import io.veto.generator.GeneratedEvent;
 import io.veto.generator.GeneratorConfig;
 import io.veto.generator.PaymentGenerator;
+import io.veto.kafka.DecisionJson;
 import io.veto.kafka.KafkaBrokerExtension;
-import io.veto.event.PanKeySupplier;
-import io.veto.decision.Outcome;
 import io.veto.rule.RuleSet;
 import io.veto.testing.JobTestSupport;
 import java.nio.charset.StandardCharsets;
@@ -47,15 +47,15 @@ class VetoPipelineITCase {
     static final KafkaBrokerExtension KAFKA = new KafkaBrokerExtension();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            JobTestSupport.miniCluster();
+    static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
 
     @Test
     void shouldDecideEveryValidPaymentExactlyOnceAndParkEveryBadRecord() throws Exception {
         JobOptions o = JobTestSupport.freshOptions(KAFKA);
 
         // Given: 3,000 generated events, and every kind of malformed record twice, interleaved.
-        PaymentGenerator generator = new PaymentGenerator(GeneratorConfig.defaults().withSeed(42).withCards(300).withFraudRate(0.05));
+        PaymentGenerator generator = new PaymentGenerator(
+                GeneratorConfig.defaults().withSeed(42).withCards(300).withFraudRate(0.05));
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         Set<String> paymentIds = new HashSet<>();
         Set<String> pans = new HashSet<>();
@@ -88,7 +88,8 @@ class VetoPipelineITCase {
         KAFKA.produce(o.paymentsTopic, records);
 
         // When: the job reads the topic to its current end (bounded), decides and stops.
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
         VetoJob.configure(env, o);
         PanKeySupplier keys = () -> TEST_KEY.clone();
         RuleSet rules = RuleSet.fromDirectory(Path.of("rules/default"));
@@ -96,21 +97,34 @@ class VetoPipelineITCase {
                 env,
                 VetoJob.kafkaIo(
                         o,
-                        KafkaConnectors.paymentsSourceBuilder(o, keys).setStartingOffsets(OffsetsInitializer.earliest()).setBounded(OffsetsInitializer.latest()).build(),
-                        KafkaConnectors.rulesSourceBuilder(o).setBounded(OffsetsInitializer.latest()).build()),
+                        KafkaConnectors.paymentsSourceBuilder(o, keys)
+                                .setStartingOffsets(OffsetsInitializer.earliest())
+                                .setBounded(OffsetsInitializer.latest())
+                                .build(),
+                        KafkaConnectors.rulesSourceBuilder(o)
+                                .setBounded(OffsetsInitializer.latest())
+                                .build()),
                 rules,
                 o);
         env.execute("veto-itcase");
 
         // Then: exactly one decision per valid payment, none lost, none duplicated.
         List<ConsumerRecord<byte[], byte[]>> decisionRecords = KAFKA.drainAll(o.decisionsTopic, Duration.ofSeconds(2));
-        List<Decision> decisions = decisionRecords.stream().map(r -> DecisionJson.read(r.value())).toList();
+        List<Decision> decisions =
+                decisionRecords.stream().map(r -> DecisionJson.read(r.value())).toList();
         assertThat(decisions).extracting(Decision::paymentId).doesNotHaveDuplicates();
-        assertThat(decisions.stream().map(Decision::paymentId).collect(Collectors.toSet())).isEqualTo(paymentIds);
-        assertThat(decisionRecords).allSatisfy(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(DecisionJson.read(r.value()).paymentId()));
+        assertThat(decisions.stream().map(Decision::paymentId).collect(Collectors.toSet()))
+                .isEqualTo(paymentIds);
+        assertThat(decisionRecords)
+                .allSatisfy(r -> assertThat(new String(r.key(), StandardCharsets.UTF_8))
+                        .isEqualTo(DecisionJson.read(r.value()).paymentId()));
         assertThat(decisions).extracting(Decision::ruleSetVersion).containsOnly(rules.version());
-        assertThat(decisions).filteredOn(d -> d.decision() != Outcome.APPROVE).allSatisfy(d -> assertThat(d.reasons()).isNotEmpty());
-        assertThat(decisions).filteredOn(d -> labels.containsKey(d.paymentId()) && d.decision() != Outcome.APPROVE).isNotEmpty();
+        assertThat(decisions)
+                .filteredOn(d -> d.decision() != Outcome.APPROVE)
+                .allSatisfy(d -> assertThat(d.reasons()).isNotEmpty());
+        assertThat(decisions)
+                .filteredOn(d -> labels.containsKey(d.paymentId()) && d.decision() != Outcome.APPROVE)
+                .isNotEmpty();
 
         // Each bad record is in the DLQ with its reason and where it came from.
         List<JsonNode> dlq = new ArrayList<>();
@@ -123,17 +137,20 @@ class VetoPipelineITCase {
             assertThat(n.get("sourceOffset").asLong()).isNotNegative();
             assertThat(n.get("error").asText()).isNotBlank();
         });
-        Map<String, Long> expectedReasons = bad.stream().collect(Collectors.groupingBy(BadRecords.Sample::expectedReason, Collectors.counting()));
-        expectedReasons.forEach((reason, count) ->
-                assertThat(dlq.stream().filter(n -> n.get("error").asText().toLowerCase().contains(reason.toLowerCase())).count())
-                        .as("DLQ records whose error mentions '%s'", reason)
-                        .isGreaterThanOrEqualTo(count));
+        Map<String, Long> expectedReasons =
+                bad.stream().collect(Collectors.groupingBy(BadRecords.Sample::expectedReason, Collectors.counting()));
+        expectedReasons.forEach((reason, count) -> assertThat(dlq.stream()
+                        .filter(n -> n.get("error").asText().toLowerCase().contains(reason.toLowerCase()))
+                        .count())
+                .as("DLQ records whose error mentions '%s'", reason)
+                .isGreaterThanOrEqualTo(count));
 
         // No raw card number in any output topic.
         assertThat(pans).isNotEmpty();
         for (String topic : List.of(o.decisionsTopic, o.dlqTopic)) {
             for (ConsumerRecord<byte[], byte[]> r : KAFKA.drainAll(topic, Duration.ofSeconds(1))) {
-                String text = new String(r.value(), StandardCharsets.UTF_8) + (r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8));
+                String text = new String(r.value(), StandardCharsets.UTF_8)
+                        + (r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8));
                 for (String pan : pans) {
                     assertThat(text).as("record in %s", topic).doesNotContain(pan);
                 }

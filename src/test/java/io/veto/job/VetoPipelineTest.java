@@ -2,7 +2,9 @@ package io.veto.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.veto.event.CatchUp;
 import io.veto.stage.RuleSetUpdate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.eventtime.Watermark;
@@ -46,14 +48,20 @@ class VetoPipelineTest {
     @Test
     void shouldAlignThePaymentPartitionsWatermarksWithinTheDriftUnlessTurnedOff() {
         JobOptions o = new JobOptions();
-        assertThat(o.maxWatermarkDrift).as("off until the connector has FLINK-39728").isZero();
-        o.maxWatermarkDrift = java.time.Duration.ofMinutes(1);
-        var aligned = VetoPipeline.paymentWatermarks(o, io.veto.event.CatchUp.of(o.catchUpWait)).getAlignmentParameters();
+        assertThat(o.maxWatermarkDrift)
+                .as("off until the connector has FLINK-39728")
+                .isZero();
+        o.maxWatermarkDrift = Duration.ofMinutes(1);
+        var aligned =
+                VetoPipeline.paymentWatermarks(o, CatchUp.of(o.catchUpWait)).getAlignmentParameters();
         assertThat(aligned.isEnabled()).isTrue();
         assertThat(aligned.getWatermarkGroup()).isEqualTo(VetoPipeline.ALIGNMENT_GROUP);
         assertThat(aligned.getMaxAllowedWatermarkDrift()).isEqualTo(o.maxWatermarkDrift.toMillis());
 
-        o.maxWatermarkDrift = java.time.Duration.ZERO;
-        assertThat(VetoPipeline.paymentWatermarks(o, io.veto.event.CatchUp.of(o.catchUpWait)).getAlignmentParameters().isEnabled()).isFalse();
+        o.maxWatermarkDrift = Duration.ZERO;
+        assertThat(VetoPipeline.paymentWatermarks(o, CatchUp.of(o.catchUpWait))
+                        .getAlignmentParameters()
+                        .isEnabled())
+                .isFalse();
     }
 }

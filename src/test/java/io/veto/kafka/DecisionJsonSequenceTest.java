@@ -1,12 +1,12 @@
 package io.veto.kafka;
 
-import io.veto.decision.Decision;
-import io.veto.decision.Reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.veto.decision.Decision;
 import io.veto.decision.Outcome;
+import io.veto.decision.Reason;
 import io.veto.sequence.Alert;
 import org.junit.jupiter.api.Test;
 
@@ -15,14 +15,30 @@ class DecisionJsonSequenceTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static Decision decision(Reason... reasons) {
-        return new Decision("pay-1", "evt-1", Outcome.DENY, 0, reasons, "default@abc", null, 1_764_331_200_000L, 1_764_331_200_010L,
-                false, "tok-1", "411111", "1111", new String[] {"card.count_10m"}, new double[] {4.0});
+        return new Decision(
+                "pay-1",
+                "evt-1",
+                Outcome.DENY,
+                0,
+                reasons,
+                "default@abc",
+                null,
+                1_764_331_200_000L,
+                1_764_331_200_010L,
+                false,
+                "tok-1",
+                "411111",
+                "1111",
+                new String[] {"card.count_10m"},
+                new double[] {4.0});
     }
 
     @Test
     void shouldWriteTheMatchedEventsOfASequenceReasonAndOnlyThere() throws Exception {
         Decision d = decision(
-                new Reason("seq-card-testing", 0, "DENY", "450 EUR right after small test payments", new String[] {"evt-a", "evt-b", "evt-1"}),
+                new Reason("seq-card-testing", 0, "DENY", "450 EUR right after small test payments", new String[] {
+                    "evt-a", "evt-b", "evt-1"
+                }),
                 new Reason("card-velocity-10m", 50, null, "6 payments"));
 
         JsonNode reasons = JSON.readTree(DecisionJson.write(d)).get("reasons");
@@ -36,8 +52,18 @@ class DecisionJsonSequenceTest {
 
     @Test
     void shouldWriteAnAlertWithItsEntityAndEventsAndReadItBack() throws Exception {
-        Alert a = new Alert("seq-card-testing:evt-1", "card-under-attack", "seq-card-testing", "card", "tok-1",
-                new String[] {"evt-a", "evt-1"}, 1_764_331_000_000L, 1_764_331_200_000L, 1_764_331_200_012L, "default@abc", "pay-1");
+        Alert a = new Alert(
+                "seq-card-testing:evt-1",
+                "card-under-attack",
+                "seq-card-testing",
+                "card",
+                "tok-1",
+                new String[] {"evt-a", "evt-1"},
+                1_764_331_000_000L,
+                1_764_331_200_000L,
+                1_764_331_200_012L,
+                "default@abc",
+                "pay-1");
 
         JsonNode n = JSON.readTree(DecisionJson.write(a));
 
@@ -50,10 +76,21 @@ class DecisionJsonSequenceTest {
 
     @Test
     void shouldLeaveOutThePaymentOfAnAlertNoDecisionCarries() throws Exception {
-        Alert a = new Alert("seq-refund-cycling:evt-r", "refund-abuse", "seq-refund-cycling", "card", "tok-1",
-                new String[] {"evt-r"}, 1L, 2L, 3L, "default@abc", null);
+        Alert a = new Alert(
+                "seq-refund-cycling:evt-r",
+                "refund-abuse",
+                "seq-refund-cycling",
+                "card",
+                "tok-1",
+                new String[] {"evt-r"},
+                1L,
+                2L,
+                3L,
+                "default@abc",
+                null);
 
         assertThat(JSON.readTree(DecisionJson.write(a)).has("paymentId")).isFalse();
-        assertThat(DecisionJson.readAlert(DecisionJson.write(a)).decidedPaymentId()).isNull();
+        assertThat(DecisionJson.readAlert(DecisionJson.write(a)).decidedPaymentId())
+                .isNull();
     }
 }

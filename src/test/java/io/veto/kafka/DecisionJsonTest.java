@@ -1,16 +1,17 @@
 package io.veto.kafka;
 
-import io.veto.decision.Decision;
-import io.veto.decision.Reason;
-import io.veto.decision.ShadowResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.veto.decision.Decision;
 import io.veto.decision.Outcome;
+import io.veto.decision.Reason;
+import io.veto.decision.ShadowResult;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -74,10 +75,40 @@ class DecisionJsonTest {
         g.writeEndArray();
     }
 
-    private static final double[] ODD = {0.0, -0.0, 1.0, -1.0, 9_999_999.0, 10_000_000.0, -9_999_999.0, 1e-3, 0.1, 1213.32,
-            Double.NaN, Double.POSITIVE_INFINITY, Double.MAX_VALUE, Double.MIN_VALUE, 3.6e18, 315_360_000_000.0, 1.5};
-    private static final long[] TIMES = {0L, 1L, 999L, 1_000L, -1L, 1_796_000_000_123L, 1_796_000_000_000L, -62_167_219_200_000L,
-            -62_167_219_200_001L, 253_402_300_799_999L, 253_402_300_800_000L, Long.MAX_VALUE / 1000, Long.MIN_VALUE / 1000};
+    private static final double[] ODD = {
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        9_999_999.0,
+        10_000_000.0,
+        -9_999_999.0,
+        1e-3,
+        0.1,
+        1213.32,
+        Double.NaN,
+        Double.POSITIVE_INFINITY,
+        Double.MAX_VALUE,
+        Double.MIN_VALUE,
+        3.6e18,
+        315_360_000_000.0,
+        1.5
+    };
+    private static final long[] TIMES = {
+        0L,
+        1L,
+        999L,
+        1_000L,
+        -1L,
+        1_796_000_000_123L,
+        1_796_000_000_000L,
+        -62_167_219_200_000L,
+        -62_167_219_200_001L,
+        253_402_300_799_999L,
+        253_402_300_800_000L,
+        Long.MAX_VALUE / 1000,
+        Long.MIN_VALUE / 1000
+    };
 
     private static Decision random(SplittableRandom r) {
         int features = r.nextInt(12);
@@ -94,13 +125,30 @@ class DecisionJsonTest {
         }
         Reason[] reasons = new Reason[r.nextInt(3)];
         for (int i = 0; i < reasons.length; i++) {
-            reasons[i] = new Reason("rule-" + i, r.nextInt(100), r.nextBoolean() ? null : "DENY", "détail \"quoted\" ✓ " + i);
+            reasons[i] = new Reason(
+                    "rule-" + i, r.nextInt(100), r.nextBoolean() ? null : "DENY", "détail \"quoted\" ✓ " + i);
         }
         ShadowResult shadow = r.nextBoolean() ? null : new ShadowResult("REVIEW", 40, reasons);
-        long eventTime = r.nextInt(3) == 0 ? TIMES[r.nextInt(TIMES.length)] : 1_700_000_000_000L + r.nextLong(400L * 86_400_000L);
+        long eventTime = r.nextInt(3) == 0
+                ? TIMES[r.nextInt(TIMES.length)]
+                : 1_700_000_000_000L + r.nextLong(400L * 86_400_000L);
         long decidedAt = r.nextInt(4) == 0 ? (eventTime / 1000) * 1000 : eventTime + r.nextInt(1000);
-        return new Decision("pay-" + r.nextInt(), "evt-" + r.nextInt(), Outcome.values()[r.nextInt(3)], r.nextInt(200), reasons,
-                "default@abc", shadow, eventTime, decidedAt, r.nextBoolean(), r.nextBoolean() ? null : "tok_x", "411111", "1111", names, values);
+        return new Decision(
+                "pay-" + r.nextInt(),
+                "evt-" + r.nextInt(),
+                Outcome.values()[r.nextInt(3)],
+                r.nextInt(200),
+                reasons,
+                "default@abc",
+                shadow,
+                eventTime,
+                decidedAt,
+                r.nextBoolean(),
+                r.nextBoolean() ? null : "tok_x",
+                "411111",
+                "1111",
+                names,
+                values);
     }
 
     @Test
@@ -108,8 +156,8 @@ class DecisionJsonTest {
         SplittableRandom r = new SplittableRandom(7);
         for (int i = 0; i < 20_000; i++) {
             Decision d = random(r);
-            assertThat(new String(DecisionJson.write(d), java.nio.charset.StandardCharsets.UTF_8))
-                    .isEqualTo(new String(reference(d), java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(new String(DecisionJson.write(d), StandardCharsets.UTF_8))
+                    .isEqualTo(new String(reference(d), StandardCharsets.UTF_8));
         }
     }
 

@@ -13,7 +13,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -69,7 +68,9 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
     @Override
     public synchronized void beforeAll(ExtensionContext context) {
         if (depth++ == 0) {
-            broker = saslUsers.isEmpty() ? EmbeddedKafkaBroker.start() : EmbeddedKafkaBroker.startWithSaslPlain(saslUsers);
+            broker = saslUsers.isEmpty()
+                    ? EmbeddedKafkaBroker.start()
+                    : EmbeddedKafkaBroker.startWithSaslPlain(saslUsers);
         }
     }
 
@@ -121,12 +122,12 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
         props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
             for (ProducerRecord<byte[], byte[]> record : records) {
                 if (!record.topic().equals(topic)) {
-                    throw new IllegalArgumentException("Record for topic " + record.topic()
-                            + " passed to produce(" + topic + ", ...)");
+                    throw new IllegalArgumentException(
+                            "Record for topic " + record.topic() + " passed to produce(" + topic + ", ...)");
                 }
                 acks.add(producer.send(record));
             }
@@ -209,8 +210,8 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
             if (!assignAll(consumer, topic, System.nanoTime() + METADATA_TIMEOUT.toNanos())) {
                 return out;
             }
-            Map<TopicPartition, Long> endOffsets = new HashMap<>(
-                    consumer.endOffsets(consumer.assignment(), METADATA_TIMEOUT));
+            Map<TopicPartition, Long> endOffsets =
+                    new HashMap<>(consumer.endOffsets(consumer.assignment(), METADATA_TIMEOUT));
             long quietDeadline = System.nanoTime() + quiet.toNanos();
             while (true) {
                 endOffsets.entrySet().removeIf(e -> consumer.position(e.getKey(), METADATA_TIMEOUT) >= e.getValue());
@@ -222,7 +223,8 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
                     return out;
                 }
                 int before = out.size();
-                consumer.poll(Duration.ofNanos(Math.min(remainingNanos, POLL.toNanos()))).forEach(out::add);
+                consumer.poll(Duration.ofNanos(Math.min(remainingNanos, POLL.toNanos())))
+                        .forEach(out::add);
                 if (out.size() > before) {
                     quietDeadline = System.nanoTime() + quiet.toNanos();
                 }
@@ -234,7 +236,8 @@ public final class KafkaBrokerExtension implements BeforeAllCallback, AfterAllCa
         Properties props = broker().clientProperties();
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+        props.put(
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
                 (readCommitted ? IsolationLevel.READ_COMMITTED : IsolationLevel.READ_UNCOMMITTED).toString());
         return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }

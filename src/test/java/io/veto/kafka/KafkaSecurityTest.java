@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class KafkaSecurityTest {
-    private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"veto\" password=\"s3cret-pw\";";
+    private static final String JAAS =
+            "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"veto\" password=\"s3cret-pw\";";
 
     @TempDir
     Path dir;
@@ -41,7 +42,8 @@ class KafkaSecurityTest {
 
         assertThat(p.getProperty("sasl.jaas.config")).isEqualTo("${veto:env:VETO_KAFKA_SASL_JAAS_CONFIG}");
         assertThat(p.getProperty("security.protocol")).isEqualTo("${veto:env:VETO_KAFKA_SECURITY_PROTOCOL}");
-        assertThat(p.getProperty("ssl.truststore.password")).isEqualTo("${veto:env:VETO_KAFKA_SSL_TRUSTSTORE_PASSWORD}");
+        assertThat(p.getProperty("ssl.truststore.password"))
+                .isEqualTo("${veto:env:VETO_KAFKA_SSL_TRUSTSTORE_PASSWORD}");
         assertThat(p.getProperty("config.providers")).isEqualTo("veto");
         assertThat(p.getProperty("config.providers.veto.class")).isEqualTo(KafkaSecretsProvider.class.getName());
         assertThat(p).hasSize(5);
@@ -51,13 +53,16 @@ class KafkaSecurityTest {
     @Test
     void shouldNameVariablesAfterPropertiesAndBack() {
         assertThat(KafkaSecurity.propertyName("VETO_KAFKA_SASL_JAAS_CONFIG")).isEqualTo("sasl.jaas.config");
-        assertThat(KafkaSecurity.propertyName("VETO_KAFKA_SSL_KEYSTORE_LOCATION")).isEqualTo("ssl.keystore.location");
-        assertThat(KafkaSecurity.envName("sasl.oauthbearer.token.endpoint.url")).isEqualTo("VETO_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL");
+        assertThat(KafkaSecurity.propertyName("VETO_KAFKA_SSL_KEYSTORE_LOCATION"))
+                .isEqualTo("ssl.keystore.location");
+        assertThat(KafkaSecurity.envName("sasl.oauthbearer.token.endpoint.url"))
+                .isEqualTo("VETO_KAFKA_SASL_OAUTHBEARER_TOKEN_ENDPOINT_URL");
     }
 
     @Test
     void shouldReferenceEverySettingOfTheFileByItsAbsolutePath() throws IOException {
-        Path f = file("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=" + JAAS.replace("\"", "\\\"") + "\n");
+        Path f = file("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config="
+                + JAAS.replace("\"", "\\\"") + "\n");
 
         Properties p = KafkaSecurity.references(f, Map.of());
 
@@ -71,13 +76,17 @@ class KafkaSecurityTest {
     @Test
     void shouldTakeTheFileFromTheEnvironmentWhenNoOptionNamesOneAndLetVariablesWin() throws IOException {
         Path f = file("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n");
-        Map<String, String> env = Map.of("VETO_KAFKA_PROPERTIES_FILE", f.toString(), "VETO_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
+        Map<String, String> env =
+                Map.of("VETO_KAFKA_PROPERTIES_FILE", f.toString(), "VETO_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512");
 
         Properties p = KafkaSecurity.references(null, env);
 
-        assertThat(p.getProperty("security.protocol")).isEqualTo("${veto:" + f.toAbsolutePath() + ":security.protocol}");
+        assertThat(p.getProperty("security.protocol"))
+                .isEqualTo("${veto:" + f.toAbsolutePath() + ":security.protocol}");
         assertThat(p.getProperty("sasl.mechanism")).isEqualTo("${veto:env:VETO_KAFKA_SASL_MECHANISM}");
-        assertThat(p.getProperty("properties.file")).as("the file variable is no setting").isNull();
+        assertThat(p.getProperty("properties.file"))
+                .as("the file variable is no setting")
+                .isNull();
     }
 
     @Test
@@ -88,13 +97,15 @@ class KafkaSecurityTest {
 
         Properties p = KafkaSecurity.references(option, Map.of("VETO_KAFKA_PROPERTIES_FILE", other.toString()));
 
-        assertThat(p.getProperty("ssl.truststore.type")).contains(option.toAbsolutePath().toString());
+        assertThat(p.getProperty("ssl.truststore.type"))
+                .contains(option.toAbsolutePath().toString());
         assertThat(p.getProperty("security.protocol")).isNull();
     }
 
     @Test
     void shouldAddNothingWithoutSettings() {
-        assertThat(KafkaSecurity.references(null, Map.of("PATH", "/usr/bin", "VETO_PAN_KEY_FILE", "/k"))).isEmpty();
+        assertThat(KafkaSecurity.references(null, Map.of("PATH", "/usr/bin", "VETO_PAN_KEY_FILE", "/k")))
+                .isEmpty();
     }
 
     @Test
@@ -104,7 +115,8 @@ class KafkaSecurityTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'bootstrap.servers'")
                 .hasMessageContaining(f.toAbsolutePath().toString());
-        assertThatThrownBy(() -> KafkaSecurity.references(null, Map.of("VETO_KAFKA_ISOLATION_LEVEL", "read_uncommitted")))
+        assertThatThrownBy(
+                        () -> KafkaSecurity.references(null, Map.of("VETO_KAFKA_ISOLATION_LEVEL", "read_uncommitted")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("'isolation.level'")
                 .hasMessageContaining("VETO_KAFKA_ISOLATION_LEVEL");
@@ -119,7 +131,8 @@ class KafkaSecurityTest {
 
     @Test
     void shouldBeResolvedByKafkasOwnClientConfiguration() throws IOException {
-        Path f = file("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config=" + JAAS.replace("\"", "\\\"") + "\n");
+        Path f = file("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config="
+                + JAAS.replace("\"", "\\\"") + "\n");
         Properties p = KafkaSecurity.references(f, Map.of());
         p.setProperty("bootstrap.servers", "127.0.0.1:9");
 

@@ -1,10 +1,10 @@
 package io.veto.local;
 
-import io.veto.kafka.KafkaBrokerExtension;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
+import io.veto.kafka.KafkaBrokerExtension;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -45,19 +44,24 @@ class EmbeddedKafkaBrokerTest {
         List<ConsumerRecord<byte[], byte[]>> drained = KAFKA.drain(topic, 1_000, TIMEOUT);
 
         assertThat(drained).hasSize(1_000);
-        assertThat(drained).extracting(r -> new String(r.value(), UTF_8))
-                .containsExactlyInAnyOrderElementsOf(IntStream.range(0, 1_000).mapToObj(i -> "payment-" + i).toList());
+        assertThat(drained)
+                .extracting(r -> new String(r.value(), UTF_8))
+                .containsExactlyInAnyOrderElementsOf(
+                        IntStream.range(0, 1_000).mapToObj(i -> "payment-" + i).toList());
         assertThat(drained).allSatisfy(r -> {
             int i = Integer.parseInt(new String(r.value(), UTF_8).substring("payment-".length()));
             assertThat(new String(r.key(), UTF_8)).isEqualTo("card-" + (i % 37));
         });
         assertThat(drained).extracting(ConsumerRecord::partition).containsOnly(0, 1, 2);
         // Kafka keeps order per partition: the records of one key arrive in the order they were sent.
-        Map<String, List<Integer>> sequenceByKey = drained.stream().collect(Collectors.groupingBy(
-                r -> new String(r.key(), UTF_8),
-                Collectors.mapping(r -> Integer.parseInt(new String(r.value(), UTF_8).substring(8)),
-                        Collectors.toList())));
-        assertThat(sequenceByKey.values()).allSatisfy(sequence -> assertThat(sequence).isSorted());
+        Map<String, List<Integer>> sequenceByKey = drained.stream()
+                .collect(Collectors.groupingBy(
+                        r -> new String(r.key(), UTF_8),
+                        Collectors.mapping(
+                                r -> Integer.parseInt(new String(r.value(), UTF_8).substring(8)),
+                                Collectors.toList())));
+        assertThat(sequenceByKey.values())
+                .allSatisfy(sequence -> assertThat(sequence).isSorted());
     }
 
     @Test
@@ -66,7 +70,7 @@ class EmbeddedKafkaBrokerTest {
         Properties props = KAFKA.broker().clientProperties();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "veto-test-" + topic);
         try (KafkaProducer<byte[], byte[]> producer =
-                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
 
             producer.beginTransaction();
@@ -86,13 +90,16 @@ class EmbeddedKafkaBrokerTest {
         List<ConsumerRecord<byte[], byte[]>> committed = KAFKA.drain(topic, 50, TIMEOUT, true);
         List<ConsumerRecord<byte[], byte[]>> everything = KAFKA.drainAll(topic, Duration.ofSeconds(5));
 
-        assertThat(committed).extracting(r -> new String(r.value(), UTF_8))
+        assertThat(committed)
+                .extracting(r -> new String(r.value(), UTF_8))
                 .hasSize(50)
                 .allMatch(v -> v.startsWith("committed-"));
         // The aborted records really were written: only the isolation level hides them.
-        assertThat(everything).extracting(r -> new String(r.value(), UTF_8))
+        assertThat(everything)
+                .extracting(r -> new String(r.value(), UTF_8))
                 .hasSize(100)
-                .filteredOn(v -> v.startsWith("aborted-")).hasSize(50);
+                .filteredOn(v -> v.startsWith("aborted-"))
+                .hasSize(50);
         assertThat(KAFKA.drainAll(topic, Duration.ofSeconds(5), true)).hasSize(50);
     }
 
@@ -116,8 +123,11 @@ class EmbeddedKafkaBrokerTest {
         broker.createTopics(1, "alerts");
 
         try (Admin admin = Admin.create(broker.clientProperties())) {
-            assertThat(admin.describeTopics(List.of("card-profiles", "alerts")).allTopicNames().get())
-                    .extractingFromEntries(e -> e.getKey() + "=" + e.getValue().partitions().size())
+            assertThat(admin.describeTopics(List.of("card-profiles", "alerts"))
+                            .allTopicNames()
+                            .get())
+                    .extractingFromEntries(
+                            e -> e.getKey() + "=" + e.getValue().partitions().size())
                     .containsExactlyInAnyOrder("card-profiles=2", "alerts=5");
             ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, "card-profiles");
             Config config = admin.describeConfigs(List.of(resource)).all().get().get(resource);

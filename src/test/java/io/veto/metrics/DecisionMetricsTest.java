@@ -3,18 +3,33 @@ package io.veto.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.decision.Decision;
+import io.veto.decision.Outcome;
 import io.veto.decision.Reason;
 import io.veto.decision.ShadowResult;
-import io.veto.decision.Outcome;
 import org.apache.flink.metrics.HistogramStatistics;
 import org.junit.jupiter.api.Test;
 
 class DecisionMetricsTest {
     private static final long T = 1_800_000_000_000L;
 
-    private static Decision decision(String id, String version, long eventTime, long decidedAt, ShadowResult shadow, Reason... reasons) {
-        return new Decision(id, "evt-" + id, reasons.length == 0 ? Outcome.APPROVE : Outcome.REVIEW, 10 * reasons.length, reasons, version,
-                shadow, eventTime, decidedAt, false, "tok_x", "411111", "1111", new String[] {"card.count_10m"}, new double[] {1});
+    private static Decision decision(
+            String id, String version, long eventTime, long decidedAt, ShadowResult shadow, Reason... reasons) {
+        return new Decision(
+                id,
+                "evt-" + id,
+                reasons.length == 0 ? Outcome.APPROVE : Outcome.REVIEW,
+                10 * reasons.length,
+                reasons,
+                version,
+                shadow,
+                eventTime,
+                decidedAt,
+                false,
+                "tok_x",
+                "411111",
+                "1111",
+                new String[] {"card.count_10m"},
+                new double[] {1});
     }
 
     private static Reason reason(String rule) {
@@ -27,13 +42,21 @@ class DecisionMetricsTest {
         DecisionMetrics.Meter meter = new DecisionMetrics.Meter(group, "default@1");
 
         meter.record(decision("p1", "default@1", T, T + 5, null, reason("velocity-10m"), reason("list:blocked-bins")));
-        meter.record(decision("p2", "default@1", T, T + 5, new ShadowResult("REVIEW", 20, new Reason[] {reason("night-ecom-large")}), reason("velocity-10m")));
+        meter.record(decision(
+                "p2",
+                "default@1",
+                T,
+                T + 5,
+                new ShadowResult("REVIEW", 20, new Reason[] {reason("night-ecom-large")}),
+                reason("velocity-10m")));
         meter.record(decision("p3", "default@1", T, T + 5, null));
 
         assertThat(group.count("rule=velocity-10m.hits")).isEqualTo(2);
         assertThat(group.count("rule=list:blocked-bins.hits")).isEqualTo(1);
         assertThat(group.count("rule=night-ecom-large.shadow_hits")).isEqualTo(1);
-        assertThat(group.get("rule=night-ecom-large.hits")).as("a shadow rule never counts as a hit").isNull();
+        assertThat(group.get("rule=night-ecom-large.hits"))
+                .as("a shadow rule never counts as a hit")
+                .isNull();
     }
 
     @Test
@@ -41,8 +64,15 @@ class DecisionMetricsTest {
         RecordingMetricGroup group = new RecordingMetricGroup();
         DecisionMetrics.Meter meter = new DecisionMetrics.Meter(group, "default@1");
 
-        meter.record(decision("p1", "default@1", T, T + 5, null, new Reason("error:ratio", 0, null, "could not be evaluated", null)));
-        meter.record(decision("p2", "default@1", T, T + 5, null, new Reason("error:ratio", 0, null, "could not be evaluated", null),
+        meter.record(decision(
+                "p1", "default@1", T, T + 5, null, new Reason("error:ratio", 0, null, "could not be evaluated", null)));
+        meter.record(decision(
+                "p2",
+                "default@1",
+                T,
+                T + 5,
+                null,
+                new Reason("error:ratio", 0, null, "could not be evaluated", null),
                 reason("velocity-10m")));
 
         assertThat(group.count("rule=ratio.errors")).isEqualTo(2);

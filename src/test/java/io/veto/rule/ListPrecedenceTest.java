@@ -1,9 +1,9 @@
 package io.veto.rule;
 
-import io.veto.decision.Outcome;
 import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.veto.decision.Outcome;
 import io.veto.decision.Reason;
 import io.veto.event.EventType;
 import io.veto.event.PaymentEvent;
@@ -78,8 +78,27 @@ class ListPrecedenceTest {
     }
 
     private static PaymentEvent payment(String card, String bin, String country, String amount, long time) {
-        return new PaymentEvent("e", EventType.PAYMENT, "p", time, card, bin, "1111", "cust-1", "m-1", "5411", null,
-                new BigDecimal(amount), "EUR", country, "10.0.0.1", "dev-1", "ECOM", null, null, "test");
+        return new PaymentEvent(
+                "e",
+                EventType.PAYMENT,
+                "p",
+                time,
+                card,
+                bin,
+                "1111",
+                "cust-1",
+                "m-1",
+                "5411",
+                null,
+                new BigDecimal(amount),
+                "EUR",
+                country,
+                "10.0.0.1",
+                "dev-1",
+                "ECOM",
+                null,
+                null,
+                "test");
     }
 
     private Evaluation evaluate(String card, String bin, String country, String amount) {
@@ -92,7 +111,8 @@ class ListPrecedenceTest {
         assertThat(e.outcome()).isEqualTo(Outcome.DENY);
         assertThat(e.reasons()).extracting(Reason::ruleId).containsExactly("list:blocked-bins");
         assertThat(e.reasons().get(0).outcome()).isEqualTo("DENY");
-        assertThat(e.reasons().get(0).detail()).isEqualTo("card BIN 400050 (in 400000-400099) is on block list blocked-bins");
+        assertThat(e.reasons().get(0).detail())
+                .isEqualTo("card BIN 400050 (in 400000-400099) is on block list blocked-bins");
     }
 
     @Test
@@ -101,7 +121,8 @@ class ListPrecedenceTest {
         assertThat(e.outcome()).isEqualTo(Outcome.APPROVE);
         assertThat(e.score()).isEqualTo(50);
         assertThat(e.reasons()).extracting(Reason::ruleId).containsExactly("list:trusted-cards", "big", "medium");
-        assertThat(e.reasons().get(0).detail()).isEqualTo("card token tok_trusted is on allow list trusted-cards: QA card");
+        assertThat(e.reasons().get(0).detail())
+                .isEqualTo("card token tok_trusted is on allow list trusted-cards: QA card");
         // The shadow decision obeys the same precedence: an allow-listed card is approved there too.
         assertThat(e.shadowOutcome()).isEqualTo(Outcome.APPROVE);
         assertThat(e.shadowReasons()).extracting(Reason::ruleId).containsExactly("watch");
@@ -162,17 +183,45 @@ class ListPrecedenceTest {
 
     @Test
     void shouldFindValuesAmongManyWithoutConfusingNeighbours() {
-        String values = IntStream.range(0, 20_000).mapToObj(i -> "  - " + (10_000_000 + i * 10) + "-" + (10_000_000 + i * 10 + 4))
+        String values = IntStream.range(0, 20_000)
+                .mapToObj(i -> "  - " + (10_000_000 + i * 10) + "-" + (10_000_000 + i * 10 + 4))
                 .collect(Collectors.joining("\n"));
-        String ips = IntStream.range(0, 20_000).mapToObj(i -> "  - 10.1." + (i / 250) + "." + (i % 250)).collect(Collectors.joining("\n"));
+        String ips = IntStream.range(0, 20_000)
+                .mapToObj(i -> "  - 10.1." + (i / 250) + "." + (i % 250))
+                .collect(Collectors.joining("\n"));
         CompiledRuleSet big = compile(Map.of(
                 "lists/bins.yaml", "id: bins\nkind: block\nentity: bin\nvalues:\n" + values + "\n",
                 "lists/ips.yaml", "id: ips\nkind: block\nentity: ip\nvalues:\n" + ips + "\n"));
         assertThat(big.lists()).extracting(l -> l.entries().size()).containsExactly(20_000, 20_000);
-        assertThat(big.evaluate(payment("t", "10123454", "DE", "5", BEGINNING), new FeatureValues()).outcome()).isEqualTo(Outcome.DENY);
-        assertThat(big.evaluate(payment("t", "10123455", "DE", "5", BEGINNING), new FeatureValues()).outcome()).isEqualTo(Outcome.APPROVE);
-        PaymentEvent fromListedIp = new PaymentEvent("e", EventType.PAYMENT, "p", BEGINNING, "t", "411111", "1111", "c", "m", "5411", null,
-                BigDecimal.ONE, "EUR", "DE", "10.1.79.249", "d", "ECOM", null, null, "test");
-        assertThat(big.evaluate(fromListedIp, new FeatureValues()).reasons()).extracting(Reason::ruleId).containsExactly("list:ips");
+        assertThat(big.evaluate(payment("t", "10123454", "DE", "5", BEGINNING), new FeatureValues())
+                        .outcome())
+                .isEqualTo(Outcome.DENY);
+        assertThat(big.evaluate(payment("t", "10123455", "DE", "5", BEGINNING), new FeatureValues())
+                        .outcome())
+                .isEqualTo(Outcome.APPROVE);
+        PaymentEvent fromListedIp = new PaymentEvent(
+                "e",
+                EventType.PAYMENT,
+                "p",
+                BEGINNING,
+                "t",
+                "411111",
+                "1111",
+                "c",
+                "m",
+                "5411",
+                null,
+                BigDecimal.ONE,
+                "EUR",
+                "DE",
+                "10.1.79.249",
+                "d",
+                "ECOM",
+                null,
+                null,
+                "test");
+        assertThat(big.evaluate(fromListedIp, new FeatureValues()).reasons())
+                .extracting(Reason::ruleId)
+                .containsExactly("list:ips");
     }
 }

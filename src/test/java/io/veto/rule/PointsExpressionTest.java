@@ -1,11 +1,11 @@
 package io.veto.rule;
 
-import io.veto.decision.Outcome;
 import static io.veto.testing.Payments.BEGINNING;
 import static io.veto.testing.Payments.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.veto.decision.Outcome;
 import io.veto.feature.Entity;
 import io.veto.feature.FeatureSpec;
 import io.veto.feature.FeatureValues;
@@ -19,7 +19,8 @@ class PointsExpressionTest {
     private final RuleSetCompiler compiler = RuleSetCompiler.forJob();
 
     private static RuleSet pointsRule(String points) {
-        return Payments.ruleSet("t", 40, 80, "rules:\n  - id: ratio\n    when: amount > 1\n    points: " + points + "\n");
+        return Payments.ruleSet(
+                "t", 40, 80, "rules:\n  - id: ratio\n    when: amount > 1\n    points: " + points + "\n");
     }
 
     private static FeatureValues ratio(double v) {
@@ -42,7 +43,8 @@ class PointsExpressionTest {
                 """));
         // The features the points read are computed with the rule set's, whether or not 'when' reads them.
         assertThat(rules.features(Entity.CARD))
-                .containsExactlyInAnyOrder(FeatureSpec.parse(Entity.CARD, "amount_ratio_30d"), FeatureSpec.parse(Entity.CARD, "count_1h"));
+                .containsExactlyInAnyOrder(
+                        FeatureSpec.parse(Entity.CARD, "amount_ratio_30d"), FeatureSpec.parse(Entity.CARD, "count_1h"));
         FeatureValues f = ratio(3.2);
         f.put(FeatureSpec.parse(Entity.CARD, "count_1h"), 4);
 
@@ -66,31 +68,38 @@ class PointsExpressionTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', value = {
-        "'12.5'|13",
-        "'12.4999'|12",
-        "'100000.0 * card.amount_ratio_30d'|1000",
-        "'-5.0 * card.amount_ratio_30d'|0",
-        "'card.amount_ratio_30d / 0.0 - card.amount_ratio_30d / 0.0'|0",
-        "'max(3, 7)'|7",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "'12.5'|13",
+                "'12.4999'|12",
+                "'100000.0 * card.amount_ratio_30d'|1000",
+                "'-5.0 * card.amount_ratio_30d'|0",
+                "'card.amount_ratio_30d / 0.0 - card.amount_ratio_30d / 0.0'|0",
+                "'max(3, 7)'|7",
+            })
     void shouldRoundAndClampThePointsToTheDocumentedRange(String points, int expected) throws Exception {
         CompiledRuleSet rules = compiler.compile(pointsRule(points));
         Evaluation e = rules.evaluate(payment("p", "c", BEGINNING, "50"), ratio(2.0));
         assertThat(e.errors()).isZero();
         assertThat(e.score()).isEqualTo(expected);
-        assertThat(e.reasons()).singleElement().satisfies(r -> assertThat(r.points()).isEqualTo(expected));
+        assertThat(e.reasons())
+                .singleElement()
+                .satisfies(r -> assertThat(r.points()).isEqualTo(expected));
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "a string|'mcc'|4|13|points must be a number or a numeric expression",
-        "a condition|'amount > 10'|4|13|points must be a number or a numeric expression",
-        "unknown feature|'12.0 * card.ratio_30d'|4|24|unknown aggregate 'ratio'",
-        "mixed int and double|'min(60, 12.0 * card.amount_ratio_30d)'|4|16|found no matching overload for 'min'",
-        "syntax error|'12.0 *'|4|19|syntax error",
-    })
-    void shouldRejectABadPointsExpressionWithFileLineAndColumn(String name, String points, int line, int col, String message) {
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "a string|'mcc'|4|13|points must be a number or a numeric expression",
+                "a condition|'amount > 10'|4|13|points must be a number or a numeric expression",
+                "unknown feature|'12.0 * card.ratio_30d'|4|24|unknown aggregate 'ratio'",
+                "mixed int and double|'min(60, 12.0 * card.amount_ratio_30d)'|4|16|found no matching overload for 'min'",
+                "syntax error|'12.0 *'|4|19|syntax error",
+            })
+    void shouldRejectABadPointsExpressionWithFileLineAndColumn(
+            String name, String points, int line, int col, String message) {
         RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> compiler.compile(pointsRule(points)));
         assertThat(e).as("rule set should be rejected").isNotNull();
         assertThat(e.problems()).singleElement().satisfies(p -> {
@@ -108,6 +117,7 @@ class PointsExpressionTest {
             assertThat(r.pointsExpression()).isEqualTo("min(60.0,   12.0 * card.amount_ratio_30d)");
             assertThat(r.pointsText()).isEqualTo("min(60.0, 12.0 * card.amount_ratio_30d)");
         });
-        assertThat(compiler.compile(pointsRule("25")).rules().get(0).pointsText()).isEqualTo("25");
+        assertThat(compiler.compile(pointsRule("25")).rules().get(0).pointsText())
+                .isEqualTo("25");
     }
 }

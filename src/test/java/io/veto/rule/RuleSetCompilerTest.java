@@ -1,18 +1,29 @@
 package io.veto.rule;
 
-import io.veto.decision.Outcome;
 import static io.veto.testing.Payments.BEGINNING;
 import static io.veto.testing.Payments.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.veto.decision.Outcome;
+import io.veto.feature.Aggregate;
 import io.veto.feature.Entity;
 import io.veto.feature.FeatureSpec;
 import io.veto.feature.FeatureValues;
 import io.veto.testing.Payments;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class RuleSetCompilerTest {
     private final RuleSetCompiler compiler = RuleSetCompiler.forJob();
@@ -29,17 +40,19 @@ class RuleSetCompilerTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "syntax error|'amount >'|3|19|syntax error: mismatched input '<EOF>'",
-        "type error|'amount > \"ten\"'|3|18|no matching overload",
-        "unknown field|'amont > 10'|3|11|undeclared reference to 'amont'",
-        "unknown aggregate|'card.cnt_10m > 1'|3|15|unknown aggregate 'cnt'",
-        "not a feature|'card.velocity > 1'|3|15|not a feature",
-        "too long horizon|'card.count_400d > 1'|3|15|longer than the 120d",
-        "catastrophic regex|'merchant_id.matches(\"(a+)+$\")'|3|31|nests quantifiers",
-        "dynamic regex|'merchant_id.matches(mcc)'|3|30|constant strings",
-        "feature by index|'card[\"count_10m\"] > 1'|3|11|name features as card.<feature>",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "syntax error|'amount >'|3|19|syntax error: mismatched input '<EOF>'",
+                "type error|'amount > \"ten\"'|3|18|no matching overload",
+                "unknown field|'amont > 10'|3|11|undeclared reference to 'amont'",
+                "unknown aggregate|'card.cnt_10m > 1'|3|15|unknown aggregate 'cnt'",
+                "not a feature|'card.velocity > 1'|3|15|not a feature",
+                "too long horizon|'card.count_400d > 1'|3|15|longer than the 120d",
+                "catastrophic regex|'merchant_id.matches(\"(a+)+$\")'|3|31|nests quantifiers",
+                "dynamic regex|'merchant_id.matches(mcc)'|3|30|constant strings",
+                "feature by index|'card[\"count_10m\"] > 1'|3|11|name features as card.<feature>",
+            })
     void shouldRejectABadConditionWithFileLineAndColumn(String name, String when, int line, int col, String message) {
         RuleProblem p = onlyProblem(oneRule(when));
         assertThat(p.file()).isEqualTo("rules.yaml");
@@ -50,8 +63,11 @@ class RuleSetCompilerTest {
 
     @Test
     void shouldRejectCodeBearingStrings() {
-        RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> compiler.compile(oneRule("'T(java.lang.Runtime).exec(\"x\")'")));
-        assertThat(e.problems()).isNotEmpty().allSatisfy(p -> assertThat(p.message()).startsWith("undeclared reference"));
+        RuleSetException e = catchThrowableOfType(
+                RuleSetException.class, () -> compiler.compile(oneRule("'T(java.lang.Runtime).exec(\"x\")'")));
+        assertThat(e.problems())
+                .isNotEmpty()
+                .allSatisfy(p -> assertThat(p.message()).startsWith("undeclared reference"));
         assertThat(e.problems().get(0).toString()).startsWith("rules.yaml:3:");
     }
 
@@ -69,21 +85,29 @@ class RuleSetCompilerTest {
                     colour: red
                 """);
         RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> compiler.compile(rs));
-        assertThat(e.problems()).extracting(RuleProblem::toString).containsExactlyInAnyOrder(
-                "rules.yaml:5:9: duplicate rule id 'a' (first defined at rules.yaml:2)",
-                "rules.yaml:5:5: rule 'a' needs 'points' or an 'outcome'",
-                "rules.yaml:9:13: unknown key 'colour' in a rule; known keys: id, description, owner, when, points, outcome, mode, explain, validFrom, validUntil, tags",
-                "rules.yaml:7:5: rule 'b' needs a 'when' condition");
+        assertThat(e.problems())
+                .extracting(RuleProblem::toString)
+                .containsExactlyInAnyOrder(
+                        "rules.yaml:5:9: duplicate rule id 'a' (first defined at rules.yaml:2)",
+                        "rules.yaml:5:5: rule 'a' needs 'points' or an 'outcome'",
+                        "rules.yaml:9:13: unknown key 'colour' in a rule; known keys: id, description, owner, when, points, outcome, mode, explain, validFrom, validUntil, tags",
+                        "rules.yaml:7:5: rule 'b' needs a 'when' condition");
     }
 
     @Test
     void shouldRejectBrokenYamlAndBadThresholds() {
-        RuleSet rs = new RuleSet("t", new java.util.TreeMap<>(java.util.Map.of(
-                RuleSet.MANIFEST, "name: t\nthresholds:\n  review: 90\n  deny: 80\n",
-                "rules.yaml", "rules:\n  - id: a\n    when: [unclosed\n")));
+        RuleSet rs = new RuleSet(
+                "t",
+                new TreeMap<>(Map.of(
+                        RuleSet.MANIFEST,
+                        "name: t\nthresholds:\n  review: 90\n  deny: 80\n",
+                        "rules.yaml",
+                        "rules:\n  - id: a\n    when: [unclosed\n")));
         RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> compiler.compile(rs));
         assertThat(e.problems()).hasSize(2);
-        assertThat(e.getMessage()).contains("ruleset.yaml:3:3: thresholds must satisfy 0 < review < deny").contains("rules.yaml:4:1: YAML syntax");
+        assertThat(e.getMessage())
+                .contains("ruleset.yaml:3:3: thresholds must satisfy 0 < review < deny")
+                .contains("rules.yaml:4:1: YAML syntax");
     }
 
     @Test
@@ -119,7 +143,9 @@ class RuleSetCompilerTest {
         assertThat(both.outcome()).isEqualTo(Outcome.REVIEW);
         assertThat(both.reasons()).extracting(r -> r.ruleId()).containsExactly("big", "velocity");
         assertThat(both.shadowOutcome()).isEqualTo(Outcome.DENY);
-        assertThat(both.shadowReasons()).singleElement().satisfies(r -> assertThat(r.ruleId()).isEqualTo("watch"));
+        assertThat(both.shadowReasons())
+                .singleElement()
+                .satisfies(r -> assertThat(r.ruleId()).isEqualTo("watch"));
 
         f.put(FeatureSpec.parse(Entity.CARD, "count_10m"), 1);
         Evaluation direct = rules.evaluate(payment("p", "c", BEGINNING, "10000"), f);
@@ -142,29 +168,36 @@ class RuleSetCompilerTest {
                     validFrom: 2026-12-01
                 """);
         CompiledRuleSet rules = compiler.compile(rs);
-        assertThat(rules.evaluate(payment("p", "c", BEGINNING, "5"), new FeatureValues()).score()).isZero();
-        long december = java.time.Instant.parse("2026-12-02T00:00:00Z").toEpochMilli();
-        assertThat(rules.evaluate(payment("p", "c", december, "5"), new FeatureValues()).score()).isEqualTo(50);
+        assertThat(rules.evaluate(payment("p", "c", BEGINNING, "5"), new FeatureValues())
+                        .score())
+                .isZero();
+        long december = Instant.parse("2026-12-02T00:00:00Z").toEpochMilli();
+        assertThat(rules.evaluate(payment("p", "c", december, "5"), new FeatureValues())
+                        .score())
+                .isEqualTo(50);
     }
 
     @Test
     void shouldGiveTheSameVersionForTheSameContentAndANewOneForAnyChange() {
-        assertThat(oneRule("amount > 1").version()).isEqualTo(oneRule("amount > 1").version());
-        assertThat(oneRule("amount > 1").version()).isNotEqualTo(oneRule("amount > 2").version());
+        assertThat(oneRule("amount > 1").version())
+                .isEqualTo(oneRule("amount > 1").version());
+        assertThat(oneRule("amount > 1").version())
+                .isNotEqualTo(oneRule("amount > 2").version());
     }
-    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> multiLineConditions() {
+
+    static Stream<Arguments> multiLineConditions() {
         // In each, the unknown name 'amont' is on the condition's second line: file line 5 for a block
         // scalar (its text starts below 'when: >-'), line 4 otherwise.
-        return java.util.stream.Stream.of(
-                org.junit.jupiter.params.provider.Arguments.of("folded block", ">-\n      card.count_10m > 1\n        && amont > 10", 5, 12),
-                org.junit.jupiter.params.provider.Arguments.of("folded block, clip", ">\n      card.count_10m > 1\n      && amont > 10", 5, 10),
-                org.junit.jupiter.params.provider.Arguments.of("literal block", "|\n      card.count_10m > 1\n      && amont > 10", 5, 10),
-                org.junit.jupiter.params.provider.Arguments.of("plain on two lines", "card.count_10m > 1\n      && amont > 10", 4, 10),
-                org.junit.jupiter.params.provider.Arguments.of("double-quoted, escaped", "\"card_bin != \\\"4\\\" &&\n      amont > 10\"", 4, 7));
+        return Stream.of(
+                Arguments.of("folded block", ">-\n      card.count_10m > 1\n        && amont > 10", 5, 12),
+                Arguments.of("folded block, clip", ">\n      card.count_10m > 1\n      && amont > 10", 5, 10),
+                Arguments.of("literal block", "|\n      card.count_10m > 1\n      && amont > 10", 5, 10),
+                Arguments.of("plain on two lines", "card.count_10m > 1\n      && amont > 10", 4, 10),
+                Arguments.of("double-quoted, escaped", "\"card_bin != \\\"4\\\" &&\n      amont > 10\"", 4, 7));
     }
 
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.MethodSource("multiLineConditions")
+    @MethodSource("multiLineConditions")
     void shouldPointIntoAMultiLineConditionWhereTheAnalystWroteIt(String name, String when, int line, int col) {
         RuleProblem p = onlyProblem(oneRule(when));
         assertThat(p.message()).contains("undeclared reference to 'amont'");
@@ -203,7 +236,9 @@ class RuleSetCompilerTest {
             // The failing rule shows in the decision as a reason of no points, for metrics and analysts.
             assertThat(e.reasons()).extracting(r -> r.ruleId()).containsExactly("error:divides-by-zero", "big");
             assertThat(e.reasons().get(0).points()).isZero();
-            assertThat(e.reasons().get(0).detail()).startsWith("could not be evaluated, so it did not fire: ").contains("/ by zero");
+            assertThat(e.reasons().get(0).detail())
+                    .startsWith("could not be evaluated, so it did not fire: ")
+                    .contains("/ by zero");
             assertThat(e.score()).isEqualTo(50);
             assertThat(e.outcome()).isEqualTo(Outcome.REVIEW);
         }
@@ -211,16 +246,23 @@ class RuleSetCompilerTest {
 
     @Test
     void shouldAcceptFeaturesOfEveryEntityInTheJob() throws Exception {
-        CompiledRuleSet rules = compiler.compile(oneRule("merchant.count_1m > 1 && ip.distinct_card_1h > 3 && device.count_10m > 0"));
-        assertThat(rules.features(Entity.MERCHANT)).extracting(FeatureSpec::name).containsExactly("count_1m");
+        CompiledRuleSet rules =
+                compiler.compile(oneRule("merchant.count_1m > 1 && ip.distinct_card_1h > 3 && device.count_10m > 0"));
+        assertThat(rules.features(Entity.MERCHANT))
+                .extracting(FeatureSpec::name)
+                .containsExactly("count_1m");
         assertThat(rules.features(Entity.IP)).extracting(FeatureSpec::name).containsExactly("distinct_card_1h");
     }
 
     @Test
     void shouldRejectFeaturesOfAnEntityTheJobDoesNotCompute() {
-        RuleSetCompiler cardOnly = new RuleSetCompiler(java.util.EnumSet.of(Entity.CARD));
-        RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> cardOnly.compile(oneRule("merchant.count_1m > 1")));
-        assertThat(e.problems()).extracting(RuleProblem::toString).containsExactly("rules.yaml:3:19: features of 'merchant' are not computed by this job; available: [card]");
+        RuleSetCompiler cardOnly = new RuleSetCompiler(EnumSet.of(Entity.CARD));
+        RuleSetException e =
+                catchThrowableOfType(RuleSetException.class, () -> cardOnly.compile(oneRule("merchant.count_1m > 1")));
+        assertThat(e.problems())
+                .extracting(RuleProblem::toString)
+                .containsExactly(
+                        "rules.yaml:3:19: features of 'merchant' are not computed by this job; available: [card]");
     }
 
     @Test
@@ -233,13 +275,15 @@ class RuleSetCompilerTest {
                     explain: "{amont} after {card.cnt_10m}, {card.count_1h} and {merchant.count_1h}"
                 """);
         // A compiler for a job that computes card features only.
-        RuleSetCompiler cardOnly = new RuleSetCompiler(java.util.EnumSet.of(Entity.CARD));
+        RuleSetCompiler cardOnly = new RuleSetCompiler(EnumSet.of(Entity.CARD));
         RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> cardOnly.compile(rs));
-        assertThat(e.problems()).extracting(RuleProblem::toString).containsExactly(
-                "rules.yaml:5:15: explain names {amont}, which is not a payment field (amount, currency, country, mcc, channel, card_present, "
-                        + "merchant_id, customer_id, terminal_id, device_id, ip_address, card_bin, card_last4, event_hour)",
-                "rules.yaml:5:29: explain names {card.cnt_10m}: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min, stddev, distinct, chargeback_count, chargeback_rate, refund_count, refund_rate, amount_ratio, since_last",
-                "rules.yaml:5:65: explain names {merchant.count_1h}: features of 'merchant' are not computed by this job");
+        assertThat(e.problems())
+                .extracting(RuleProblem::toString)
+                .containsExactly(
+                        "rules.yaml:5:15: explain names {amont}, which is not a payment field (amount, currency, country, mcc, channel, card_present, "
+                                + "merchant_id, customer_id, terminal_id, device_id, ip_address, card_bin, card_last4, event_hour)",
+                        "rules.yaml:5:29: explain names {card.cnt_10m}: unknown aggregate 'cnt' in 'card.cnt_10m'; known: count, sum, avg, max, min, stddev, distinct, chargeback_count, chargeback_rate, refund_count, refund_rate, amount_ratio, since_last",
+                        "rules.yaml:5:65: explain names {merchant.count_1h}: features of 'merchant' are not computed by this job");
     }
 
     @Test
@@ -254,8 +298,10 @@ class RuleSetCompilerTest {
         FeatureValues f = new FeatureValues();
         f.put(FeatureSpec.parse(Entity.CARD, "sum_amount_1h"), 42.5);
         assertThat(rules.features(Entity.CARD)).containsExactly(FeatureSpec.parse(Entity.CARD, "sum_amount_1h"));
-        assertThat(rules.evaluate(payment("p", "c", BEGINNING, "5"), f).reasons()).singleElement()
-                .satisfies(r -> assertThat(r.detail()).isEqualTo("5 EUR with 42.50 this hour (amount=5 EUR, card.sum_amount_1h=42.50)"));
+        assertThat(rules.evaluate(payment("p", "c", BEGINNING, "5"), f).reasons())
+                .singleElement()
+                .satisfies(r -> assertThat(r.detail())
+                        .isEqualTo("5 EUR with 42.50 this hour (amount=5 EUR, card.sum_amount_1h=42.50)"));
     }
 
     @Test
@@ -269,28 +315,33 @@ class RuleSetCompilerTest {
                 """));
         FeatureValues f = new FeatureValues();
         for (FeatureSpec s : rules.features(Entity.CARD)) {
-            f.put(s, s.aggregate() == io.veto.feature.Aggregate.COUNT ? 3 : 150);
+            f.put(s, s.aggregate() == Aggregate.COUNT ? 3 : 150);
         }
         Evaluation e = rules.evaluate(payment("p", "c", BEGINNING, "5"), f);
         assertThat(e.errors()).isZero();
         assertThat(e.outcome()).isEqualTo(Outcome.REVIEW);
-        assertThat(e.reasons()).singleElement()
+        assertThat(e.reasons())
+                .singleElement()
                 .satisfies(r -> assertThat(r.detail()).endsWith("(card.count_24h=3, card.sum_amount_60m=150)"));
     }
 
     @Test
-    void shouldNameARuleSetDirectoryAfterItsManifest(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Files.writeString(dir.resolve(RuleSet.MANIFEST), "name: fraud-eu\nthresholds:\n  review: 40\n  deny: 80\n");
+    void shouldNameARuleSetDirectoryAfterItsManifest(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(RuleSet.MANIFEST), "name: fraud-eu\nthresholds:\n  review: 40\n  deny: 80\n");
         RuleSet rs = RuleSet.fromDirectory(dir);
         assertThat(rs.name()).isEqualTo("fraud-eu");
         assertThat(rs.version()).startsWith("fraud-eu@");
     }
+
     @Test
     void shouldRejectARuleSetNameThatCannotKeyTheRulesTopic() {
-        RuleSet rs = new RuleSet("t", new java.util.TreeMap<>(java.util.Map.of(
-                RuleSet.MANIFEST, "name: Fraud EU!\nthresholds:\n  review: 40\n  deny: 80\n")));
+        RuleSet rs = new RuleSet(
+                "t",
+                new TreeMap<>(Map.of(RuleSet.MANIFEST, "name: Fraud EU!\nthresholds:\n  review: 40\n  deny: 80\n")));
         RuleSetException e = catchThrowableOfType(RuleSetException.class, () -> compiler.compile(rs));
-        assertThat(e.problems()).extracting(RuleProblem::toString)
-                .containsExactly("ruleset.yaml:1:7: rule set name 'Fraud EU!' must be lower-case letters, digits, '-', '_' or '.', at most 64");
+        assertThat(e.problems())
+                .extracting(RuleProblem::toString)
+                .containsExactly(
+                        "ruleset.yaml:1:7: rule set name 'Fraud EU!' must be lower-case letters, digits, '-', '_' or '.', at most 64");
     }
 }

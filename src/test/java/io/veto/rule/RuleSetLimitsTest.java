@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.testing.Payments;
 import java.nio.file.Path;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** The static worst-case cost of conditions, and the limits a rule set must keep. */
@@ -27,7 +28,8 @@ class RuleSetLimitsTest {
         assertThat(one).isBetween(10L * 3, 10L * 10);
         assertThat(nested).isGreaterThan(10 * 10 * 3);
         // A range of unknown size (a feature map) counts as CEL's iteration cap.
-        assertThat(RuleSetLimits.cost("card.exists(k, k == \"x\")")).isGreaterThanOrEqualTo(RuleSetLimits.MAX_ITERATIONS);
+        assertThat(RuleSetLimits.cost("card.exists(k, k == \"x\")"))
+                .isGreaterThanOrEqualTo(RuleSetLimits.MAX_ITERATIONS);
     }
 
     @Test
@@ -53,19 +55,32 @@ class RuleSetLimitsTest {
                         where: type == "PAYMENT"
                     points: 10
                 """));
-        assertThat(RuleSetLimits.check(costly)).extracting(RuleProblem::toString).anySatisfy(p -> assertThat(p).matches(
-                "rules\\.yaml:2:1: rule ordered: the step rising may evaluate \\d{7,} expression nodes on one payment \\(worst case\\); the limit is 10000"));
+        assertThat(RuleSetLimits.check(costly))
+                .extracting(RuleProblem::toString)
+                .anySatisfy(
+                        p -> assertThat(p)
+                                .matches(
+                                        "rules\\.yaml:2:1: rule ordered: the step rising may evaluate \\d{7,} expression nodes on one payment \\(worst case\\); the limit is 10000"));
 
         // 70 rules each under the per-condition budget, together over the per-payment one.
         String sum = heavyCondition();
         assertThat(RuleSetLimits.cost(sum)).isBetween(360L, 1_000L);
         StringBuilder rules = new StringBuilder("rules:\n");
         for (int i = 0; i < 70; i++) {
-            rules.append("  - id: r").append(i).append("\n    when: ").append(sum).append("\n    points: 1\n");
+            rules.append("  - id: r")
+                    .append(i)
+                    .append("\n    when: ")
+                    .append(sum)
+                    .append("\n    points: 1\n");
         }
         CompiledRuleSet many = compiler.compile(Payments.ruleSet("t", 40, 80, rules.toString()));
-        assertThat(RuleSetLimits.check(many)).extracting(RuleProblem::toString).singleElement().satisfies(p -> assertThat(p)
-                .matches("ruleset\\.yaml:1:1: the rules may evaluate \\d+ expression nodes on one payment \\(worst case\\); the limit is 25000"));
+        assertThat(RuleSetLimits.check(many))
+                .extracting(RuleProblem::toString)
+                .singleElement()
+                .satisfies(
+                        p -> assertThat(p)
+                                .matches(
+                                        "ruleset\\.yaml:1:1: the rules may evaluate \\d+ expression nodes on one payment \\(worst case\\); the limit is 25000"));
     }
 
     /** Never true, and about 400 nodes in under 2,000 characters: a list of 4-digit hours. */
@@ -81,14 +96,21 @@ class RuleSetLimitsTest {
     void shouldReportAListOverItsSizeLimit() throws Exception {
         StringBuilder values = new StringBuilder("id: many-ips\nkind: block\nentity: ip\nvalues:\n");
         for (int i = 0; i <= RuleSetLimits.MAX_LIST_VALUES; i++) {
-            values.append("  - 10.").append(i >> 16 & 255).append('.').append(i >> 8 & 255).append('.').append(i & 255).append('\n');
+            values.append("  - 10.")
+                    .append(i >> 16 & 255)
+                    .append('.')
+                    .append(i >> 8 & 255)
+                    .append('.')
+                    .append(i & 255)
+                    .append('\n');
         }
         RuleSet rs = Payments.ruleSet("t", 40, 80, "rules:\n  - id: r\n    when: amount > 1.0\n    points: 1\n");
-        java.util.TreeMap<String, String> files = new java.util.TreeMap<>(rs.files());
+        TreeMap<String, String> files = new TreeMap<>(rs.files());
         files.put("lists/many-ips.yaml", values.toString());
         CompiledRuleSet big = compiler.compile(new RuleSet("t", files));
 
-        assertThat(RuleSetLimits.check(big)).extracting(RuleProblem::toString)
+        assertThat(RuleSetLimits.check(big))
+                .extracting(RuleProblem::toString)
                 .containsExactly("lists/many-ips.yaml:1:1: list many-ips has 50001 values; the limit is 50000");
     }
 }

@@ -27,8 +27,11 @@ class SequenceCompilerTest {
 
     private List<String> problems(String yaml) {
         Throwable t = catchThrowable(() -> compiler.compile(rules(yaml)));
-        assertThat(t).as("rule set should be rejected with problems, not fail otherwise").isInstanceOf(RuleSetException.class);
-        return ((RuleSetException) t).problems().stream().map(RuleProblem::toString).toList();
+        assertThat(t)
+                .as("rule set should be rejected with problems, not fail otherwise")
+                .isInstanceOf(RuleSetException.class);
+        return ((RuleSetException) t)
+                .problems().stream().map(RuleProblem::toString).toList();
     }
 
     /** A two-step sequence rule whose second step carries {@code stepB} (lines 9 and on). */
@@ -100,7 +103,8 @@ class SequenceCompilerTest {
                         consecutive: true
                 """));
 
-        assertThat(rs.sequences()).extracting(CompiledSequence::ruleId)
+        assertThat(rs.sequences())
+                .extracting(CompiledSequence::ruleId)
                 .containsExactly("exactly", "at-least", "until", "range-greedy", "optional-consecutive");
         SequenceStep exactly = rs.sequences().get(0).definition().steps().get(0);
         assertThat(exactly.minTimes()).isEqualTo(3);
@@ -151,8 +155,10 @@ class SequenceCompilerTest {
                           - name: c
                             where: amount >= 500
                     """.formatted(c.yamlName()));
-            assertThat(s.definition().steps()).extracting(SequenceStep::after)
-                    .as(c.yamlName()).containsExactly(SequenceStep.Contiguity.FOLLOWED_BY, c, SequenceStep.Contiguity.FOLLOWED_BY);
+            assertThat(s.definition().steps())
+                    .extracting(SequenceStep::after)
+                    .as(c.yamlName())
+                    .containsExactly(SequenceStep.Contiguity.FOLLOWED_BY, c, SequenceStep.Contiguity.FOLLOWED_BY);
             assertThat(s.key()).isEqualTo(SequenceDefinition.SequenceKey.CUSTOMER);
         }
     }
@@ -172,7 +178,8 @@ class SequenceCompilerTest {
                       - name: cashout
                         where: amount >= 200
                 """;
-        // flink-cep's NFAs always run without a skip strategy, which would hold matches back; Veto applies the two it offers.
+        // flink-cep's NFAs always run without a skip strategy, which would hold matches back; Veto applies the two it
+        // offers.
         CompiledSequence noSkip = only(template.formatted("no-skip"));
         assertThat(noSkip.oneMatchPerIncident()).isFalse();
         assertThat(noSkip.skip()).isInstanceOf(NoSkipStrategy.class);
@@ -197,22 +204,27 @@ class SequenceCompilerTest {
                             times: 2+
                           - name: cashout
                             where: amount >= 200
-                    """.formatted(skip))).as(skip).containsExactly("rules.yaml:4:11: skip '" + skip + "' would hold a match back until earlier"
-                    + " partial matches end, so the payment that completes it could not carry it: use skip-past-last-event (one match per"
-                    + " incident) or no-skip (every match)");
+                    """.formatted(skip)))
+                    .as(skip)
+                    .containsExactly("rules.yaml:4:11: skip '" + skip + "' would hold a match back until earlier"
+                            + " partial matches end, so the payment that completes it could not carry it: use skip-past-last-event (one match per"
+                            + " incident) or no-skip (every match)");
         }
     }
 
     static Stream<Arguments> badSequences() {
         return Stream.of(
-                Arguments.of("missing within", """
+                Arguments.of(
+                        "missing within",
+                        """
                         sequences:
                           - id: s1
                             outcome: DENY
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:2:5: sequence rule 's1' needs 'within' (e.g. 15m): every sequence must be bounded in time"),
+                        """,
+                        "rules.yaml:2:5: sequence rule 's1' needs 'within' (e.g. 15m): every sequence must be bounded in time"),
                 Arguments.of("within over 7d", """
                         sequences:
                           - id: s1
@@ -231,7 +243,9 @@ class SequenceCompilerTest {
                               - name: a
                                 where: amount < 2
                         """, "rules.yaml:3:13: within is at most 7d"),
-                Arguments.of("bad duration", """
+                Arguments.of(
+                        "bad duration",
+                        """
                         sequences:
                           - id: s1
                             within: 15 minutes
@@ -239,7 +253,8 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:3:13: within must be a duration such as 90s, 15m, 2h or 1d, not '15 minutes'"),
+                        """,
+                        "rules.yaml:3:13: within must be a duration such as 90s, 15m, 2h or 1d, not '15 minutes'"),
                 Arguments.of("zero duration", """
                         sequences:
                           - id: s1
@@ -262,16 +277,29 @@ class SequenceCompilerTest {
                             outcome: DENY
                             steps: []
                         """, "rules.yaml:5:12: a sequence needs at least one step"),
-                Arguments.of("step without name", twoSteps("  where: amount > 2\n").replace("- name: b\n", "-\n"),
+                Arguments.of(
+                        "step without name",
+                        twoSteps("  where: amount > 2\n").replace("- name: b\n", "-\n"),
                         "rules.yaml:9:9: a step needs a 'name'"),
-                Arguments.of("step without where", twoSteps("  times: 2\n"), "rules.yaml:8:9: step 'b' needs a 'where' condition"),
-                Arguments.of("duplicate step name", twoSteps("  where: amount > 2\n").replace("name: b", "name: a"),
+                Arguments.of(
+                        "step without where",
+                        twoSteps("  times: 2\n"),
+                        "rules.yaml:8:9: step 'b' needs a 'where' condition"),
+                Arguments.of(
+                        "duplicate step name",
+                        twoSteps("  where: amount > 2\n").replace("name: b", "name: a"),
                         "rules.yaml:8:15: duplicate step name 'a'"),
-                Arguments.of("invalid step name", twoSteps("  where: amount > 2\n").replace("name: b", "name: Cash-Out"),
+                Arguments.of(
+                        "invalid step name",
+                        twoSteps("  where: amount > 2\n").replace("name: b", "name: Cash-Out"),
                         "rules.yaml:8:15: step name 'Cash-Out' must be lower-case letters, digits or '_', starting with a letter"),
-                Arguments.of("unknown after", twoSteps("  where: amount > 2\n  after: then\n"),
+                Arguments.of(
+                        "unknown after",
+                        twoSteps("  where: amount > 2\n  after: then\n"),
                         "rules.yaml:10:16: after must be next, followedBy, followedByAny, notNext or notFollowedBy, not 'then'"),
-                Arguments.of("after on the first step", """
+                Arguments.of(
+                        "after on the first step",
+                        """
                         sequences:
                           - id: s1
                             within: 15m
@@ -282,29 +310,52 @@ class SequenceCompilerTest {
                                 after: next
                               - name: b
                                 where: amount > 2
-                        """, "rules.yaml:8:16: the first step follows nothing: 'after' belongs on later steps"),
-                Arguments.of("times not a count", twoSteps("  where: amount > 2\n  times: many\n"),
+                        """,
+                        "rules.yaml:8:16: the first step follows nothing: 'after' belongs on later steps"),
+                Arguments.of(
+                        "times not a count",
+                        twoSteps("  where: amount > 2\n  times: many\n"),
                         "rules.yaml:10:16: times is a count (3), at least a count (3+) or a range (2..5), not 'many'"),
-                Arguments.of("times range backwards", twoSteps("  where: amount > 2\n  times: 5..2\n"),
+                Arguments.of(
+                        "times range backwards",
+                        twoSteps("  where: amount > 2\n  times: 5..2\n"),
                         "rules.yaml:10:16: times must be between 1 and 100, with a range's lower end first"),
-                Arguments.of("times zero", twoSteps("  where: amount > 2\n  times: 0\n"),
+                Arguments.of(
+                        "times zero",
+                        twoSteps("  where: amount > 2\n  times: 0\n"),
                         "rules.yaml:10:16: times must be between 1 and 100, with a range's lower end first"),
-                Arguments.of("times over 100", twoSteps("  where: amount > 2\n  times: 101+\n"),
+                Arguments.of(
+                        "times over 100",
+                        twoSteps("  where: amount > 2\n  times: 101+\n"),
                         "rules.yaml:10:16: times must be between 1 and 100, with a range's lower end first"),
-                Arguments.of("a negative step that repeats", twoSteps("  where: amount > 2\n  after: notNext\n  times: 2\n"),
+                Arguments.of(
+                        "a negative step that repeats",
+                        twoSteps("  where: amount > 2\n  after: notNext\n  times: 2\n"),
                         "rules.yaml:11:16: a 'notNext' step cannot repeat"),
-                Arguments.of("greedy on a single-event step", twoSteps("  where: amount > 2\n  greedy: true\n"),
+                Arguments.of(
+                        "greedy on a single-event step",
+                        twoSteps("  where: amount > 2\n  greedy: true\n"),
                         "rules.yaml:10:17: greedy applies to a step that takes several events (times: 3, 3+ or 2..5)"),
-                Arguments.of("consecutive on a single-event step", twoSteps("  where: amount > 2\n  times: 1\n  consecutive: true\n"),
+                Arguments.of(
+                        "consecutive on a single-event step",
+                        twoSteps("  where: amount > 2\n  times: 1\n  consecutive: true\n"),
                         "rules.yaml:11:22: consecutive applies to a step that takes several events (times: 3, 3+ or 2..5)"),
-                Arguments.of("greedy not a boolean", twoSteps("  where: amount > 2\n  times: 2+\n  greedy: yes please\n"),
+                Arguments.of(
+                        "greedy not a boolean",
+                        twoSteps("  where: amount > 2\n  times: 2+\n  greedy: yes please\n"),
                         "rules.yaml:11:17: greedy must be true or false, not 'yes please'"),
-                Arguments.of("until without or-more", twoSteps("  where: amount > 2\n  times: 3\n  until: amount > 9\n"),
+                Arguments.of(
+                        "until without or-more",
+                        twoSteps("  where: amount > 2\n  times: 3\n  until: amount > 9\n"),
                         "rules.yaml:11:16: until ends a step that takes 'or more' events (times: 1+)"),
-                Arguments.of("step reading window features", twoSteps("  where: amount > 2 && card.count_10m > 3\n"),
+                Arguments.of(
+                        "step reading window features",
+                        twoSteps("  where: amount > 2 && card.count_10m > 3\n"),
                         "rules.yaml:9:16: step conditions see the event and the match so far, not window features ('card.'); "
                                 + "put conditions on features in the sequence's 'when', checked at the completing payment"),
-                Arguments.of("unknown skip", """
+                Arguments.of(
+                        "unknown skip",
+                        """
                         sequences:
                           - id: s1
                             within: 15m
@@ -313,8 +364,11 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:4:11: skip must be skip-past-last-event (one match per incident) or no-skip (every match), not 'skip-all'"),
-                Arguments.of("skip to an unknown step", """
+                        """,
+                        "rules.yaml:4:11: skip must be skip-past-last-event (one match per incident) or no-skip (every match), not 'skip-all'"),
+                Arguments.of(
+                        "skip to an unknown step",
+                        """
                         sequences:
                           - id: s1
                             within: 15m
@@ -323,9 +377,12 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:4:11: skip 'skip-to-last:cashout' would hold a match back until earlier partial matches end, so the"
-                        + " payment that completes it could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)"),
-                Arguments.of("unknown key", """
+                        """,
+                        "rules.yaml:4:11: skip 'skip-to-last:cashout' would hold a match back until earlier partial matches end, so the"
+                                + " payment that completes it could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)"),
+                Arguments.of(
+                        "unknown key",
+                        """
                         sequences:
                           - id: s1
                             within: 15m
@@ -334,11 +391,16 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:4:13: unknown key 'colour' in a sequence rule; known keys: id, description, owner, when, points, "
-                        + "outcome, mode, explain, validFrom, validUntil, tags, key, within, skip, steps, alert"),
-                Arguments.of("unknown key in a step", twoSteps("  where: amount > 2\n  repeat: 3\n"),
+                        """,
+                        "rules.yaml:4:13: unknown key 'colour' in a sequence rule; known keys: id, description, owner, when, points, "
+                                + "outcome, mode, explain, validFrom, validUntil, tags, key, within, skip, steps, alert"),
+                Arguments.of(
+                        "unknown key in a step",
+                        twoSteps("  where: amount > 2\n  repeat: 3\n"),
                         "rules.yaml:10:17: unknown key 'repeat' in a step; known keys: name, where, after, times, gap, optional, greedy, consecutive, until"),
-                Arguments.of("unknown sequence key", """
+                Arguments.of(
+                        "unknown sequence key",
+                        """
                         sequences:
                           - id: s1
                             within: 15m
@@ -347,8 +409,11 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:4:10: key must be 'card' or 'customer' (whose events the steps run over), not 'merchant'"),
-                Arguments.of("bad alert name", """
+                        """,
+                        "rules.yaml:4:10: key must be 'card' or 'customer' (whose events the steps run over), not 'merchant'"),
+                Arguments.of(
+                        "bad alert name",
+                        """
                         sequences:
                           - id: s1
                             within: 15m
@@ -357,8 +422,11 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:4:12: alert name 'Card Under Attack' must be lower-case letters, digits, '-' or '_'"),
-                Arguments.of("steps under rules", """
+                        """,
+                        "rules.yaml:4:12: alert name 'Card Under Attack' must be lower-case letters, digits, '-' or '_'"),
+                Arguments.of(
+                        "steps under rules",
+                        """
                         rules:
                           - id: s1
                             within: 15m
@@ -366,7 +434,8 @@ class SequenceCompilerTest {
                             steps:
                               - name: a
                                 where: amount < 2
-                        """, "rules.yaml:6:7: a rule with 'steps' is a sequence rule: list it under 'sequences:', not 'rules:'"));
+                        """,
+                        "rules.yaml:6:7: a rule with 'steps' is a sequence rule: list it under 'sequences:', not 'rules:'"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -385,7 +454,9 @@ class SequenceCompilerTest {
     @Test
     void shouldReportAnUnknownNameInAStepWithWhatStepsCanUse() {
         List<String> p = problems(twoSteps("  where: amont > 2 && prev.amount < 2.0\n"));
-        assertThat(p).singleElement().asString()
+        assertThat(p)
+                .singleElement()
+                .asString()
                 .startsWith("rules.yaml:9:16: undeclared reference to 'amont'")
                 .contains("the match so far (matched, prev, first)");
     }
@@ -417,12 +488,14 @@ class SequenceCompilerTest {
                         where: amount >
                 """);
         assertThat(p).hasSize(5);
-        assertThat(p.get(0)).isEqualTo("rules.yaml:3:13: within must be a duration such as 90s, 15m, 2h or 1d, not '2w'");
-        assertThat(p).contains(
-                "rules.yaml:9:17: greedy applies to a step that takes several events (times: 3, 3+ or 2..5)",
-                "rules.yaml:10:15: duplicate step name 'a'",
-                "rules.yaml:4:11: skip 'skip-to-first:nope' would hold a match back until earlier partial matches end, so the"
-                        + " payment that completes it could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)");
+        assertThat(p.get(0))
+                .isEqualTo("rules.yaml:3:13: within must be a duration such as 90s, 15m, 2h or 1d, not '2w'");
+        assertThat(p)
+                .contains(
+                        "rules.yaml:9:17: greedy applies to a step that takes several events (times: 3, 3+ or 2..5)",
+                        "rules.yaml:10:15: duplicate step name 'a'",
+                        "rules.yaml:4:11: skip 'skip-to-first:nope' would hold a match back until earlier partial matches end, so the"
+                                + " payment that completes it could not carry it: use skip-past-last-event (one match per incident) or no-skip (every match)");
         assertThat(p).anySatisfy(s -> assertThat(s).startsWith("rules.yaml:11:24: syntax error"));
     }
 
@@ -443,7 +516,8 @@ class SequenceCompilerTest {
                       - name: b
                         where: amount > 2
                 """);
-        assertThat(p).containsExactly("rules.yaml:8:16: the first step follows nothing: 'after' belongs on later steps");
+        assertThat(p)
+                .containsExactly("rules.yaml:8:16: the first step follows nothing: 'after' belongs on later steps");
     }
 
     private static final String VERSIONED = """
@@ -463,35 +537,68 @@ class SequenceCompilerTest {
                     where: amount >= 200
             """;
 
-    private String stateKey(String description, int points, String when, String alert, String explain, String where) throws Exception {
-        return only(VERSIONED.formatted(description, points, when, alert, explain, where)).stateKey();
+    private String stateKey(String description, int points, String when, String alert, String explain, String where)
+            throws Exception {
+        return only(VERSIONED.formatted(description, points, when, alert, explain, where))
+                .stateKey();
     }
 
     @Test
     void shouldKeepTheStateKeyWhenOnlyTheRulePartChanges() throws Exception {
-        String base = stateKey("probes then cash-out", 10, "amount > 0", "card-under-attack", "{amount} after probes", "amount < 2");
+        String base = stateKey(
+                "probes then cash-out", 10, "amount > 0", "card-under-attack", "{amount} after probes", "amount < 2");
         assertThat(base).startsWith("s1@").hasSize("s1@".length() + 12);
-        assertThat(stateKey("probes, then a large one", 10, "amount > 0", "card-under-attack", "{amount} after probes", "amount < 2"))
+        assertThat(stateKey(
+                        "probes, then a large one",
+                        10,
+                        "amount > 0",
+                        "card-under-attack",
+                        "{amount} after probes",
+                        "amount < 2"))
                 .isEqualTo(base);
-        assertThat(stateKey("probes then cash-out", 90, "amount > 0", "card-under-attack", "{amount} after probes", "amount < 2"))
+        assertThat(stateKey(
+                        "probes then cash-out",
+                        90,
+                        "amount > 0",
+                        "card-under-attack",
+                        "{amount} after probes",
+                        "amount < 2"))
                 .isEqualTo(base);
-        assertThat(stateKey("probes then cash-out", 10, "card.count_10m > 3", "card-under-attack", "{amount} after probes", "amount < 2"))
+        assertThat(stateKey(
+                        "probes then cash-out",
+                        10,
+                        "card.count_10m > 3",
+                        "card-under-attack",
+                        "{amount} after probes",
+                        "amount < 2"))
                 .isEqualTo(base);
-        assertThat(stateKey("probes then cash-out", 10, "amount > 0", "card-under-attack", "cash-out of {amount}", "amount < 2"))
+        assertThat(stateKey(
+                        "probes then cash-out",
+                        10,
+                        "amount > 0",
+                        "card-under-attack",
+                        "cash-out of {amount}",
+                        "amount < 2"))
                 .isEqualTo(base);
-        assertThat(stateKey("probes then cash-out", 10, "amount > 0", "other-alert", "{amount} after probes", "amount < 2"))
+        assertThat(stateKey(
+                        "probes then cash-out", 10, "amount > 0", "other-alert", "{amount} after probes", "amount < 2"))
                 .isEqualTo(base);
     }
 
     @Test
     void shouldChangeTheStateKeyWhenTheStepsOrTheBoundChange() throws Exception {
         String base = stateKey("d", 10, "amount > 0", "a", "e", "amount < 2");
-        assertThat(stateKey("d", 10, "amount > 0", "a", "e", "amount < 3")).isNotEqualTo(base).startsWith("s1@");
-        assertThat(stateKey("d", 10, "amount > 0", "a", "e", "amount < 2 && merchant_id != \"\"")).isNotEqualTo(base);
+        assertThat(stateKey("d", 10, "amount > 0", "a", "e", "amount < 3"))
+                .isNotEqualTo(base)
+                .startsWith("s1@");
+        assertThat(stateKey("d", 10, "amount > 0", "a", "e", "amount < 2 && merchant_id != \"\""))
+                .isNotEqualTo(base);
         String yaml = VERSIONED.formatted("d", 10, "amount > 0", "a", "e", "amount < 2");
         assertThat(only(yaml.replace("within: 15m", "within: 16m")).stateKey()).isNotEqualTo(base);
         assertThat(only(yaml.replace("times: 3+", "times: 4+")).stateKey()).isNotEqualTo(base);
-        assertThat(only(yaml.replace("within: 15m", "within: 15m\n    skip: no-skip")).stateKey()).isNotEqualTo(base);
+        assertThat(only(yaml.replace("within: 15m", "within: 15m\n    skip: no-skip"))
+                        .stateKey())
+                .isNotEqualTo(base);
         // The same pattern in another rule is another rule's state.
         assertThat(only(yaml.replace("id: s1", "id: s2")).stateKey()).isEqualTo("s2" + base.substring(2));
     }

@@ -5,8 +5,6 @@ import static io.veto.testing.CardEvents.refund;
 import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.veto.scoring.OfflineDecider;
-import io.veto.scoring.ExampleRunner;
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
 import io.veto.rule.CompiledRuleSet;
@@ -14,6 +12,8 @@ import io.veto.rule.Geo;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
 import io.veto.rule.SequenceMatch;
+import io.veto.scoring.ExampleRunner;
+import io.veto.scoring.OfflineDecider;
 import io.veto.testing.CardEvents;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +79,12 @@ class DefaultSequencesTest {
     }
 
     private static Reason reason(Decision d, String ruleId) {
-        return d == null ? null : Arrays.stream(d.reasons()).filter(r -> r.ruleId().equals(ruleId)).findFirst().orElse(null);
+        return d == null
+                ? null
+                : Arrays.stream(d.reasons())
+                        .filter(r -> r.ruleId().equals(ruleId))
+                        .findFirst()
+                        .orElse(null);
     }
 
     private static List<String> ids(CardEvents... events) {
@@ -103,7 +108,8 @@ class DefaultSequencesTest {
 
     private void assertNeverFired(String ruleId) {
         assertThat(matchesOf(ruleId)).isEmpty();
-        assertThat(decisions).allSatisfy(d -> assertThat(reason(d, ruleId)).as(d.paymentId()).isNull());
+        assertThat(decisions)
+                .allSatisfy(d -> assertThat(reason(d, ruleId)).as(d.paymentId()).isNull());
     }
 
     // --- seq-card-testing -------------------------------------------------------------------
@@ -111,7 +117,9 @@ class DefaultSequencesTest {
     private static CardEvents[] probes(int n, long from, long every) {
         CardEvents[] out = new CardEvents[n];
         for (int i = 0; i < n; i++) {
-            out[i] = pay("p" + (i + 1), from + i * every).amount("0." + (i + 1) + "0").merchant("m-" + (i + 1));
+            out[i] = pay("p" + (i + 1), from + i * every)
+                    .amount("0." + (i + 1) + "0")
+                    .merchant("m-" + (i + 1));
         }
         return out;
     }
@@ -126,14 +134,16 @@ class DefaultSequencesTest {
     @ValueSource(ints = {4, 5, 6})
     void shouldFindOneCardTestingMatchNamingEveryProbeAndTheCashOut(int n) {
         CardEvents[] probes = probes(n, BEGINNING, 40 * SECOND);
-        CardEvents cashout = pay("cash", BEGINNING + n * 40 * SECOND + MINUTE).amount("450").merchant("m-big");
+        CardEvents cashout =
+                pay("cash", BEGINNING + n * 40 * SECOND + MINUTE).amount("450").merchant("m-big");
         Decision d = run(with(probes, cashout));
 
         assertOneMatchCarriedByTheDecision(d, CARD_TESTING, with(probes, cashout));
         assertThat(d.decision()).hasToString("DENY");
         assertThat(reason(d, CARD_TESTING).outcome()).isEqualTo("DENY");
         // skip-past-last-event: a second large payment right after is not a second match of the same probes.
-        Decision again = run(pay("cash2", cashout.build().eventTime() + SECOND).amount("500").merchant("m-big"));
+        Decision again = run(
+                pay("cash2", cashout.build().eventTime() + SECOND).amount("500").merchant("m-big"));
         assertThat(reason(again, CARD_TESTING)).isNull();
         assertThat(matchesOf(CARD_TESTING)).hasSize(1);
     }
@@ -165,7 +175,8 @@ class DefaultSequencesTest {
     @Test
     void shouldFireOnACashOutJustInsideWithinOfTheFirstProbe() {
         CardEvents[] probes = probes(3, BEGINNING, 40 * SECOND);
-        CardEvents cashout = pay("cash", BEGINNING + 15 * MINUTE - 1).amount("450").merchant("m-big");
+        CardEvents cashout =
+                pay("cash", BEGINNING + 15 * MINUTE - 1).amount("450").merchant("m-big");
         Decision d = run(with(probes, cashout));
 
         assertOneMatchCarriedByTheDecision(d, CARD_TESTING, with(probes, cashout));
@@ -176,7 +187,8 @@ class DefaultSequencesTest {
         // 15 minutes after the first of three probes: the match that starts there has expired, and the
         // two later probes are not enough on their own.
         CardEvents[] probes = probes(3, BEGINNING, 40 * SECOND);
-        Decision d = run(with(probes, pay("cash", BEGINNING + 15 * MINUTE).amount("450").merchant("m-big")));
+        Decision d = run(
+                with(probes, pay("cash", BEGINNING + 15 * MINUTE).amount("450").merchant("m-big")));
 
         assertThat(d.paymentId()).isEqualTo("cash");
         assertNeverFired(CARD_TESTING);
@@ -247,17 +259,22 @@ class DefaultSequencesTest {
     @Test
     void shouldFireOnAThousandKilometresInHalfAnHour() {
         CardEvents here = pay("here", BEGINNING).amount("40").pos(40.0, 10.0).country("IT");
-        CardEvents there = pay("there", BEGINNING + 30 * MINUTE).amount("60").pos(LAT_1000_KM_NORTH, 10.0).country("DE");
+        CardEvents there = pay("there", BEGINNING + 30 * MINUTE)
+                .amount("60")
+                .pos(LAT_1000_KM_NORTH, 10.0)
+                .country("DE");
         Decision d = run(here, there);
 
         assertOneMatchCarriedByTheDecision(d, TRAVEL, here, there);
         assertThat(d.decision()).hasToString("DENY");
-        assertThat(reason(d, TRAVEL).detail()).startsWith("a card-present payment in DE too soon after one too far away");
+        assertThat(reason(d, TRAVEL).detail())
+                .startsWith("a card-present payment in DE too soon after one too far away");
     }
 
     @Test
     void shouldNotFireOnAThousandKilometresInTwoHours() {
-        run(pay("here", BEGINNING).amount("40").pos(40.0, 10.0),
+        run(
+                pay("here", BEGINNING).amount("40").pos(40.0, 10.0),
                 pay("there", BEGINNING + 2 * HOUR).amount("60").pos(LAT_1000_KM_NORTH, 10.0));
 
         assertNeverFired(TRAVEL);
@@ -279,7 +296,8 @@ class DefaultSequencesTest {
         // payment's partial match expired, hours after London was decided.
         CardEvents berlin = pay("berlin", BEGINNING).amount("40").pos(52.52, 13.405);
         CardEvents paris = pay("paris", BEGINNING + 2 * HOUR).amount("40").pos(48.8566, 2.3522);
-        CardEvents london = pay("london", BEGINNING + 2 * HOUR + 10 * MINUTE).amount("60").pos(51.5074, -0.1278);
+        CardEvents london =
+                pay("london", BEGINNING + 2 * HOUR + 10 * MINUTE).amount("60").pos(51.5074, -0.1278);
         Decision d = run(berlin, paris, london);
 
         assertThat(decisions.get(1).reasons()).extracting(Reason::ruleId).doesNotContain(TRAVEL);
@@ -291,7 +309,8 @@ class DefaultSequencesTest {
     void shouldNeverFireWithoutALocation() {
         // Card present, but the terminal sent no coordinates: (0, 0) must not stand in for them.
         CardEvents noWhere = pay("nowhere", BEGINNING).amount("40").channel("POS");
-        run(noWhere,
+        run(
+                noWhere,
                 pay("there", BEGINNING + 30 * MINUTE).amount("60").pos(LAT_1000_KM_NORTH, 10.0),
                 pay("nowhere2", BEGINNING + 40 * MINUTE).amount("60").channel("POS"));
 
@@ -300,7 +319,8 @@ class DefaultSequencesTest {
 
     @Test
     void shouldNotFireOnTwoNearbyTerminals() {
-        run(pay("here", BEGINNING).amount("40").pos(40.0, 10.0),
+        run(
+                pay("here", BEGINNING).amount("40").pos(40.0, 10.0),
                 pay("nearby", BEGINNING + MINUTE).amount("60").pos(40.5, 10.0));
 
         assertNeverFired(TRAVEL);
@@ -327,7 +347,8 @@ class DefaultSequencesTest {
         CardEvents r1 = refund("r1", "p1", BEGINNING + 20 * MINUTE).amount("80").merchant("m-7");
         CardEvents p2 = pay("p2", BEGINNING + 40 * MINUTE).amount("80").merchant("m-7");
         // A second refund of p1, not of p2, the payment made again.
-        CardEvents r1again = refund("r1-again", "p1", BEGINNING + 60 * MINUTE).amount("80").merchant("m-7");
+        CardEvents r1again =
+                refund("r1-again", "p1", BEGINNING + 60 * MINUTE).amount("80").merchant("m-7");
         CardEvents p3 = pay("p3", BEGINNING + 80 * MINUTE).amount("80").merchant("m-7");
         run(p1, r1, p2, r1again, p3);
 
@@ -336,7 +357,8 @@ class DefaultSequencesTest {
 
     @Test
     void shouldNotFireWhenTheThirdPaymentIsAtAnotherMerchant() {
-        run(pay("p1", BEGINNING).amount("80").merchant("m-7"),
+        run(
+                pay("p1", BEGINNING).amount("80").merchant("m-7"),
                 refund("r1", "p1", BEGINNING + 20 * MINUTE).amount("80").merchant("m-7"),
                 pay("p2", BEGINNING + 40 * MINUTE).amount("80").merchant("m-7"),
                 refund("r2", "p2", BEGINNING + 60 * MINUTE).amount("80").merchant("m-7"),
@@ -347,7 +369,8 @@ class DefaultSequencesTest {
 
     @Test
     void shouldNotFireWhenTheCycleTakesLongerThanADay() {
-        run(pay("p1", BEGINNING).amount("80").merchant("m-7"),
+        run(
+                pay("p1", BEGINNING).amount("80").merchant("m-7"),
                 refund("r1", "p1", BEGINNING + HOUR).amount("80").merchant("m-7"),
                 pay("p2", BEGINNING + 8 * HOUR).amount("80").merchant("m-7"),
                 refund("r2", "p2", BEGINNING + 16 * HOUR).amount("80").merchant("m-7"),
@@ -376,7 +399,12 @@ class DefaultSequencesTest {
     void shouldKeepEveryCardsSequencesApart() {
         // Probes on one card, the cash-out on another: no card saw the whole sequence.
         CardEvents[] probes = probes(3, BEGINNING, 40 * SECOND);
-        run(with(probes, pay("cash", BEGINNING + 3 * MINUTE).amount("450").merchant("m-big").card("card-b")));
+        run(with(
+                probes,
+                pay("cash", BEGINNING + 3 * MINUTE)
+                        .amount("450")
+                        .merchant("m-big")
+                        .card("card-b")));
 
         assertNeverFired(CARD_TESTING);
     }

@@ -66,7 +66,8 @@ class PackedStateUpgradeTest {
 
         ValueState<byte[]> packed() {
             store.setCurrentKey(CARD);
-            return store.getState(new ValueStateDescriptor<>(PackedKeyedStateStore.STATE, BytePrimitiveArraySerializer.INSTANCE));
+            return store.getState(
+                    new ValueStateDescriptor<>(PackedKeyedStateStore.STATE, BytePrimitiveArraySerializer.INSTANCE));
         }
 
         @Override
@@ -76,11 +77,14 @@ class PackedStateUpgradeTest {
     }
 
     private static List<CompiledSequence> pair() throws Exception {
-        return RuleSetCompiler.forJob().compile(Payments.ruleSet("t", 40, 80, "sequences:\n" + PAIR)).sequences();
+        return RuleSetCompiler.forJob()
+                .compile(Payments.ruleSet("t", 40, 80, "sequences:\n" + PAIR))
+                .sequences();
     }
 
     private static SequenceHost host(Capturing c) {
-        SequenceHost h = new SequenceHost(c, TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl()), null);
+        SequenceHost h = new SequenceHost(
+                c, TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl()), null);
         c.store.setCurrentKey(CARD);
         return h;
     }
@@ -94,23 +98,32 @@ class PackedStateUpgradeTest {
         Capturing now = new Capturing();
         try (SequenceHost h = host(now)) {
             if (SerializerFixtures.writing()) {
-                assertThat(event(h, pay("s1", BEGINNING).amount("1.00").build())).isEmpty();
-                SerializerFixtures.write(NAME, PackedStateSerializer.LAYOUT, now.packedSerializer(), List.of(now.packed().value()));
+                assertThat(event(h, pay("s1", BEGINNING).amount("1.00").build()))
+                        .isEmpty();
+                SerializerFixtures.write(
+                        NAME,
+                        PackedStateSerializer.LAYOUT,
+                        now.packedSerializer(),
+                        List.of(now.packed().value()));
                 return;
             }
             TreeMap<Integer, Fixture<byte[]>> fixtures = SerializerFixtures.readAll(NAME);
             assertThat(fixtures).containsKey(PackedStateSerializer.LAYOUT);
             Fixture<byte[]> f = fixtures.get(PackedStateSerializer.LAYOUT);
 
-            TypeSerializerSchemaCompatibility<byte[]> c = now.packedSerializer().snapshotConfiguration().resolveSchemaCompatibility(f.snapshot());
+            TypeSerializerSchemaCompatibility<byte[]> c =
+                    now.packedSerializer().snapshotConfiguration().resolveSchemaCompatibility(f.snapshot());
             assertThat(c.isCompatibleAsIs()).as("%s", c).isTrue();
 
             now.packed().update(f.values().get(0));
             assertThat(h.stateEntries()).as("the fixture holds a partial match").containsKey(SequenceHost.NFA_STATE);
-            List<SequenceMatch> matches = event(h, pay("l1", BEGINNING + 60_000).amount("450.00").build());
+            List<SequenceMatch> matches =
+                    event(h, pay("l1", BEGINNING + 60_000).amount("450.00").build());
             assertThat(matches).hasSize(1);
             assertThat(matches.get(0).eventIds()).containsExactly("evt-s1", "evt-l1");
-            assertThat(now.store.entries()).as("a completed match leaves nothing").isZero();
+            assertThat(now.store.entries())
+                    .as("a completed match leaves nothing")
+                    .isZero();
         }
     }
 
@@ -118,7 +131,8 @@ class PackedStateUpgradeTest {
     void shouldTakeThePlainByteArrayOfTheReleaseBeforeAsIs() throws Exception {
         Capturing now = new Capturing();
         try (SequenceHost h = host(now)) {
-            var c = now.packedSerializer().snapshotConfiguration()
+            var c = now.packedSerializer()
+                    .snapshotConfiguration()
                     .resolveSchemaCompatibility(BytePrimitiveArraySerializer.INSTANCE.snapshotConfiguration());
             assertThat(c.isCompatibleAsIs()).isTrue();
         }
@@ -128,7 +142,8 @@ class PackedStateUpgradeTest {
     void shouldRefuseStateWhoseInnerSerializerChanged() throws Exception {
         Capturing now = new Capturing();
         try (SequenceHost h = host(now)) {
-            PackedStateSerializer.Snapshot current = (PackedStateSerializer.Snapshot) now.packedSerializer().snapshotConfiguration();
+            PackedStateSerializer.Snapshot current =
+                    (PackedStateSerializer.Snapshot) now.packedSerializer().snapshotConfiguration();
             Map<String, TypeSerializer<?>[]> changed = new LinkedHashMap<>();
             for (var e : current.states().entrySet()) {
                 List<TypeSerializer<?>> s = new ArrayList<>();

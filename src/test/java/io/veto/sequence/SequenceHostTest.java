@@ -50,7 +50,8 @@ class SequenceHostTest {
 
     @BeforeEach
     void setUp() {
-        host = new SequenceHost(store, TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl()), null);
+        host = new SequenceHost(
+                store, TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl()), null);
         store.setCurrentKey(CARD);
     }
 
@@ -60,7 +61,9 @@ class SequenceHostTest {
     }
 
     private static List<CompiledSequence> sequences(String... rules) throws Exception {
-        return RuleSetCompiler.forJob().compile(Payments.ruleSet("t", 40, 80, "sequences:\n" + String.join("", rules))).sequences();
+        return RuleSetCompiler.forJob()
+                .compile(Payments.ruleSet("t", 40, 80, "sequences:\n" + String.join("", rules)))
+                .sequences();
     }
 
     private static PaymentEvent small(String id, long t) {
@@ -120,12 +123,15 @@ class SequenceHostTest {
         assertThat(bufferNodes()).isEqualTo(1);
         assertThat(nfaStates()).isEqualTo(1);
         assertThat(host.hasState()).isTrue();
-        assertThat(host.stateEntries()).as("events, nodes, counter, NFA state, clock and its timer").hasSize(6)
+        assertThat(host.stateEntries())
+                .as("events, nodes, counter, NFA state, clock and its timer")
+                .hasSize(6)
                 .allSatisfy((state, entries) -> assertThat(entries).isEqualTo(1));
         assertThat(store.entries()).as("all of it in one keyed value").isEqualTo(1);
 
         // One millisecond before 'within' the partial match is alive ...
-        assertThat(event(large("l1", BEGINNING + 10 * MINUTE - 1, "50"), active)).isEmpty();
+        assertThat(event(large("l1", BEGINNING + 10 * MINUTE - 1, "50"), active))
+                .isEmpty();
         assertThat(nfaStates()).isEqualTo(1);
         // ... at 'within' it is gone, and the large payment finds nothing to complete.
         assertThat(event(large("l2", BEGINNING + 10 * MINUTE, "500"), active)).isEmpty();
@@ -166,7 +172,9 @@ class SequenceHostTest {
         event(small("s1", BEGINNING), active);
         assertThat(timers).as("trio's 5m before the pair's 10m").containsExactly(BEGINNING + 5 * MINUTE);
         event(small("s2", BEGINNING + 3 * MINUTE), active);
-        assertThat(timers).as("the same earliest expiry: already registered, not asked for again").isEmpty();
+        assertThat(timers)
+                .as("the same earliest expiry: already registered, not asked for again")
+                .isEmpty();
 
         timer(BEGINNING + 5 * MINUTE, active);
         // trio's match from s1 has ended; its match from s2 (8m) ends before the pair's from s1 (10m).
@@ -283,7 +291,8 @@ class SequenceHostTest {
         assertThat(event(large("l1", BEGINNING + MINUTE, "500"), active)).isEmpty();
         assertThat(host.hasState()).isFalse();
         store.setCurrentKey(CARD);
-        assertThat(ids(event(large("l2", BEGINNING + 2 * MINUTE, "500"), active))).containsExactly(List.of("evt-s1", "evt-l2"));
+        assertThat(ids(event(large("l2", BEGINNING + 2 * MINUTE, "500"), active)))
+                .containsExactly(List.of("evt-s1", "evt-l2"));
         assertThat(store.entries()).isZero();
     }
 }

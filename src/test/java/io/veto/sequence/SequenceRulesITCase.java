@@ -5,31 +5,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
+import io.veto.decision.Outcome;
 import io.veto.decision.Reason;
 import io.veto.generator.GeneratedEvent;
 import io.veto.generator.GeneratorConfig;
 import io.veto.generator.PaymentGenerator;
 import io.veto.generator.ScenarioInstance;
 import io.veto.job.JobOptions;
+import io.veto.job.KafkaConnectors;
 import io.veto.job.VetoJob;
 import io.veto.job.VetoPipeline;
+import io.veto.kafka.DecisionJson;
 import io.veto.kafka.KafkaBrokerExtension;
-import io.veto.job.KafkaConnectors;
-import io.veto.decision.Outcome;
 import io.veto.rule.RuleSet;
-import io.veto.rule.RuleSetCodec;
 import io.veto.rule.RuleStatus;
 import io.veto.testing.JobTestSupport;
+import io.veto.testing.RuleKeys;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,6 +59,7 @@ class SequenceRulesITCase {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Crafted payments come after the generated stream (which starts 2026-01-05) in event time. */
     private static final long T0 = Instant.parse("2026-11-28T12:00:00Z").toEpochMilli();
+
     private static final Map<String, String> RULE_OF_SCENARIO = Map.of(
             "card_testing", "seq-card-testing",
             "velocity_burst", "seq-velocity-burst",
@@ -87,14 +86,23 @@ class SequenceRulesITCase {
         o.paymentsTopic = KAFKA.newTopic("payments-one", 1);
         RuleSet defaults = RuleSet.fromDirectory(Path.of("rules/default"));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(VetoJob.flinkConfiguration(o));
         VetoJob.configure(env, o);
-        VetoPipeline.build(env, VetoJob.kafkaIo(o, KafkaConnectors.paymentsSourceBuilder(o, () -> "sequence-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
-                .setStartingOffsets(OffsetsInitializer.earliest()).build(),
-                KafkaConnectors.rulesSource(o, io.veto.testing.RuleKeys.supplier())), defaults, o);
+        VetoPipeline.build(
+                env,
+                VetoJob.kafkaIo(
+                        o,
+                        KafkaConnectors.paymentsSourceBuilder(
+                                        o, () -> "sequence-test-key-0123456789".getBytes(StandardCharsets.UTF_8))
+                                .setStartingOffsets(OffsetsInitializer.earliest())
+                                .build(),
+                        KafkaConnectors.rulesSource(o, RuleKeys.supplier())),
+                defaults,
+                o);
         JobClient job = env.executeAsync("veto-sequences");
         try (KafkaConsumer<byte[], byte[]> status = KAFKA.subscribe(o.rulesStatusTopic, "status");
-             KafkaConsumer<byte[], byte[]> alerts = KAFKA.subscribe(o.alertsTopic, "alerts")) {
+                KafkaConsumer<byte[], byte[]> alerts = KAFKA.subscribe(o.alertsTopic, "alerts")) {
             decisionConsumer = KAFKA.subscribe(o.decisionsTopic, "decisions");
 
             // Generated traffic with every kind of injected sequence: each is caught at its completing payment.
@@ -111,11 +119,20 @@ class SequenceRulesITCase {
                     assertThat(d.reasons()).extracting(Reason::ruleId).doesNotContain(rule);
                     continue;
                 }
-                assertThat(d.decision()).as("%s at %s (events %s; decision %s, late %s, features %s=%s)", sc.label(), d.paymentId(), sc.eventIds(),
-                        Arrays.toString(d.reasons()), d.late(), Arrays.toString(d.featureNames()), Arrays.toString(d.featureValues()))
+                assertThat(d.decision())
+                        .as(
+                                "%s at %s (events %s; decision %s, late %s, features %s=%s)",
+                                sc.label(),
+                                d.paymentId(),
+                                sc.eventIds(),
+                                Arrays.toString(d.reasons()),
+                                d.late(),
+                                Arrays.toString(d.featureNames()),
+                                Arrays.toString(d.featureValues()))
                         .isIn(Outcome.REVIEW, Outcome.DENY);
                 Reason r = reason(d, rule);
-                assertThat(r.events()[r.events().length - 1]).isEqualTo(sc.completing().eventId());
+                assertThat(r.events()[r.events().length - 1])
+                        .isEqualTo(sc.completing().eventId());
                 if (sc.label().equals("impossible_travel") || sc.label().equals("account_takeover")) {
                     // Two steps; the first may be an earlier event of the card or customer that fits as well
                     // (a card-present payment even further back, an earlier reset within the hour).
@@ -125,7 +142,8 @@ class SequenceRulesITCase {
                 }
                 caught.merge(sc.label(), 1, Integer::sum);
             }
-            System.out.printf("SequenceRulesITCase: injected sequences caught at their completing payment: %s%n", caught);
+            System.out.printf(
+                    "SequenceRulesITCase: injected sequences caught at their completing payment: %s%n", caught);
             assertThat(caught.keySet()).containsExactlyInAnyOrderElementsOf(RULE_OF_SCENARIO.keySet());
 
             // Card testing at three merchants, then a cash-out, on a card of its own: denied at the cash-out.
@@ -135,17 +153,25 @@ class SequenceRulesITCase {
             Decision cashOut = awaitDecision(testing.get(3));
             assertThat(cashOut.decision()).isEqualTo(Outcome.DENY);
             Reason r = reason(cashOut, "seq-card-testing");
-            assertThat(r.events()).containsExactly(testing.stream().map(SequenceRulesITCase::eventIdOf).toArray(String[]::new));
-            assertThat(awaitDecision(testing.get(2)).reasons()).extracting(Reason::ruleId).doesNotContain("seq-card-testing");
+            assertThat(r.events())
+                    .containsExactly(
+                            testing.stream().map(SequenceRulesITCase::eventIdOf).toArray(String[]::new));
+            assertThat(awaitDecision(testing.get(2)).reasons())
+                    .extracting(Reason::ruleId)
+                    .doesNotContain("seq-card-testing");
 
             // A v2 that adds a sequence rule, published mid-stream. It sees events from its publication on:
             // a probe before it applied and a spend after it complete nothing.
             pay("tok-a", T0 + 300_000, "7.77", "m-9");
             RuleSet v2 = withExtraSequence(defaults, "amount >= 10");
             publish(v2);
-            assertThat(JobTestSupport.awaitRuleStatus(status, v2.version(), TIMEOUT).state()).isEqualTo(RuleStatus.State.APPLIED);
+            assertThat(JobTestSupport.awaitRuleStatus(status, v2.version(), TIMEOUT)
+                            .state())
+                    .isEqualTo(RuleStatus.State.APPLIED);
             String straddling = pay("tok-a", T0 + 330_000, "20.00", "m-9");
-            assertThat(awaitDecision(straddling).reasons()).extracting(Reason::ruleId).doesNotContain("seq-test-then-spend");
+            assertThat(awaitDecision(straddling).reasons())
+                    .extracting(Reason::ruleId)
+                    .doesNotContain("seq-test-then-spend");
             String b1 = pay("tok-b", T0 + 400_000, "7.77", "m-9");
             String b2 = pay("tok-b", T0 + 430_000, "20.00", "m-9");
             Decision added = awaitDecision(b2);
@@ -156,7 +182,9 @@ class SequenceRulesITCase {
             // v3 raises the rule's threshold: 20 no longer completes it, 60 does.
             RuleSet v3 = withExtraSequence(defaults, "amount >= 50");
             publish(v3);
-            assertThat(JobTestSupport.awaitRuleStatus(status, v3.version(), TIMEOUT).state()).isEqualTo(RuleStatus.State.APPLIED);
+            assertThat(JobTestSupport.awaitRuleStatus(status, v3.version(), TIMEOUT)
+                            .state())
+                    .isEqualTo(RuleStatus.State.APPLIED);
             String c1 = pay("tok-c", T0 + 500_000, "7.77", "m-9");
             String c2 = pay("tok-c", T0 + 530_000, "20.00", "m-9");
             String c3 = pay("tok-c", T0 + 560_000, "60.00", "m-9");
@@ -185,7 +213,8 @@ class SequenceRulesITCase {
 
     /** Sends generated events (every scenario, 5% fraud, 300 cards) until {@code count} were sent; returns the injected sequences. */
     private List<ScenarioInstance> sendGenerated(int count) {
-        PaymentGenerator g = new PaymentGenerator(GeneratorConfig.defaults().withSeed(5).withCards(300).withFraudRate(0.05));
+        PaymentGenerator g = new PaymentGenerator(
+                GeneratorConfig.defaults().withSeed(5).withCards(300).withFraudRate(0.05));
         List<GeneratedEvent> events = new ArrayList<>();
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -212,17 +241,20 @@ class SequenceRulesITCase {
     /** The default rules plus a sequence that a payment of 7.77 followed by a second payment over {@code threshold} completes. */
     private static RuleSet withExtraSequence(RuleSet defaults, String threshold) {
         TreeMap<String, String> files = new TreeMap<>(defaults.files());
-        files.put("mid-stream.yaml", String.join("\n",
-                "sequences:",
-                "  - id: seq-test-then-spend",
-                "    within: 10m",
-                "    steps:",
-                "      - name: probe",
-                "        where: type == \"PAYMENT\" && amount == 7.77",
-                "      - name: spend",
-                "        where: type == \"PAYMENT\" && " + threshold,
-                "    points: 45",
-                ""));
+        files.put(
+                "mid-stream.yaml",
+                String.join(
+                        "\n",
+                        "sequences:",
+                        "  - id: seq-test-then-spend",
+                        "    within: 10m",
+                        "    steps:",
+                        "      - name: probe",
+                        "        where: type == \"PAYMENT\" && amount == 7.77",
+                        "      - name: spend",
+                        "        where: type == \"PAYMENT\" && " + threshold,
+                        "    points: 45",
+                        ""));
         return new RuleSet(defaults.name(), files);
     }
 
@@ -246,9 +278,17 @@ class SequenceRulesITCase {
         // (the other partitions go idle), so the stages that wait for it need not wait for the fallback.
         String pusher = "{\"eventId\":\"evt-pusher-" + seq + "\",\"type\":\"LOGIN\",\"eventTime\":" + (time + 1_000)
                 + ",\"customerId\":\"cust-pusher\"}";
-        KAFKA.produce(o.paymentsTopic, List.of(
-                new ProducerRecord<>(o.paymentsTopic, card.getBytes(StandardCharsets.UTF_8), n.toString().getBytes(StandardCharsets.UTF_8)),
-                new ProducerRecord<>(o.paymentsTopic, card.getBytes(StandardCharsets.UTF_8), pusher.getBytes(StandardCharsets.UTF_8))));
+        KAFKA.produce(
+                o.paymentsTopic,
+                List.of(
+                        new ProducerRecord<>(
+                                o.paymentsTopic,
+                                card.getBytes(StandardCharsets.UTF_8),
+                                n.toString().getBytes(StandardCharsets.UTF_8)),
+                        new ProducerRecord<>(
+                                o.paymentsTopic,
+                                card.getBytes(StandardCharsets.UTF_8),
+                                pusher.getBytes(StandardCharsets.UTF_8))));
         paymentsSent.add(paymentId);
         return paymentId;
     }
@@ -258,8 +298,11 @@ class SequenceRulesITCase {
     }
 
     private static Reason reason(Decision d, String ruleId) {
-        return Arrays.stream(d.reasons()).filter(r -> r.ruleId().equals(ruleId)).findFirst()
-                .orElseThrow(() -> new AssertionError(ruleId + " not among the reasons of " + d.paymentId() + ": " + Arrays.toString(d.reasons())));
+        return Arrays.stream(d.reasons())
+                .filter(r -> r.ruleId().equals(ruleId))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(
+                        ruleId + " not among the reasons of " + d.paymentId() + ": " + Arrays.toString(d.reasons())));
     }
 
     private Decision awaitDecision(String paymentId) {
@@ -267,7 +310,9 @@ class SequenceRulesITCase {
         while (!decisions.containsKey(paymentId) && System.currentTimeMillis() < deadline) {
             poll();
         }
-        assertThat(decisions).as("decision for %s within %s", paymentId, TIMEOUT).containsKey(paymentId);
+        assertThat(decisions)
+                .as("decision for %s within %s", paymentId, TIMEOUT)
+                .containsKey(paymentId);
         return decisions.get(paymentId);
     }
 
@@ -286,7 +331,10 @@ class SequenceRulesITCase {
     }
 
     private void publish(RuleSet rs) {
-        KAFKA.produce(o.rulesTopic, List.of(new ProducerRecord<>(o.rulesTopic, rs.name().getBytes(StandardCharsets.UTF_8), io.veto.testing.RuleKeys.signed(rs))));
+        KAFKA.produce(
+                o.rulesTopic,
+                List.of(new ProducerRecord<>(
+                        o.rulesTopic, rs.name().getBytes(StandardCharsets.UTF_8), RuleKeys.signed(rs))));
     }
 
     private static Alert awaitAlert(KafkaConsumer<byte[], byte[]> consumer, String ruleId, String paymentId) {

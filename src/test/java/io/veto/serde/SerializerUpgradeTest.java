@@ -63,10 +63,22 @@ class SerializerUpgradeTest {
     static Stream<Spec<?>> specs() {
         return Stream.of(
                 new Spec<>("payment-event", PaymentEventSerializer.FORMAT, PaymentEventSerializer.INSTANCE, payments()),
-                new Spec<>("entity-request", EntitySerializers.FORMAT, EntitySerializers.RequestSerializer.INSTANCE, requests()),
-                new Spec<>("entity-features", EntitySerializers.FORMAT, EntitySerializers.FeaturesSerializer.INSTANCE, answers()),
+                new Spec<>(
+                        "entity-request",
+                        EntitySerializers.FORMAT,
+                        EntitySerializers.RequestSerializer.INSTANCE,
+                        requests()),
+                new Spec<>(
+                        "entity-features",
+                        EntitySerializers.FORMAT,
+                        EntitySerializers.FeaturesSerializer.INSTANCE,
+                        answers()),
                 new Spec<>("event-window", EventWindowSerializer.FORMAT, EventWindowSerializer.INSTANCE, windows()),
-                new Spec<>("pending-payments", PendingPayments.Serializer.FORMAT, PendingPayments.Serializer.INSTANCE, pending()));
+                new Spec<>(
+                        "pending-payments",
+                        PendingPayments.Serializer.FORMAT,
+                        PendingPayments.Serializer.INSTANCE,
+                        pending()));
     }
 
     /** A payment of every event type (each type's code in the data), odd amounts, absent fields, coordinates. */
@@ -75,13 +87,50 @@ class SerializerUpgradeTest {
         String[] amounts = {"12.50", "0", "0.0001", "123456789012345678901234567890.12", "1E+3"};
         int i = 0;
         for (EventType t : EventType.values()) {
-            out.add(new PaymentEvent("evt-" + i, t, "pay-" + i, T0 + i * 1_000L, "tok-" + (i % 3), "411111", "1111", "cust-" + i, "mer-" + i,
-                    "5411", i % 2 == 0 ? null : "T-" + i, new BigDecimal(amounts[i % amounts.length]), "EUR", "DE", "10.0.0." + i,
-                    "dev-" + i, "ECOM", i % 3 == 0 ? 52.52 : null, i % 3 == 0 ? 13.4 : null, "payments/" + (i % 4) + "/" + i));
+            out.add(new PaymentEvent(
+                    "evt-" + i,
+                    t,
+                    "pay-" + i,
+                    T0 + i * 1_000L,
+                    "tok-" + (i % 3),
+                    "411111",
+                    "1111",
+                    "cust-" + i,
+                    "mer-" + i,
+                    "5411",
+                    i % 2 == 0 ? null : "T-" + i,
+                    new BigDecimal(amounts[i % amounts.length]),
+                    "EUR",
+                    "DE",
+                    "10.0.0." + i,
+                    "dev-" + i,
+                    "ECOM",
+                    i % 3 == 0 ? 52.52 : null,
+                    i % 3 == 0 ? 13.4 : null,
+                    "payments/" + (i % 4) + "/" + i));
             i++;
         }
-        out.add(new PaymentEvent("évt-ü-€", null, null, Long.MIN_VALUE, null, null, null, "客户-1", null, null, null, null, null, null, null,
-                null, null, null, -0.5, null));
+        out.add(new PaymentEvent(
+                "évt-ü-€",
+                null,
+                null,
+                Long.MIN_VALUE,
+                null,
+                null,
+                null,
+                "客户-1",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                -0.5,
+                null));
         return out;
     }
 
@@ -90,8 +139,9 @@ class SerializerUpgradeTest {
         List<PaymentEvent> payments = payments();
         int i = 0;
         for (Entity e : Entity.values()) {
-            out.add(new EntityRequest(e.ruleName() + ":k-" + i, e, payments.get(i % payments.size()),
-                    new String[] {e.ruleName() + ".count_10m", e.ruleName() + ".sum_amount_1h"}));
+            out.add(new EntityRequest(e.ruleName() + ":k-" + i, e, payments.get(i % payments.size()), new String[] {
+                e.ruleName() + ".count_10m", e.ruleName() + ".sum_amount_1h"
+            }));
             i++;
         }
         return out;
@@ -101,19 +151,36 @@ class SerializerUpgradeTest {
         List<EntityFeatures> out = new ArrayList<>();
         int i = 0;
         for (Entity e : Entity.values()) {
-            out.add(new EntityFeatures("tok-" + i, "pay-" + i, T0 + i, e, new String[] {e.ruleName() + ".count_10m"}, new double[] {i + 0.25}));
+            out.add(new EntityFeatures(
+                    "tok-" + i, "pay-" + i, T0 + i, e, new String[] {e.ruleName() + ".count_10m"}, new double[] {
+                        i + 0.25
+                    }));
             i++;
         }
-        out.add(new EntityFeatures("tok-c", "pay-c", T0, Entity.CUSTOMER, new String[0], new double[0],
-                new SequenceMatch[] {new SequenceMatch("seq-ato", "seq-ato@1f", new String[] {"e1", "e2"}, T0 - 5, T0)}, true));
+        out.add(new EntityFeatures(
+                "tok-c",
+                "pay-c",
+                T0,
+                Entity.CUSTOMER,
+                new String[0],
+                new double[0],
+                new SequenceMatch[] {new SequenceMatch("seq-ato", "seq-ato@1f", new String[] {"e1", "e2"}, T0 - 5, T0)},
+                true));
         return out;
     }
 
     /** Windows with every optional part the layout has: hashes, feedback, hour buckets, remembered values. */
     private static List<EventWindow> windows() {
         Set<FeatureSpec> specs = new LinkedHashSet<>();
-        for (String n : List.of("count_10m", "avg_amount_30d", "max_amount_30d", "distinct_country_30d", "distinct_device_24h",
-                "chargeback_rate_28d", "refund_count_1h", "since_last")) {
+        for (String n : List.of(
+                "count_10m",
+                "avg_amount_30d",
+                "max_amount_30d",
+                "distinct_country_30d",
+                "distinct_device_24h",
+                "chargeback_rate_28d",
+                "refund_count_1h",
+                "since_last")) {
             specs.add(FeatureSpec.parse(Entity.CARD, n));
         }
         WindowNeeds needs = WindowNeeds.of(specs);
@@ -126,12 +193,49 @@ class SerializerUpgradeTest {
             t += 3_600_000L + i * 7_919L;
             w.track(needs);
             if (i % 9 == 4) {
-                w.add(new PaymentEvent("evt-f" + i, i % 2 == 0 ? EventType.CHARGEBACK : EventType.REFUND, "pay-" + (i - 1), t, "tok", "411111",
-                        "1111", "cust", "mer", "5411", null, new BigDecimal("5.00"), "EUR", "DE", null, null, "ECOM", null, null, "p/0/" + i));
+                w.add(new PaymentEvent(
+                        "evt-f" + i,
+                        i % 2 == 0 ? EventType.CHARGEBACK : EventType.REFUND,
+                        "pay-" + (i - 1),
+                        t,
+                        "tok",
+                        "411111",
+                        "1111",
+                        "cust",
+                        "mer",
+                        "5411",
+                        null,
+                        new BigDecimal("5.00"),
+                        "EUR",
+                        "DE",
+                        null,
+                        null,
+                        "ECOM",
+                        null,
+                        null,
+                        "p/0/" + i));
             } else {
-                w.add(new PaymentEvent("evt-" + i, EventType.PAYMENT, "pay-" + i, t, "tok", "411111", "1111", "cust", "mer-" + (i % 4), "5411",
-                        null, new BigDecimal((i * 37 % 500) + "." + (i % 100)), "EUR", countries[i % 3], "10.0.0.1", "dev-" + (i % 5), "ECOM",
-                        null, null, "p/0/" + i));
+                w.add(new PaymentEvent(
+                        "evt-" + i,
+                        EventType.PAYMENT,
+                        "pay-" + i,
+                        t,
+                        "tok",
+                        "411111",
+                        "1111",
+                        "cust",
+                        "mer-" + (i % 4),
+                        "5411",
+                        null,
+                        new BigDecimal((i * 37 % 500) + "." + (i % 100)),
+                        "EUR",
+                        countries[i % 3],
+                        "10.0.0.1",
+                        "dev-" + (i % 5),
+                        "ECOM",
+                        null,
+                        null,
+                        "p/0/" + i));
             }
             w.expire(t - 2_000, needs.horizon());
             if (i == 10 || i == 59) {
@@ -154,7 +258,8 @@ class SerializerUpgradeTest {
         waiting.late = true;
         waiting.names = new String[] {"card.count_10m", "merchant.count_1h"};
         waiting.values = new double[] {2.0, 7.5};
-        waiting.matches = new SequenceMatch[] {new SequenceMatch("seq-a", "seq-a@1", new String[] {"e1", "e2"}, 5L, 9L)};
+        waiting.matches =
+                new SequenceMatch[] {new SequenceMatch("seq-a", "seq-a@1", new String[] {"e1", "e2"}, 5L, 9L)};
         Pending early = new Pending();
         early.paymentId = "pay-2";
         early.eventTime = T0 + 1;
@@ -191,15 +296,23 @@ class SerializerUpgradeTest {
         for (Fixture<T> f : fixtures.values()) {
             TypeSerializerSchemaCompatibility<T> c = current.resolveSchemaCompatibility(f.snapshot());
             if (f.format() == spec.format()) {
-                assertThat(c.isCompatibleAsIs()).as("%s format %d: %s", spec.name(), f.format(), c).isTrue();
+                assertThat(c.isCompatibleAsIs())
+                        .as("%s format %d: %s", spec.name(), f.format(), c)
+                        .isTrue();
             } else {
-                assertThat(c.isCompatibleAfterMigration()).as("%s format %d: %s", spec.name(), f.format(), c).isTrue();
+                assertThat(c.isCompatibleAfterMigration())
+                        .as("%s format %d: %s", spec.name(), f.format(), c)
+                        .isTrue();
             }
-            assertThat(f.values()).as("%s format %d read back", spec.name(), f.format())
-                    .usingRecursiveFieldByFieldElementComparator().containsExactlyElementsOf(expected);
+            assertThat(f.values())
+                    .as("%s format %d read back", spec.name(), f.format())
+                    .usingRecursiveFieldByFieldElementComparator()
+                    .containsExactlyElementsOf(expected);
         }
         assertThat(SerializerFixtures.data(spec.serializer(), spec.values()))
-                .as("%s writes format %d as its fixture holds it: a changed layout needs a new format", spec.name(), spec.format())
+                .as(
+                        "%s writes format %d as its fixture holds it: a changed layout needs a new format",
+                        spec.name(), spec.format())
                 .isEqualTo(fixtures.get(spec.format()).data());
     }
 
@@ -219,10 +332,11 @@ class SerializerUpgradeTest {
         // As TypeSerializerSnapshot.writeVersionedSnapshot wrote them: class name, version, no content.
         out.writeUTF(spec.serializer().snapshotConfiguration().getClass().getName());
         out.writeInt(3);
-        TypeSerializerSnapshot<T> legacy =
-                TypeSerializerSnapshot.readVersionedSnapshot(new DataInputDeserializer(out.getCopyOfBuffer()), SerializerUpgradeTest.class.getClassLoader());
+        TypeSerializerSnapshot<T> legacy = TypeSerializerSnapshot.readVersionedSnapshot(
+                new DataInputDeserializer(out.getCopyOfBuffer()), SerializerUpgradeTest.class.getClassLoader());
         assertThat(((VersionedSnapshot<T>) legacy).format()).isEqualTo(1);
-        TypeSerializerSchemaCompatibility<T> c = spec.serializer().snapshotConfiguration().resolveSchemaCompatibility(legacy);
+        TypeSerializerSchemaCompatibility<T> c =
+                spec.serializer().snapshotConfiguration().resolveSchemaCompatibility(legacy);
         assertThat(c.isCompatibleAsIs()).as("%s: %s", spec.name(), c).isTrue();
         assertThat(legacy.restoreSerializer()).isSameAs(spec.serializer());
     }

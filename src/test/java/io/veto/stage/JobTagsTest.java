@@ -9,16 +9,33 @@ import org.junit.jupiter.api.Test;
 class JobTagsTest {
     @Test
     void shouldKeepTheStateNamesOfEarlierReleases() {
-        assertThat(List.of(JobTags.cardWindow().getName(), JobTags.cardWaiting().getName(), JobTags.entityWindow().getName(),
-                JobTags.entityWaiting().getName(), JobTags.customerWaiting().getName(), JobTags.RULES.getName()))
-                .containsExactly("card-window", "card-waiting", "entity-window", "entity-waiting-at-checkpoint", "customer-waiting",
+        assertThat(List.of(
+                        JobTags.cardWindow().getName(),
+                        JobTags.cardWaiting().getName(),
+                        JobTags.entityWindow().getName(),
+                        JobTags.entityWaiting().getName(),
+                        JobTags.customerWaiting().getName(),
+                        JobTags.RULES.getName()))
+                .containsExactly(
+                        "card-window",
+                        "card-waiting",
+                        "entity-window",
+                        "entity-waiting-at-checkpoint",
+                        "customer-waiting",
                         "active-rule-set");
     }
 
     @Test
     void shouldGiveEverySideOutputItsOwnId() {
-        assertThat(List.of(JobTags.DLQ, JobTags.ENTITY_REQUESTS, JobTags.CUSTOMER_EVENTS, JobTags.RULE_ACKS, JobTags.CARD_ALERTS,
-                JobTags.CUSTOMER_ALERTS)).extracting(t -> t.getId()).doesNotHaveDuplicates();
+        assertThat(List.of(
+                        JobTags.DLQ,
+                        JobTags.ENTITY_REQUESTS,
+                        JobTags.CUSTOMER_EVENTS,
+                        JobTags.RULE_ACKS,
+                        JobTags.CARD_ALERTS,
+                        JobTags.CUSTOMER_ALERTS))
+                .extracting(t -> t.getId())
+                .doesNotHaveDuplicates();
     }
 
     @Test

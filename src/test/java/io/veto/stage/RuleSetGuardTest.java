@@ -48,14 +48,20 @@ class RuleSetGuardTest {
     void shouldRefuseASetChangedAfterSigning() throws Exception {
         String signature = RuleSigning.sign(defaults, RuleSigning.generate().getPrivate());
         TreeMap<String, String> files = new TreeMap<>(defaults.files());
-        files.put("lists/blocked-countries.yaml", files.get("lists/blocked-countries.yaml").replace("  - KP\n", ""));
+        files.put(
+                "lists/blocked-countries.yaml",
+                files.get("lists/blocked-countries.yaml").replace("  - KP\n", ""));
         RuleSet tampered = new RuleSet(defaults.name(), files);
-        String validSignature = RuleSetCodec.decodePublished(RuleKeys.signed(defaults)).signature();
+        String validSignature =
+                RuleSetCodec.decodePublished(RuleKeys.signed(defaults)).signature();
 
-        assertThat(problems(guard.check(RuleSetCodec.encode(tampered, validSignature), "r/0/1"))).contains("the signature does not match");
+        assertThat(problems(guard.check(RuleSetCodec.encode(tampered, validSignature), "r/0/1")))
+                .contains("the signature does not match");
         // Signed, and unchanged, but with a key the job does not trust.
-        assertThat(problems(guard.check(RuleSetCodec.encode(defaults, signature), "r/0/2"))).contains("the signature does not match");
-        assertThat(problems(guard.check(RuleSetCodec.encode(defaults, "not base64!"), "r/0/3"))).contains("the signature does not match");
+        assertThat(problems(guard.check(RuleSetCodec.encode(defaults, signature), "r/0/2")))
+                .contains("the signature does not match");
+        assertThat(problems(guard.check(RuleSetCodec.encode(defaults, "not base64!"), "r/0/3")))
+                .contains("the signature does not match");
     }
 
     @Test
@@ -63,7 +69,8 @@ class RuleSetGuardTest {
         RuleSetUpdate u = new RuleSetGuard(null).check(RuleKeys.signed(defaults), "r/0/1");
 
         assertThat(problems(u)).contains(RuleSigning.ENV_PUBLIC_KEY).contains(RuleSigning.ENV_PUBLIC_KEY_FILE);
-        assertThat(problems(new RuleSetGuard("garbage").check(RuleKeys.signed(defaults), "r/0/1"))).contains("unusable");
+        assertThat(problems(new RuleSetGuard("garbage").check(RuleKeys.signed(defaults), "r/0/1")))
+                .contains("unusable");
     }
 
     @Test
@@ -73,28 +80,40 @@ class RuleSetGuardTest {
 
         RuleSetUpdate u = guard.check(RuleKeys.signed(odd), "r/0/1");
 
-        assertThat(problems(u)).contains("rule-set name '../Default\\u000a").contains("(211 characters)").contains("must be 1 to 64 lower-case");
+        assertThat(problems(u))
+                .contains("rule-set name '../Default\\u000a")
+                .contains("(211 characters)")
+                .contains("must be 1 to 64 lower-case");
         assertThat(u.name()).isEqualTo("?");
         assertThat(problems(guard.check(RuleKeys.signed(other), "r/0/2")))
-                .contains("ruleset.yaml:1:1: the rule set is published as 'analysts' but its manifest names it 'default'");
+                .contains(
+                        "ruleset.yaml:1:1: the rule set is published as 'analysts' but its manifest names it 'default'");
     }
 
     @Test
     void shouldRefuseASetThatIsNotARuleSetOrDoesNotCompile() {
-        assertThat(problems(guard.check("{".getBytes(StandardCharsets.UTF_8), "r/0/1"))).contains("must be JSON");
-        RuleSet broken = Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: r\n    when: amont > 1\n    points: 1\n");
-        assertThat(problems(guard.check(RuleKeys.signed(broken), "r/0/2"))).contains("rules.yaml:3:11: undeclared reference to 'amont'");
+        assertThat(problems(guard.check("{".getBytes(StandardCharsets.UTF_8), "r/0/1")))
+                .contains("must be JSON");
+        RuleSet broken =
+                Payments.ruleSet("analysts", 40, 80, "rules:\n  - id: r\n    when: amont > 1\n    points: 1\n");
+        assertThat(problems(guard.check(RuleKeys.signed(broken), "r/0/2")))
+                .contains("rules.yaml:3:11: undeclared reference to 'amont'");
     }
 
     @Test
     void shouldRefuseASetOverALimitWithTheLimitAndTheValue() {
         StringBuilder many = new StringBuilder("rules:\n");
         for (int i = 0; i <= RuleSetLimits.MAX_RULES; i++) {
-            many.append("  - id: r").append(i).append("\n    when: amount > ").append(i).append("\n    points: 1\n");
+            many.append("  - id: r")
+                    .append(i)
+                    .append("\n    when: amount > ")
+                    .append(i)
+                    .append("\n    points: 1\n");
         }
         RuleSet tooMany = Payments.ruleSet("analysts", 40, 80, many.toString());
 
-        assertThat(problems(guard.check(RuleKeys.signed(tooMany), "r/0/1"))).contains("the rule set has 201 rules; the limit is 200");
+        assertThat(problems(guard.check(RuleKeys.signed(tooMany), "r/0/1")))
+                .contains("the rule set has 201 rules; the limit is 200");
     }
 
     @Test
@@ -112,7 +131,8 @@ class RuleSetGuardTest {
                 """);
 
         assertThat(problems(guard.check(RuleKeys.signed(failing), "r/0/1")))
-                .isEqualTo("rules.yaml:6:5: example \"a big payment is denied\" fails: expected decision DENY, got REVIEW");
+                .isEqualTo(
+                        "rules.yaml:6:5: example \"a big payment is denied\" fails: expected decision DENY, got REVIEW");
     }
 
     private static RuleSet renamed(RuleSet rs, String name) {

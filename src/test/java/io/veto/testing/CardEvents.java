@@ -76,7 +76,26 @@ public final class CardEvents {
     }
 
     public PaymentEvent build() {
-        return new PaymentEvent(eventId, type, paymentId, eventTime, card, "411111", "1111", "cust-1", merchant, "5411", null,
-                amount, "EUR", country, "10.0.0.1", "dev-1", channel, lat, lon, "test/0/0");
+        return new PaymentEvent(
+                eventId,
+                type,
+                paymentId,
+                eventTime,
+                card,
+                "411111",
+                "1111",
+                "cust-1",
+                merchant,
+                "5411",
+                null,
+                amount,
+                "EUR",
+                country,
+                "10.0.0.1",
+                "dev-1",
+                channel,
+                lat,
+                lon,
+                "test/0/0");
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
+import java.util.regex.Matcher;
 
 /**
  * Records an attacker or a buggy upstream writes to the payments topic, for
@@ -16,8 +17,14 @@ import java.util.function.Function;
 public final class HostileRecords {
     /** Raw card numbers the records hide; none may appear in any output, log or checkpoint. */
     public static final List<String> PANS = List.of(
-            "4111111111111111", "5105105105105100", "378282246310005", "6011111111111117",
-            "4012888888881881", "5555555555554444", "3530111333300000", "4000056655665556");
+            "4111111111111111",
+            "5105105105105100",
+            "378282246310005",
+            "6011111111111117",
+            "4012888888881881",
+            "5555555555554444",
+            "3530111333300000",
+            "4000056655665556");
 
     public enum Expect {
         DLQ,
@@ -50,9 +57,12 @@ public final class HostileRecords {
 
         /** A valid payment on one of a few cards, customers and merchants. */
         String payment(String time, String amount, String extra) {
-            return "{\"eventId\":\"evt-" + paymentId + "\",\"type\":\"PAYMENT\",\"paymentId\":\"" + paymentId + "\",\"eventTime\":" + time
-                    + ",\"cardToken\":\"tok-h-" + random.nextInt(50) + "\",\"customerId\":\"cust-h-" + random.nextInt(50)
-                    + "\",\"merchantId\":\"mer-h-" + random.nextInt(20) + "\",\"amount\":" + amount + ",\"currency\":\"EUR\"" + extra + "}";
+            return "{\"eventId\":\"evt-" + paymentId + "\",\"type\":\"PAYMENT\",\"paymentId\":\"" + paymentId
+                    + "\",\"eventTime\":" + time
+                    + ",\"cardToken\":\"tok-h-" + random.nextInt(50) + "\",\"customerId\":\"cust-h-"
+                    + random.nextInt(50)
+                    + "\",\"merchantId\":\"mer-h-" + random.nextInt(20) + "\",\"amount\":" + amount
+                    + ",\"currency\":\"EUR\"" + extra + "}";
         }
 
         /** Half an hour back: behind the valid traffic, so that no hostile payment moves its watermark. */
@@ -67,7 +77,8 @@ public final class HostileRecords {
         /** A payment with {@code field} set to {@code json}, the field it replaces removed. */
         String with(String field, String json) {
             String p = payment().replaceFirst("\"" + field + "\":(\"[^\"]*\"|[-0-9.]+),?", "");
-            return p.replaceFirst("\\{", java.util.regex.Matcher.quoteReplacement("{\"" + field + "\":" + json + ",")).replace(",}", "}");
+            return p.replaceFirst("\\{", Matcher.quoteReplacement("{\"" + field + "\":" + json + ","))
+                    .replace(",}", "}");
         }
 
         String panWith(char sep, int every) {
@@ -124,8 +135,15 @@ public final class HostileRecords {
             new Kind("unpaired-surrogate", Expect.DLQ, c -> utf8(c.with("type", "\"PAY\\ud800MENT\""))),
             new Kind("unknown-type", Expect.DLQ, c -> utf8(c.with("type", "\"TELEPORT\""))),
             new Kind("object-as-id", Expect.DLQ, c -> utf8(c.with("merchantId", "{\"id\":\"" + c.pan + "\"}"))),
-            new Kind("missing-amount-with-pan", Expect.DLQ, c -> utf8(c.payment().replace("\"amount\":12.30,", "\"pan\":\"" + c.pan + "\","))),
-            new Kind("pan-not-luhn", Expect.DLQ, c -> utf8(c.with("cardToken", "null").replace("\"cardToken\":null,", "\"pan\":\"4111111111111112\","))),
+            new Kind(
+                    "missing-amount-with-pan",
+                    Expect.DLQ,
+                    c -> utf8(c.payment().replace("\"amount\":12.30,", "\"pan\":\"" + c.pan + "\","))),
+            new Kind(
+                    "pan-not-luhn",
+                    Expect.DLQ,
+                    c -> utf8(c.with("cardToken", "null")
+                            .replace("\"cardToken\":null,", "\"pan\":\"4111111111111112\","))),
             // Oversized records and fields.
             new Kind("oversized-record", Expect.DLQ, c -> {
                 StringBuilder pad = new StringBuilder();
@@ -145,7 +163,10 @@ public final class HostileRecords {
             new Kind("time-huge-year", Expect.DLQ, c -> utf8(c.with("eventTime", "\"+1000000000-12-31T23:59:59Z\""))),
             new Kind("time-epoch-seconds", Expect.DLQ, c -> utf8(c.with("eventTime", Long.toString(c.now / 1000)))),
             new Kind("time-epoch-micros", Expect.DLQ, c -> utf8(c.with("eventTime", Long.toString(c.now * 1000)))),
-            new Kind("time-far-future", Expect.DLQ, c -> utf8(c.with("eventTime", Long.toString(c.now + 365L * 86_400_000)))),
+            new Kind(
+                    "time-far-future",
+                    Expect.DLQ,
+                    c -> utf8(c.with("eventTime", Long.toString(c.now + 365L * 86_400_000)))),
             new Kind("time-hour-ahead", Expect.DLQ, c -> utf8(c.with("eventTime", Long.toString(c.now + 3_600_000)))),
             new Kind("time-fraction", Expect.DLQ, c -> utf8(c.with("eventTime", c.now + ".5"))),
             // Numeric edges.
@@ -160,20 +181,45 @@ public final class HostileRecords {
             // Card numbers in every field and form.
             new Kind("pan-in-cardToken", Expect.DLQ, c -> utf8(c.with("cardToken", "\"" + c.pan + "\""))),
             new Kind("pan-in-bin", Expect.DLQ, c -> utf8(c.with("bin", "\"" + c.pan + "\""))),
-            new Kind("pan-dots-in-paymentId", Expect.DLQ, c -> utf8(c.with("paymentId", "\"" + c.panWith('.', 4) + "\""))),
-            new Kind("pan-slashes-in-customerId", Expect.DLQ, c -> utf8(c.with("customerId", "\"" + c.panWith('/', 4) + "\""))),
-            new Kind("pan-double-spaces-in-merchantId", Expect.DLQ, c -> utf8(c.with("merchantId", "\"" + c.panWith(' ', 2).replace(" ", "  ") + "\""))),
-            new Kind("pan-full-width-in-deviceId", Expect.DLQ, c -> utf8(c.with("deviceId", "\"" + c.fullWidthPan() + "\""))),
-            new Kind("pan-escaped-in-terminalId", Expect.DLQ, c -> utf8(c.with("terminalId", "\"" + c.escapedPan() + "\""))),
+            new Kind(
+                    "pan-dots-in-paymentId",
+                    Expect.DLQ,
+                    c -> utf8(c.with("paymentId", "\"" + c.panWith('.', 4) + "\""))),
+            new Kind(
+                    "pan-slashes-in-customerId",
+                    Expect.DLQ,
+                    c -> utf8(c.with("customerId", "\"" + c.panWith('/', 4) + "\""))),
+            new Kind(
+                    "pan-double-spaces-in-merchantId",
+                    Expect.DLQ,
+                    c -> utf8(c.with("merchantId", "\"" + c.panWith(' ', 2).replace(" ", "  ") + "\""))),
+            new Kind(
+                    "pan-full-width-in-deviceId",
+                    Expect.DLQ,
+                    c -> utf8(c.with("deviceId", "\"" + c.fullWidthPan() + "\""))),
+            new Kind(
+                    "pan-escaped-in-terminalId",
+                    Expect.DLQ,
+                    c -> utf8(c.with("terminalId", "\"" + c.escapedPan() + "\""))),
             new Kind("pan-in-longer-run-eventId", Expect.DLQ, c -> utf8(c.with("eventId", "\"00" + c.pan + "00\""))),
             new Kind("pan-dashes-in-ip", Expect.DLQ, c -> utf8(c.with("ip", "\"" + c.panWith('-', 4) + "\""))),
             new Kind("pan-number-in-customerId", Expect.DLQ, c -> utf8(c.with("customerId", c.pan))),
-            new Kind("pan-in-malformed-note", Expect.DLQ, c -> utf8(c.payment().replace("}", ",\"note\":\"" + c.panWith(' ', 4) + " " + c.escapedPan() + " " + c.fullWidthPan()))),
+            new Kind(
+                    "pan-in-malformed-note",
+                    Expect.DLQ,
+                    c -> utf8(c.payment()
+                            .replace(
+                                    "}",
+                                    ",\"note\":\"" + c.panWith(' ', 4) + " " + c.escapedPan() + " "
+                                            + c.fullWidthPan()))),
             // Odd but valid: decided.
             new Kind("amount-exponent", Expect.DECIDED, c -> utf8(c.with("amount", "1E+3"))),
             new Kind("amount-trailing-zeros", Expect.DECIDED, c -> utf8(c.with("amount", "12.300000"))),
             new Kind("unknown-fields", Expect.DECIDED, c -> utf8(c.with("note", "{\"nested\":[1,2,{\"x\":null}]}"))),
-            new Kind("months-old", Expect.DECIDED, c -> utf8(c.with("eventTime", Long.toString(c.now - 90L * 86_400_000)))));
+            new Kind(
+                    "months-old",
+                    Expect.DECIDED,
+                    c -> utf8(c.with("eventTime", Long.toString(c.now - 90L * 86_400_000)))));
 
     /** Kinds of records that must be decided and would make the next one conflict with them. */
     private static final int DUPLICATE_EVERY = 25;
@@ -212,7 +258,8 @@ public final class HostileRecords {
                         out.add(new Hostile("duplicate", once, Expect.DECIDED, dup));
                     } else {
                         out.add(new Hostile("conflicting", once, Expect.DECIDED, dup));
-                        out.add(new Hostile("conflicting", utf8(d.payment(d.time(), "9999.99", "")), Expect.DECIDED, dup));
+                        out.add(new Hostile(
+                                "conflicting", utf8(d.payment(d.time(), "9999.99", "")), Expect.DECIDED, dup));
                     }
                 }
             }

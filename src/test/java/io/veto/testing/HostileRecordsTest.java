@@ -17,9 +17,11 @@ class HostileRecordsTest {
     @Test
     void shouldBeRejectedOrAcceptedAsEachKindSays() {
         long now = System.currentTimeMillis();
-        EventParser parser = new EventParser(PanPolicy.TOKENIZE, "hostile-test-key-0123456789".getBytes(StandardCharsets.UTF_8), 64 * 1024);
+        EventParser parser = new EventParser(
+                PanPolicy.TOKENIZE, "hostile-test-key-0123456789".getBytes(StandardCharsets.UTF_8), 64 * 1024);
         List<HostileRecords.Hostile> records = HostileRecords.generate(new Random(7), 3_000, now);
-        assertThat(records.stream().map(HostileRecords.Hostile::kind).collect(Collectors.toSet())).hasSize(HostileRecords.kinds());
+        assertThat(records.stream().map(HostileRecords.Hostile::kind).collect(Collectors.toSet()))
+                .hasSize(HostileRecords.kinds());
         for (HostileRecords.Hostile h : records) {
             try {
                 PaymentEvent e = parser.parse(h.value(), "t/0/0", now);
@@ -27,7 +29,9 @@ class HostileRecordsTest {
                 assertThat(e.paymentId()).isEqualTo(h.paymentId());
                 assertThat(HostileRecords.PANS).noneMatch(p -> e.toString().contains(p));
             } catch (InvalidEventException ex) {
-                assertThat(h.expect()).as("%s was rejected: %s", h, ex.getMessage()).isEqualTo(HostileRecords.Expect.DLQ);
+                assertThat(h.expect())
+                        .as("%s was rejected: %s", h, ex.getMessage())
+                        .isEqualTo(HostileRecords.Expect.DLQ);
                 assertThat(HostileRecords.PANS).noneMatch(p -> ex.getMessage().contains(p));
             }
         }

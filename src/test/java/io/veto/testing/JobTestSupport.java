@@ -2,9 +2,11 @@ package io.veto.testing;
 
 import io.veto.job.JobOptions;
 import io.veto.kafka.KafkaBrokerExtension;
+import io.veto.rule.RuleStatus;
 import java.time.Duration;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /** What end-to-end tests of the job share: a parallelism-2 MiniCluster and fresh topics per test. */
 public final class JobTestSupport {
@@ -12,17 +14,18 @@ public final class JobTestSupport {
 
     /** One TaskManager with two slots: the job runs at parallelism 2, as the tests require. */
     public static MiniClusterExtension miniCluster() {
-        return new MiniClusterExtension(
-                new MiniClusterResourceConfiguration.Builder().setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(2)
+                .build());
     }
 
     /** The first status the rules-status topic reports for rule-set {@code version}; fails after {@code timeout}. */
-    public static io.veto.rule.RuleStatus awaitRuleStatus(
-            org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer, String version, Duration timeout) {
+    public static RuleStatus awaitRuleStatus(KafkaConsumer<byte[], byte[]> consumer, String version, Duration timeout) {
         long deadline = System.currentTimeMillis() + timeout.toMillis();
         while (System.currentTimeMillis() < deadline) {
             for (var r : consumer.poll(Duration.ofMillis(200))) {
-                io.veto.rule.RuleStatus s = io.veto.rule.RuleStatus.fromJson(r.value());
+                RuleStatus s = RuleStatus.fromJson(r.value());
                 if (s.version().equals(version)) {
                     return s;
                 }

@@ -1,9 +1,9 @@
 package io.veto.testing;
 
-import io.veto.rule.RulesKeySupplier;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
 import io.veto.rule.RuleSigning;
+import io.veto.rule.RulesKeySupplier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

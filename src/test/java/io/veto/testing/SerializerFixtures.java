@@ -7,6 +7,7 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -29,6 +30,7 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 public final class SerializerFixtures {
     /** Where the fixtures live in the source tree, relative to the project (Maven runs tests there). */
     public static final Path SOURCE_DIR = Path.of("src/test/resources/state-fixtures/serializers");
+
     private static final String RESOURCE_DIR = "state-fixtures/serializers";
     private static final String SNAPSHOT = "serializer-snapshot";
     private static final String DATA = "test-data";
@@ -48,10 +50,11 @@ public final class SerializerFixtures {
      * {@code format}. A committed fixture is never rewritten: the same data is left alone, and
      * different data fails (the layout changed: that is a new format).
      */
-    public static <T> void write(String name, int format, TypeSerializer<T> serializer, List<T> values) throws IOException {
+    public static <T> void write(String name, int format, TypeSerializer<T> serializer, List<T> values)
+            throws IOException {
         Path dir = SOURCE_DIR.resolve(name).resolve("format-" + format);
         if (Files.exists(dir.resolve(DATA))) {
-            if (!java.util.Arrays.equals(Files.readAllBytes(dir.resolve(DATA)), data(serializer, values))) {
+            if (!Arrays.equals(Files.readAllBytes(dir.resolve(DATA)), data(serializer, values))) {
                 throw new IllegalStateException(name + " no longer writes format " + format + " as committed in " + dir
                         + ": bump its format and keep reading this one");
             }
@@ -83,21 +86,24 @@ public final class SerializerFixtures {
         }
         List<Path> dirs;
         try (Stream<Path> s = Files.list(Path.of(root.toURI()))) {
-            dirs = new ArrayList<>(s.filter(p -> p.getFileName().toString().startsWith("format-")).toList());
+            dirs = new ArrayList<>(s.filter(p -> p.getFileName().toString().startsWith("format-"))
+                    .toList());
         } catch (URISyntaxException e) {
             throw new IOException(e);
         }
         for (Path dir : dirs) {
             int format = Integer.parseInt(dir.getFileName().toString().substring("format-".length()));
-            all.put(format, read(format, Files.readAllBytes(dir.resolve(SNAPSHOT)), Files.readAllBytes(dir.resolve(DATA))));
+            all.put(
+                    format,
+                    read(format, Files.readAllBytes(dir.resolve(SNAPSHOT)), Files.readAllBytes(dir.resolve(DATA))));
         }
         return all;
     }
 
     private static <T> Fixture<T> read(int format, byte[] snapshotBytes, byte[] data) throws IOException {
         DataInputDeserializer in = new DataInputDeserializer(snapshotBytes);
-        TypeSerializerSnapshot<T> snapshot =
-                TypeSerializerSnapshotSerializationUtil.readSerializerSnapshot(in, SerializerFixtures.class.getClassLoader());
+        TypeSerializerSnapshot<T> snapshot = TypeSerializerSnapshotSerializationUtil.readSerializerSnapshot(
+                in, SerializerFixtures.class.getClassLoader());
         if (in.available() != 0) {
             throw new IOException("the snapshot of format " + format + " has " + in.available() + " bytes left over");
         }

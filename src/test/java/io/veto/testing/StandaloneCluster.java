@@ -19,6 +19,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -57,7 +58,8 @@ public final class StandaloneCluster implements AutoCloseable {
     private final Map<String, String> env;
     private final int restPort;
     private final int prometheusFirstPort;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final Set<Long> pids = new LinkedHashSet<>();
     private final Thread shutdownHook = new Thread(this::stopQuietly, "stop-standalone-cluster");
     private int scripts;
@@ -80,26 +82,36 @@ public final class StandaloneCluster implements AutoCloseable {
      *     settings); no other {@code VETO_*} variable of this JVM's environment is passed on
      * @param overrides configuration beyond the shipped one and the ports
      */
-    public static StandaloneCluster start(String name, Map<String, String> env, Map<String, String> overrides) throws IOException {
-        if (!Files.isRegularFile(ROOT.resolve("target/veto.jar")) || !Files.isRegularFile(ROOT.resolve("target/cluster-classpath.txt"))) {
-            throw new IllegalStateException("target/veto.jar and target/cluster-classpath.txt come from `mvn package`: run the cluster tests with `mvn verify`");
+    public static StandaloneCluster start(String name, Map<String, String> env, Map<String, String> overrides)
+            throws IOException {
+        if (!Files.isRegularFile(ROOT.resolve("target/veto.jar"))
+                || !Files.isRegularFile(ROOT.resolve("target/cluster-classpath.txt"))) {
+            throw new IllegalStateException(
+                    "target/veto.jar and target/cluster-classpath.txt come from `mvn package`: run the cluster tests with `mvn verify`");
         }
-        Path dir = ROOT.resolve("target/cluster-it").resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS")));
+        Path dir = ROOT.resolve("target/cluster-it")
+                .resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss-SSS")));
         Files.createDirectories(dir.resolve("conf"));
         int restPort = freePort();
         int rpcPort = freePort();
         int prometheus = freePortRange(PROMETHEUS_PORTS);
         StandaloneCluster cluster = new StandaloneCluster(dir, Map.copyOf(env), restPort, prometheus);
 
-        Map<String, String> conf = new TreeMap<>(GlobalConfiguration.loadConfiguration(ROOT.resolve("flink-conf").toString()).toMap());
+        Map<String, String> conf = new TreeMap<>(
+                GlobalConfiguration.loadConfiguration(ROOT.resolve("flink-conf").toString())
+                        .toMap());
         conf.put("rest.port", Integer.toString(restPort));
         conf.put("rest.address", "localhost");
         conf.put("rest.bind-address", "localhost");
         conf.put("jobmanager.rpc.address", "localhost");
         conf.put("jobmanager.rpc.port", Integer.toString(rpcPort));
         conf.put("metrics.reporter.prom.port", prometheus + "-" + (prometheus + PROMETHEUS_PORTS - 1));
-        conf.put("execution.checkpointing.dir", dir.resolve("checkpoints").toUri().toString());
-        conf.put("execution.checkpointing.savepoint-dir", dir.resolve("savepoints").toUri().toString());
+        conf.put(
+                "execution.checkpointing.dir",
+                dir.resolve("checkpoints").toUri().toString());
+        conf.put(
+                "execution.checkpointing.savepoint-dir",
+                dir.resolve("savepoints").toUri().toString());
         conf.put("io.tmp.dirs", dir.resolve("tmp").toString());
         conf.putAll(overrides);
         Files.createDirectories(dir.resolve("tmp"));
@@ -118,8 +130,10 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private void writeConfig(Map<String, String> conf) throws IOException {
-        StringBuilder yaml = new StringBuilder("# flink-conf/config.yaml with the overrides of " + getClass().getSimpleName() + "\n");
-        conf.forEach((k, v) -> yaml.append(k).append(": '").append(v.replace("'", "''")).append("'\n"));
+        StringBuilder yaml = new StringBuilder(
+                "# flink-conf/config.yaml with the overrides of " + getClass().getSimpleName() + "\n");
+        conf.forEach((k, v) ->
+                yaml.append(k).append(": '").append(v.replace("'", "''")).append("'\n"));
         Files.writeString(confDir.resolve("config.yaml"), yaml.toString());
     }
 
@@ -155,7 +169,12 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Stops the job with a savepoint in the cluster's savepoint directory; returns the savepoint's path. */
     public String stopWithSavepoint(String jobId) {
-        String out = script("jobs/flink.sh", "stop", "--savepointPath", dir.resolve("savepoints").toUri().toString(), jobId);
+        String out = script(
+                "jobs/flink.sh",
+                "stop",
+                "--savepointPath",
+                dir.resolve("savepoints").toUri().toString(),
+                jobId);
         Matcher m = SAVEPOINT.matcher(out);
         if (!m.find()) {
             throw new IllegalStateException("jobs/flink.sh stop printed no savepoint path:\n" + out);
@@ -165,8 +184,10 @@ public final class StandaloneCluster implements AutoCloseable {
 
     /** Kills the newest TaskManager process with SIGKILL and waits until it is gone. */
     public long killTaskManager() throws IOException {
-        long pid = Long.parseLong(Files.readString(runDir.resolve("taskmanager.pid")).trim());
-        ProcessHandle tm = ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("TaskManager " + pid + " is not running"));
+        long pid = Long.parseLong(
+                Files.readString(runDir.resolve("taskmanager.pid")).trim());
+        ProcessHandle tm = ProcessHandle.of(pid)
+                .orElseThrow(() -> new IllegalStateException("TaskManager " + pid + " is not running"));
         tm.destroyForcibly();
         tm.onExit().orTimeout(60, TimeUnit.SECONDS).join();
         return pid;
@@ -184,7 +205,10 @@ public final class StandaloneCluster implements AutoCloseable {
     /** GET of a REST path, e.g. {@code /jobs/<id>}. */
     public JsonNode rest(String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(restUrl() + path)).timeout(Duration.ofSeconds(30)).build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(restUrl() + path))
+                            .timeout(Duration.ofSeconds(30))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("GET " + path + ": HTTP " + r.statusCode() + " " + r.body());
@@ -227,7 +251,10 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     public long completedCheckpoints(String jobId) {
-        return rest("/jobs/" + jobId + "/checkpoints").get("counts").get("completed").asLong();
+        return rest("/jobs/" + jobId + "/checkpoints")
+                .get("counts")
+                .get("completed")
+                .asLong();
     }
 
     /**
@@ -239,10 +266,12 @@ public final class StandaloneCluster implements AutoCloseable {
         Pattern line = Pattern.compile("^" + Pattern.quote(name) + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
         Matcher m = line.matcher(metrics);
         double total = 0;
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        java.util.Set<String> seen = new HashSet<>();
         while (m.find()) {
             String labels = m.group(1);
-            if (labels.contains("job_id=\"" + jobId + "\"") && (label == null || labels.contains(label)) && seen.add(labels)) {
+            if (labels.contains("job_id=\"" + jobId + "\"")
+                    && (label == null || labels.contains(label))
+                    && seen.add(labels)) {
                 total += Double.parseDouble(m.group(2));
             }
         }
@@ -254,7 +283,10 @@ public final class StandaloneCluster implements AutoCloseable {
         StringBuilder all = new StringBuilder();
         for (int port = prometheusFirstPort; port < prometheusFirstPort + PROMETHEUS_PORTS; port++) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics"))
+                                .timeout(Duration.ofSeconds(30))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     all.append(r.body()).append('\n');
@@ -275,7 +307,10 @@ public final class StandaloneCluster implements AutoCloseable {
     public String logs() throws IOException {
         StringBuilder all = new StringBuilder();
         try (Stream<Path> files = Files.list(runDir.resolve("log"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".log") || p.toString().endsWith(".out")).sorted().toList()) {
+            for (Path f : files.filter(
+                            p -> p.toString().endsWith(".log") || p.toString().endsWith(".out"))
+                    .sorted()
+                    .toList()) {
                 all.append(Files.readString(f, StandardCharsets.UTF_8));
             }
         }
@@ -286,7 +321,9 @@ public final class StandaloneCluster implements AutoCloseable {
     public String scriptOutput() throws IOException {
         StringBuilder all = new StringBuilder();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".out")).sorted().toList()) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".out"))
+                    .sorted()
+                    .toList()) {
                 all.append(Files.readString(f, StandardCharsets.UTF_8));
             }
         }
@@ -297,10 +334,18 @@ public final class StandaloneCluster implements AutoCloseable {
     // Processes
 
     private String script(String script, String... args) {
-        List<String> command = new ArrayList<>(List.of("bash", ROOT.resolve(script).toString()));
+        List<String> command =
+                new ArrayList<>(List.of("bash", ROOT.resolve(script).toString()));
         command.addAll(List.of(args));
-        Path out = dir.resolve(String.format("%02d-%s-%s.out", ++scripts, Path.of(script).getFileName().toString().replace(".sh", ""), args.length == 0 ? "" : args[0]));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true).redirectOutput(out.toFile());
+        Path out = dir.resolve(String.format(
+                "%02d-%s-%s.out",
+                ++scripts,
+                Path.of(script).getFileName().toString().replace(".sh", ""),
+                args.length == 0 ? "" : args[0]));
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(ROOT.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(out.toFile());
         Map<String, String> e = pb.environment();
         e.keySet().removeIf(k -> k.startsWith("VETO_"));
         e.putAll(env);
@@ -310,11 +355,13 @@ public final class StandaloneCluster implements AutoCloseable {
             Process p = pb.start();
             if (!p.waitFor(SCRIPT_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IllegalStateException(String.join(" ", command) + " did not finish within " + SCRIPT_TIMEOUT + ":\n" + Files.readString(out));
+                throw new IllegalStateException(String.join(" ", command) + " did not finish within " + SCRIPT_TIMEOUT
+                        + ":\n" + Files.readString(out));
             }
             String text = Files.readString(out);
             if (p.exitValue() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed with exit code " + p.exitValue() + ":\n" + text);
+                throw new IllegalStateException(
+                        String.join(" ", command) + " failed with exit code " + p.exitValue() + ":\n" + text);
             }
             return text;
         } catch (IOException e2) {
@@ -353,7 +400,11 @@ public final class StandaloneCluster implements AutoCloseable {
     }
 
     private static String describe(ProcessHandle p) {
-        return p.pid() + " " + p.info().commandLine().map(c -> c.length() > 200 ? c.substring(0, 200) + "..." : c).orElse("?");
+        return p.pid() + " "
+                + p.info()
+                        .commandLine()
+                        .map(c -> c.length() > 200 ? c.substring(0, 200) + "..." : c)
+                        .orElse("?");
     }
 
     /** The pids of every JobManager and TaskManager this cluster started, dead or alive. */

@@ -3,19 +3,19 @@ package io.veto.backtest;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import io.veto.stage.RuleSetUpdate;
-import io.veto.stage.rules.RuleStatusAggregator;
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
 import io.veto.event.DlqRecord;
 import io.veto.event.EventParser;
+import io.veto.event.PanKeySupplier;
 import io.veto.event.PanPolicy;
 import io.veto.job.JobOptions;
 import io.veto.job.VetoJob;
 import io.veto.job.VetoPipeline;
-import io.veto.event.PanKeySupplier;
+import io.veto.kafka.DecisionJson;
 import io.veto.rule.RuleSet;
 import io.veto.sequence.Alert;
+import io.veto.stage.RuleSetUpdate;
+import io.veto.stage.rules.RuleStatusAggregator;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,10 +24,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -61,14 +63,29 @@ public final class Backtest {
             PanKeySupplier keys) {}
 
     /** One rule set's run. */
-    public record Run(String role, String version, long decisions, Map<String, Long> outcomes, long dlq, double seconds, Path decisionsFile) {
+    public record Run(
+            String role,
+            String version,
+            long decisions,
+            Map<String, Long> outcomes,
+            long dlq,
+            double seconds,
+            Path decisionsFile) {
         public double paymentsPerSecond(long payments) {
             return payments / seconds;
         }
     }
 
     /** What a backtest did. */
-    public record Result(long events, long payments, long frauds, long rejected, long disorderMillis, double scanSeconds, Run candidate, Run baseline) {}
+    public record Result(
+            long events,
+            long payments,
+            long frauds,
+            long rejected,
+            long disorderMillis,
+            double scanSeconds,
+            Run candidate,
+            Run baseline) {}
 
     /** The backtest could not run, or its output broke an invariant: the message says which. */
     public static final class BacktestException extends Exception {
@@ -95,8 +112,9 @@ public final class Backtest {
         EventScan scan = EventScan.run(s.events(), new EventParser(policy, key, EventParser.DEFAULT_MAX_BYTES), rows);
         if (scan.panProblem != null) {
             Files.deleteIfExists(rows);
-            throw new BacktestException("the events carry raw card numbers (" + scan.panProblem + "); set VETO_PAN_KEY or "
-                    + "VETO_PAN_KEY_FILE to the job's key, so cards get the tokens your lists and the live job use");
+            throw new BacktestException(
+                    "the events carry raw card numbers (" + scan.panProblem + "); set VETO_PAN_KEY or "
+                            + "VETO_PAN_KEY_FILE to the job's key, so cards get the tokens your lists and the live job use");
         }
         if (scan.payments == 0) {
             Files.deleteIfExists(rows);
@@ -104,7 +122,8 @@ public final class Backtest {
                     + (scan.firstRejection == null ? "" : " (first rejected line: " + scan.firstRejection + ")"));
         }
         Map<String, Integer> labels = s.labels() == null ? null : readLabels(s.labels());
-        PaymentsCsv.Counts counts = PaymentsCsv.label(rows, s.out().resolve("payments.csv"), scan.chargebacks, s.labelWindow(), labels);
+        PaymentsCsv.Counts counts =
+                PaymentsCsv.label(rows, s.out().resolve("payments.csv"), scan.chargebacks, s.labelWindow(), labels);
         Files.delete(rows);
         double scanSeconds = (System.nanoTime() - t0) / 1e9;
 
@@ -112,7 +131,8 @@ public final class Backtest {
         Files.deleteIfExists(s.out().resolve("decisions-" + BASELINE + ".jsonl"));
         Run c = decide(CANDIDATE, candidate, policy, scan, true);
         Run b = baseline == null ? null : decide(BASELINE, baseline, policy, scan, false);
-        return new Result(scan.events, counts.payments(), counts.frauds(), scan.rejected, scan.disorderMillis, scanSeconds, c, b);
+        return new Result(
+                scan.events, counts.payments(), counts.frauds(), scan.rejected, scan.disorderMillis, scanSeconds, c, b);
     }
 
     /** Runs the job with {@code rules} over the events; checks and joins its decisions. */
@@ -194,7 +214,8 @@ public final class Backtest {
      * Every payment of {@code paymentsCsv} has exactly one decision in {@code decisions}, there is no
      * other, and none is late; returns the number of decisions per outcome.
      */
-    static Map<String, Long> check(String role, Path decisions, Path paymentsCsv) throws IOException, BacktestException {
+    static Map<String, Long> check(String role, Path decisions, Path paymentsCsv)
+            throws IOException, BacktestException {
         Set<String> expected = new HashSet<>();
         long duplicatesInInput = 0;
         try (BufferedReader in = Files.newBufferedReader(paymentsCsv, StandardCharsets.UTF_8)) {
@@ -205,10 +226,11 @@ public final class Backtest {
             }
         }
         if (duplicatesInInput > 0) {
-            throw new BacktestException(duplicatesInInput + " PAYMENT events reuse the paymentId of an earlier one: each payment must have its own id");
+            throw new BacktestException(duplicatesInInput
+                    + " PAYMENT events reuse the paymentId of an earlier one: each payment must have its own id");
         }
         int total = expected.size();
-        Map<String, Long> outcomes = new java.util.TreeMap<>();
+        Map<String, Long> outcomes = new TreeMap<>();
         long late = 0;
         String firstLate = null;
         String firstExtra = null;
@@ -229,16 +251,20 @@ public final class Backtest {
         }
         StringBuilder problems = new StringBuilder();
         if (!expected.isEmpty()) {
-            problems.append(String.format("%n  %,d of %,d payments have no decision, e.g. %s", expected.size(), total, expected.iterator().next()));
+            problems.append(String.format(
+                    "%n  %,d of %,d payments have no decision, e.g. %s",
+                    expected.size(), total, expected.iterator().next()));
         }
         if (firstExtra != null) {
-            problems.append(String.format("%n  a decision for a payment decided twice or not in the events: %s", firstExtra));
+            problems.append(
+                    String.format("%n  a decision for a payment decided twice or not in the events: %s", firstExtra));
         }
         if (late > 0) {
             problems.append(String.format("%n  %,d decisions are late (not exact), e.g. %s", late, firstLate));
         }
         if (problems.length() > 0) {
-            throw new BacktestException("the " + role + " run broke the backtest's invariants (decisions in " + decisions + "):" + problems);
+            throw new BacktestException("the " + role + " run broke the backtest's invariants (decisions in "
+                    + decisions + "):" + problems);
         }
         return outcomes;
     }
@@ -280,14 +306,16 @@ public final class Backtest {
                 }
                 String[] f = PaymentsCsv.split(line.strip());
                 if (f.length != 2) {
-                    throw new BacktestException(csv + ":" + number + ": expected paymentId,label, got " + f.length + " fields");
+                    throw new BacktestException(
+                            csv + ":" + number + ": expected paymentId,label, got " + f.length + " fields");
                 }
                 String label = f[1].strip();
                 if (number == 1 && !label.equals("0") && !label.equals("1")) {
                     continue; // a header
                 }
                 if (!label.equals("0") && !label.equals("1")) {
-                    throw new BacktestException(csv + ":" + number + ": label must be 1 (fraud) or 0, got '" + label + "'");
+                    throw new BacktestException(
+                            csv + ":" + number + ": label must be 1 (fraud) or 0, got '" + label + "'");
                 }
                 labels.put(f[0].strip(), Integer.parseInt(label));
             }
@@ -300,7 +328,7 @@ public final class Backtest {
             return;
         }
         try (var files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
         }

@@ -1,6 +1,7 @@
 package io.veto.backtest;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -20,7 +21,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * A bounded source with nothing in it: a backtest's rules input, since a backtest decides every
  * payment with the one rule set it was given and nobody publishes to it.
  */
-public final class EmptySource<T> implements Source<T, EmptySource.NoSplit<T>, Collection<EmptySource.NoSplit<T>>>, ResultTypeQueryable<T> {
+public final class EmptySource<T>
+        implements Source<T, EmptySource.NoSplit<T>, Collection<EmptySource.NoSplit<T>>>, ResultTypeQueryable<T> {
     private static final long serialVersionUID = 1L;
     private final TypeInformation<T> type;
 
@@ -39,12 +41,14 @@ public final class EmptySource<T> implements Source<T, EmptySource.NoSplit<T>, C
     }
 
     @Override
-    public SplitEnumerator<NoSplit<T>, Collection<NoSplit<T>>> createEnumerator(SplitEnumeratorContext<NoSplit<T>> context) {
+    public SplitEnumerator<NoSplit<T>, Collection<NoSplit<T>>> createEnumerator(
+            SplitEnumeratorContext<NoSplit<T>> context) {
         return new IteratorSourceEnumerator<>(context, List.of());
     }
 
     @Override
-    public SplitEnumerator<NoSplit<T>, Collection<NoSplit<T>>> restoreEnumerator(SplitEnumeratorContext<NoSplit<T>> context, Collection<NoSplit<T>> checkpoint) {
+    public SplitEnumerator<NoSplit<T>, Collection<NoSplit<T>>> restoreEnumerator(
+            SplitEnumeratorContext<NoSplit<T>> context, Collection<NoSplit<T>> checkpoint) {
         return new IteratorSourceEnumerator<>(context, List.of());
     }
 
@@ -72,7 +76,7 @@ public final class EmptySource<T> implements Source<T, EmptySource.NoSplit<T>, C
 
         @Override
         public Iterator<T> getIterator() {
-            return java.util.Collections.emptyIterator();
+            return Collections.emptyIterator();
         }
 
         @Override

@@ -4,16 +4,16 @@ import io.veto.event.DlqRecord;
 import io.veto.event.EventParser;
 import io.veto.event.Ingested;
 import io.veto.event.InvalidEventException;
+import io.veto.event.PanKeySupplier;
 import io.veto.event.PanMasker;
 import io.veto.event.PanPolicy;
-import io.veto.event.PanKeySupplier;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +43,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * a DLQ record naming the file and line. Blank lines are skipped.
  */
 public final class EventFileSource
-        implements Source<Ingested, EventFileSource.Split, Collection<EventFileSource.Split>>, ResultTypeQueryable<Ingested> {
+        implements Source<Ingested, EventFileSource.Split, Collection<EventFileSource.Split>>,
+                ResultTypeQueryable<Ingested> {
     private static final long serialVersionUID = 1L;
 
     private final String path;
@@ -66,7 +67,10 @@ public final class EventFileSource
     @Override
     public SourceReader<Ingested, Split> createReader(SourceReaderContext context) {
         byte[] key = panPolicy == PanPolicy.TOKENIZE ? keys.get() : null;
-        return new Reader(context, new EventParser(panPolicy, key, maxRecordBytes), Path.of(path).getFileName().toString());
+        return new Reader(
+                context,
+                new EventParser(panPolicy, key, maxRecordBytes),
+                Path.of(path).getFileName().toString());
     }
 
     @Override
@@ -75,7 +79,8 @@ public final class EventFileSource
     }
 
     @Override
-    public SplitEnumerator<Split, Collection<Split>> restoreEnumerator(SplitEnumeratorContext<Split> context, Collection<Split> checkpoint) {
+    public SplitEnumerator<Split, Collection<Split>> restoreEnumerator(
+            SplitEnumeratorContext<Split> context, Collection<Split> checkpoint) {
         return new IteratorSourceEnumerator<>(context, checkpoint);
     }
 
@@ -136,6 +141,7 @@ public final class EventFileSource
         private long line;
         /** Where a restore resumes: after the last line handed out, not after one read ahead. */
         private long resumeOffset;
+
         private long resumeLine;
         private long nextEndOffset;
         private long nextEndLine;
@@ -259,7 +265,8 @@ public final class EventFileSource
         } catch (InvalidEventException e) {
             return Ingested.rejected(dlq(fileName, lineNumber, bytes, e.getMessage()));
         } catch (RuntimeException e) {
-            return Ingested.rejected(dlq(fileName, lineNumber, bytes, "internal error: " + PanMasker.mask(String.valueOf(e))));
+            return Ingested.rejected(
+                    dlq(fileName, lineNumber, bytes, "internal error: " + PanMasker.mask(String.valueOf(e))));
         }
     }
 
@@ -284,7 +291,7 @@ public final class EventFileSource
 
         @Override
         public Split deserialize(int version, byte[] serialized) throws IOException {
-            try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(serialized))) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
                 return read(in);
             }
         }
@@ -320,7 +327,7 @@ public final class EventFileSource
 
         @Override
         public Collection<Split> deserialize(int version, byte[] serialized) throws IOException {
-            try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(serialized))) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
                 int n = in.readInt();
                 List<Split> out = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {

@@ -26,10 +26,12 @@ final class EventScan {
     long rejected;
     /** The largest amount by which an event's time is behind an earlier event's, ms. */
     long disorderMillis;
+
     long firstEventTime = Long.MAX_VALUE;
     long lastEventTime = Long.MIN_VALUE;
     /** A rejected line's error when a raw card number could not be tokenized (no key), else null. */
     String panProblem;
+
     String firstRejection;
     /** Event time of the earliest CHARGEBACK of each payment id. */
     final Map<String, Long> chargebacks = new HashMap<>();
@@ -40,7 +42,8 @@ final class EventScan {
         String fileName = events.getFileName().toString();
         try (InputStream in = Files.newInputStream(events);
                 BufferedWriter out = Files.newBufferedWriter(rows, StandardCharsets.UTF_8)) {
-            EventFileSource.LineIterator lines = new EventFileSource.LineIterator(new EventFileSource.Split(events.toString(), 0, 1));
+            EventFileSource.LineIterator lines =
+                    new EventFileSource.LineIterator(new EventFileSource.Split(events.toString(), 0, 1));
             long maxTime = Long.MIN_VALUE;
             while (lines.hasNext()) {
                 EventFileSource.Line l = lines.next();
@@ -67,7 +70,8 @@ final class EventScan {
                 maxTime = Math.max(maxTime, t);
                 if (e.type() == EventType.PAYMENT) {
                     s.payments++;
-                    out.write(PaymentsCsv.row(e.paymentId(), t, e.cardToken(), e.amount().toPlainString(), e.currency()));
+                    out.write(PaymentsCsv.row(
+                            e.paymentId(), t, e.cardToken(), e.amount().toPlainString(), e.currency()));
                     out.write('\n');
                 } else if (e.type() == EventType.CHARGEBACK && e.paymentId() != null) {
                     s.chargebacks.merge(e.paymentId(), t, Math::min);

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,7 +32,9 @@ public final class PaymentsCsv {
      * Writes {@code csv} from the unlabelled rows: a payment is fraud when {@code labels} says 1 for
      * it or, without labels, when a chargeback of it came within {@code window} of it.
      */
-    static Counts label(Path rows, Path csv, Map<String, Long> chargebacks, Duration window, Map<String, Integer> labels) throws IOException {
+    static Counts label(
+            Path rows, Path csv, Map<String, Long> chargebacks, Duration window, Map<String, Integer> labels)
+            throws IOException {
         long payments = 0;
         long frauds = 0;
         long windowMillis = window.toMillis();
@@ -61,7 +65,7 @@ public final class PaymentsCsv {
 
     /** The fields of a CSV line: commas split, double quotes quote ("" is a quote). */
     public static String[] split(String line) {
-        java.util.List<String> out = new java.util.ArrayList<>(6);
+        List<String> out = new ArrayList<>(6);
         StringBuilder field = new StringBuilder();
         boolean quoted = false;
         for (int i = 0; i < line.length(); i++) {

@@ -9,22 +9,29 @@ import io.veto.event.Ingested;
 import io.veto.event.PanPolicy;
 import io.veto.event.PaymentEvent;
 import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -52,7 +59,14 @@ public final class TopicHistory {
         }
     }
 
-    public static Dump dump(String bootstrapServers, Path kafkaConfig, String topic, Instant from, Instant to, Path target, byte[] panKey)
+    public static Dump dump(
+            String bootstrapServers,
+            Path kafkaConfig,
+            String topic,
+            Instant from,
+            Instant to,
+            Path target,
+            byte[] panKey)
             throws IOException, UnreachableException {
         if (!from.isBefore(to)) {
             throw new IllegalArgumentException("--from " + from + " must be before --to " + to);
@@ -67,24 +81,28 @@ public final class TopicHistory {
         p.setProperty("enable.auto.commit", "false");
         p.setProperty("isolation.level", "read_committed");
         p.setProperty("max.poll.records", "5000");
-        EventParser parser = new EventParser(panKey == null ? PanPolicy.REJECT : PanPolicy.TOKENIZE, panKey, EventParser.DEFAULT_MAX_BYTES);
+        EventParser parser = new EventParser(
+                panKey == null ? PanPolicy.REJECT : PanPolicy.TOKENIZE, panKey, EventParser.DEFAULT_MAX_BYTES);
         long kept = 0;
         long skipped = 0;
         long rejected = 0;
         long laterChargebacks = 0;
         Map<Integer, OutputStream> parts = new HashMap<>();
         Path partDir = Files.createTempDirectory(target.toAbsolutePath().getParent(), ".topic-parts");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<PartitionInfo> infos;
             try {
                 infos = consumer.partitionsFor(topic, Duration.ofSeconds(15));
-            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            } catch (TimeoutException e) {
                 throw new UnreachableException("Kafka at " + bootstrapServers + " did not answer within 15 s", e);
             }
             if (infos == null || infos.isEmpty()) {
                 throw new IllegalArgumentException("no topic '" + topic + "' at " + bootstrapServers);
             }
-            List<TopicPartition> partitions = infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            List<TopicPartition> partitions = infos.stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             consumer.assign(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(15));
             Map<TopicPartition, Long> query = new HashMap<>();
@@ -101,12 +119,14 @@ public final class TopicHistory {
                     if (r.offset() >= end.get(new TopicPartition(r.topic(), r.partition()))) {
                         continue;
                     }
-                    Ingested in = EventFileSource.parse(parser, topic, r.offset(), r.value() == null ? new byte[0] : r.value());
+                    Ingested in = EventFileSource.parse(
+                            parser, topic, r.offset(), r.value() == null ? new byte[0] : r.value());
                     PaymentEvent e = in.event();
                     if (e == null) {
                         if (panKey == null && in.rejected().error().contains("raw PAN")) {
-                            throw new IllegalArgumentException("the topic's events carry raw card numbers (" + topic + " offset " + r.offset()
-                                    + "): set VETO_PAN_KEY or VETO_PAN_KEY_FILE to the job's key, so cards get the job's tokens");
+                            throw new IllegalArgumentException(
+                                    "the topic's events carry raw card numbers (" + topic + " offset " + r.offset()
+                                            + "): set VETO_PAN_KEY or VETO_PAN_KEY_FILE to the job's key, so cards get the job's tokens");
                         }
                         rejected++;
                         continue;
@@ -116,10 +136,11 @@ public final class TopicHistory {
                     if (inRange || label) {
                         OutputStream out = parts.get(r.partition());
                         if (out == null) {
-                            out = new BufferedOutputStream(Files.newOutputStream(partDir.resolve(Integer.toString(r.partition()))), 1 << 16);
+                            out = new BufferedOutputStream(
+                                    Files.newOutputStream(partDir.resolve(Integer.toString(r.partition()))), 1 << 16);
                             parts.put(r.partition(), out);
                         }
-                        out.write(Long.toString(e.eventTime()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                        out.write(Long.toString(e.eventTime()).getBytes(StandardCharsets.US_ASCII));
                         out.write('\t');
                         out.write(write(e));
                         out.write('\n');
@@ -150,11 +171,12 @@ public final class TopicHistory {
 
     /** Merges the partitions' {@code time<TAB>json} lines by time, each partition in its own order. */
     private static void merge(Path partDir, Path target) throws IOException {
-        java.util.PriorityQueue<Head> heads = new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Head::time));
-        List<java.io.BufferedReader> readers = new java.util.ArrayList<>();
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16); var files = Files.list(partDir)) {
+        PriorityQueue<Head> heads = new PriorityQueue<>(Comparator.comparingLong(Head::time));
+        List<BufferedReader> readers = new ArrayList<>();
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target), 1 << 16);
+                var files = Files.list(partDir)) {
             for (Path f : files.sorted().toList()) {
-                java.io.BufferedReader in = Files.newBufferedReader(f, java.nio.charset.StandardCharsets.UTF_8);
+                BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8);
                 readers.add(in);
                 Head h = next(in);
                 if (h != null) {
@@ -163,7 +185,7 @@ public final class TopicHistory {
             }
             while (!heads.isEmpty()) {
                 Head h = heads.poll();
-                out.write(h.json().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.write(h.json().getBytes(StandardCharsets.UTF_8));
                 out.write('\n');
                 Head n = next(h.in());
                 if (n != null) {
@@ -171,16 +193,16 @@ public final class TopicHistory {
                 }
             }
         } finally {
-            for (java.io.BufferedReader in : readers) {
+            for (BufferedReader in : readers) {
                 in.close();
             }
         }
     }
 
     /** A partition's next line: its event time, its JSON, and the partition's reader. */
-    private record Head(long time, String json, java.io.BufferedReader in) {}
+    private record Head(long time, String json, BufferedReader in) {}
 
-    private static Head next(java.io.BufferedReader in) throws IOException {
+    private static Head next(BufferedReader in) throws IOException {
         String line = in.readLine();
         if (line == null) {
             return null;
@@ -191,7 +213,7 @@ public final class TopicHistory {
 
     /** An event in the topic format, tokenized: what the parser read, nothing else. */
     static byte[] write(PaymentEvent e) throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(400);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(400);
         try (JsonGenerator g = JSON.createGenerator(bytes, JsonEncoding.UTF8)) {
             g.writeStartObject();
             g.writeStringField("eventId", e.eventId());

@@ -2,15 +2,16 @@ package io.veto.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.management.OperatingSystemMXBean;
 import io.veto.backtest.Backtest;
+import io.veto.event.PanKeySupplier;
 import io.veto.generator.GeneratorConfig;
 import io.veto.generator.History;
 import io.veto.job.JobOptions;
+import io.veto.job.KafkaConnectors;
 import io.veto.job.VetoJob;
 import io.veto.job.VetoPipeline;
 import io.veto.local.EmbeddedKafkaBroker;
-import io.veto.job.KafkaConnectors;
-import io.veto.event.PanKeySupplier;
 import io.veto.rule.RuleSet;
 import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
@@ -45,7 +46,10 @@ import picocli.CommandLine.Option;
  * checkpoints every 10 s, exact entity features). Both figures are payments decided per second of
  * wall-clock time from job submission to its end; the machine's other load counts against both.
  */
-@Command(name = "backtest-bench", mixinStandardHelpOptions = true, description = "Backtest throughput and its ratio to the live job's.")
+@Command(
+        name = "backtest-bench",
+        mixinStandardHelpOptions = true,
+        description = "Backtest throughput and its ratio to the live job's.")
 public final class BacktestBench implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -69,26 +73,41 @@ public final class BacktestBench implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(work);
         Path history = work.resolve("history.jsonl");
-        GeneratorConfig config = GeneratorConfig.defaults().withCards(cards).withMeanGapMicros(2_000_000L * 10_000 / cards)
+        GeneratorConfig config = GeneratorConfig.defaults()
+                .withCards(cards)
+                .withMeanGapMicros(2_000_000L * 10_000 / cards)
                 .withStartTime(Instant.parse("2026-01-05T08:00:00Z"));
         History.Counts counts;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(history), 1 << 16)) {
-            counts = History.write(new History.Settings(config, Duration.ofDays(365), events, Duration.ofDays(7), Duration.ofDays(4)), out);
+            counts = History.write(
+                    new History.Settings(config, Duration.ofDays(365), events, Duration.ofDays(7), Duration.ofDays(4)),
+                    out);
         }
-        say("history: %,d events, %,d payments, %,d frauds, %s", counts.events(), counts.payments(), counts.frauds(), history);
+        say(
+                "history: %,d events, %,d payments, %,d frauds, %s",
+                counts.events(), counts.payments(), counts.frauds(), history);
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         PanKeySupplier keys = () -> key.clone();
 
         double cpu0 = cpuSeconds();
         long t0 = System.nanoTime();
-        Backtest.Result bt = new Backtest(new Backtest.Settings(history, rules, null, work.resolve("out"), Duration.ofDays(120), null, 2, keys)).run();
+        Backtest.Result bt = new Backtest(new Backtest.Settings(
+                        history, rules, null, work.resolve("out"), Duration.ofDays(120), null, 2, keys))
+                .run();
         double btTotal = (System.nanoTime() - t0) / 1e9;
         double btCpu = cpuSeconds() - cpu0;
         double btRate = bt.payments() / bt.candidate().seconds();
-        say("backtest: %,d payments decided in %.1f s (job) + %.1f s (scan and labels) = %,.0f payments/s in the job, %,.0f overall; "
-                + "CPU %.0f s (%.0f us a payment)", bt.payments(), bt.candidate().seconds(), bt.scanSeconds(), btRate, bt.payments() / btTotal,
-                btCpu, btCpu * 1e6 / bt.payments());
+        say(
+                "backtest: %,d payments decided in %.1f s (job) + %.1f s (scan and labels) = %,.0f payments/s in the job, %,.0f overall; "
+                        + "CPU %.0f s (%.0f us a payment)",
+                bt.payments(),
+                bt.candidate().seconds(),
+                bt.scanSeconds(),
+                btRate,
+                bt.payments() / btTotal,
+                btCpu,
+                btCpu * 1e6 / bt.payments());
 
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(0)) {
             JobOptions o = new JobOptions();
@@ -106,13 +125,23 @@ public final class BacktestBench implements Callable<Integer> {
             Configuration conf = VetoJob.flinkConfiguration(o);
             conf.setString("state.backend.type", "rocksdb");
             conf.setString("execution.checkpointing.incremental", "true");
-            conf.setString("execution.checkpointing.dir", work.resolve("checkpoints").toAbsolutePath().toUri().toString());
+            conf.setString(
+                    "execution.checkpointing.dir",
+                    work.resolve("checkpoints").toAbsolutePath().toUri().toString());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(o.parallelism, conf);
             VetoJob.configure(env, o);
-            VetoPipeline.build(env, VetoJob.kafkaIo(o,
-                            KafkaConnectors.paymentsSourceBuilder(o, keys).setBounded(OffsetsInitializer.latest()).build(),
-                            KafkaConnectors.rulesSourceBuilder(o).setBounded(OffsetsInitializer.latest()).build()),
-                    RuleSet.fromDirectory(rules), o);
+            VetoPipeline.build(
+                    env,
+                    VetoJob.kafkaIo(
+                            o,
+                            KafkaConnectors.paymentsSourceBuilder(o, keys)
+                                    .setBounded(OffsetsInitializer.latest())
+                                    .build(),
+                            KafkaConnectors.rulesSourceBuilder(o)
+                                    .setBounded(OffsetsInitializer.latest())
+                                    .build()),
+                    RuleSet.fromDirectory(rules),
+                    o);
             double cpu1 = cpuSeconds();
             long t1 = System.nanoTime();
             env.execute("veto-live-bench");
@@ -120,12 +149,16 @@ public final class BacktestBench implements Callable<Integer> {
             double liveCpu = cpuSeconds() - cpu1;
             long[] decided = countDecisions(broker, o.decisionsTopic);
             if (decided[0] != bt.payments()) {
-                throw new IllegalStateException("the live job wrote " + decided[0] + " decisions for " + bt.payments() + " payments");
+                throw new IllegalStateException(
+                        "the live job wrote " + decided[0] + " decisions for " + bt.payments() + " payments");
             }
             double liveRate = bt.payments() / liveSeconds;
-            say("live job: %,d payments decided in %.1f s = %,.0f payments/s (%,d late); CPU %.0f s (%.0f us a payment)",
+            say(
+                    "live job: %,d payments decided in %.1f s = %,.0f payments/s (%,d late); CPU %.0f s (%.0f us a payment)",
                     decided[0], liveSeconds, liveRate, decided[1], liveCpu, liveCpu * 1e6 / bt.payments());
-            say("backtest / live: %.2f (job), %.2f (whole backtest: scan, labels and checks included)", btRate / liveRate, (bt.payments() / btTotal) / liveRate);
+            say(
+                    "backtest / live: %.2f (job), %.2f (whole backtest: scan, labels and checks included)",
+                    btRate / liveRate, (bt.payments() / btTotal) / liveRate);
         }
         return 0;
     }
@@ -135,13 +168,17 @@ public final class BacktestBench implements Callable<Integer> {
         p.setProperty("linger.ms", "5");
         p.setProperty("batch.size", "262144");
         p.setProperty("compression.type", "lz4");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        try (KafkaProducer<byte[], byte[]> producer =
+                        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
                 BufferedReader in = Files.newBufferedReader(history, StandardCharsets.UTF_8)) {
             String line;
             while ((line = in.readLine()) != null) {
                 JsonNode n = JSON.readTree(line);
-                String key = n.hasNonNull("cardToken") ? n.get("cardToken").asText() : n.get("customerId").asText();
-                producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8)));
+                String key = n.hasNonNull("cardToken")
+                        ? n.get("cardToken").asText()
+                        : n.get("customerId").asText();
+                producer.send(new ProducerRecord<>(
+                        topic, key.getBytes(StandardCharsets.UTF_8), line.getBytes(StandardCharsets.UTF_8)));
             }
         }
     }
@@ -154,7 +191,9 @@ public final class BacktestBench implements Callable<Integer> {
         long n = 0;
         long late = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
-            var partitions = c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            var partitions = c.partitionsFor(topic).stream()
+                    .map(i -> new TopicPartition(topic, i.partition()))
+                    .toList();
             c.assign(partitions);
             c.seekToBeginning(partitions);
             var end = c.endOffsets(partitions);
@@ -169,7 +208,7 @@ public final class BacktestBench implements Callable<Integer> {
     }
 
     private static double cpuSeconds() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     private static void say(String format, Object... args) {

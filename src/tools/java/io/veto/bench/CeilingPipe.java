@@ -34,7 +34,8 @@ final class CeilingPipe {
         }
     }
 
-    static Result run(String bootstrapServers, String from, String to, int threads, Duration producerLinger) throws InterruptedException {
+    static Result run(String bootstrapServers, String from, String to, int threads, Duration producerLinger)
+            throws InterruptedException {
         List<TopicPartition> all = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> meta = new KafkaConsumer<>(consumerProperties(bootstrapServers))) {
             for (PartitionInfo info : meta.partitionsFor(from, Duration.ofSeconds(30))) {
@@ -93,7 +94,8 @@ final class CeilingPipe {
 
         @Override
         public void run() {
-            try (consumer; producer) {
+            try (consumer;
+                    producer) {
                 Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
                 while (!done(end)) {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {

@@ -1,14 +1,15 @@
 package io.veto.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * How busy the machine was during a phase of a benchmark, and how much of that was this JVM: on a
@@ -40,7 +41,12 @@ final class CpuMeter {
      * CPU use over the phase so far, in cores (2.0 = both cores of a 2-core machine busy), and the
      * CPU seconds of this JVM's threads by group (thread names without their numbers), most first.
      */
-    record Usage(double seconds, double machineCores, double thisJvmCores, double loadAverage, Map<String, Double> threadSeconds) {
+    record Usage(
+            double seconds,
+            double machineCores,
+            double thisJvmCores,
+            double loadAverage,
+            Map<String, Double> threadSeconds) {
         /** What other processes used, in cores: the noise the phase ran in. */
         double othersCores() {
             return Double.isNaN(machineCores) ? Double.NaN : Math.max(0, machineCores - thisJvmCores);
@@ -62,7 +68,8 @@ final class CpuMeter {
             }
         }
         Map<String, Double> sorted = new LinkedHashMap<>();
-        byGroup.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        byGroup.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
                 .forEach(e -> sorted.put(e.getKey(), e.getValue()));
         return new Usage(elapsed / 1e9, machine, jvm, loadAverage(), sorted);
     }
@@ -96,7 +103,7 @@ final class CpuMeter {
     }
 
     private static long processCpuNanos() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             return os.getProcessCpuTime();
         }
         return 0;

@@ -18,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -39,6 +40,7 @@ final class DecisionWatcher implements Runnable, AutoCloseable {
     private final List<long[]> timeline = new ArrayList<>();
     /** Payments of the latency phases still waiting for their decision: paymentId -> due time (nanoTime). */
     final Map<String, Long> sent = new ConcurrentHashMap<>();
+
     private final List<Phase> phases = new CopyOnWriteArrayList<>();
     private volatile Throwable error;
 
@@ -49,6 +51,7 @@ final class DecisionWatcher implements Runnable, AutoCloseable {
         final long measureTo;
         /** Microseconds; anything above a minute is recorded as a minute. */
         final Histogram micros = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+
         final AtomicLong sentMeasured = new AtomicLong();
 
         Phase(int rate, long measureFrom, long measureTo) {
@@ -121,7 +124,7 @@ final class DecisionWatcher implements Runnable, AutoCloseable {
                     timeline.add(new long[] {now, total});
                 }
             }
-        } catch (org.apache.kafka.common.errors.WakeupException e) {
+        } catch (WakeupException e) {
             // closing
         } catch (Throwable t) {
             error = t;

@@ -10,11 +10,15 @@ import io.veto.generator.GeneratorConfig;
 import io.veto.generator.GeneratorRunner;
 import io.veto.generator.PaymentGenerator;
 import io.veto.job.JobOptions;
+import io.veto.job.KafkaConnectors;
 import io.veto.job.VetoJob;
+import io.veto.job.VetoPipeline;
 import io.veto.local.EmbeddedKafkaBroker;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -22,25 +26,34 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,7 +83,10 @@ import picocli.CommandLine.Spec;
  * the figures are only comparable within one run. {@code --quick} runs the same phases small and
  * short, as a smoke test (E2eBenchITCase).
  */
-@Command(name = "bench-e2e", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+        name = "bench-e2e",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
         description = "Veto end to end: Kafka ceiling, max throughput, latency at fixed rates, state per card.")
 public final class E2eBench implements Callable<Integer> {
     static final double TARGET_COLD_P99_MS = 250;
@@ -79,7 +95,9 @@ public final class E2eBench implements Callable<Integer> {
     static final double TARGET_P999_MS = 150;
     static final double TARGET_STATE_BYTES = 1024;
 
-    @Option(names = "--quick", description = "Smoke test: 5,000 cards, 10,000 events, rates 500 and 1000/s for 3 s, checkpoints every 2 s")
+    @Option(
+            names = "--quick",
+            description = "Smoke test: 5,000 cards, 10,000 events, rates 500 and 1000/s for 3 s, checkpoints every 2 s")
     boolean quick;
 
     @Option(names = "--cards", description = "Cards in the generated population (default: 100000)")
@@ -91,49 +109,81 @@ public final class E2eBench implements Callable<Integer> {
     @Option(names = "--backlog", description = "Events in the backlog (default: 300000)")
     Integer backlog;
 
-    @Option(names = "--rates", split = ",", description = "Payment rates of the latency phases, events/s (default: 1000,2500,5000)")
+    @Option(
+            names = "--rates",
+            split = ",",
+            description = "Payment rates of the latency phases, events/s (default: 1000,2500,5000)")
     List<Integer> rates;
 
-    @Option(names = "--no-reference", negatable = true, description = "Also run the hand-written reference job on the same backlog and rates (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--no-reference",
+            negatable = true,
+            description =
+                    "Also run the hand-written reference job on the same backlog and rates (default: ${DEFAULT-VALUE})")
     boolean reference = true;
 
-    @Option(names = "--scale", negatable = true, description = "Also measure both jobs' throughput at parallelism 1 (default: on, off with --quick)")
+    @Option(
+            names = "--scale",
+            negatable = true,
+            description = "Also measure both jobs' throughput at parallelism 1 (default: on, off with --quick)")
     Boolean scale;
 
-    @Option(names = "--cold-start", converter = JobOptions.DurationConverter.class,
-            description = "A fresh Veto job (no state, every card new) gets live payments at --cold-start-rate from its first second, for this long (default: 60s; 0 skips it)")
+    @Option(
+            names = "--cold-start",
+            converter = JobOptions.DurationConverter.class,
+            description =
+                    "A fresh Veto job (no state, every card new) gets live payments at --cold-start-rate from its first second, for this long (default: 60s; 0 skips it)")
     Duration coldStart;
 
     @Option(names = "--cold-start-rate", description = "Payments/s of the cold-start phase (default: ${DEFAULT-VALUE})")
     int coldStartRate = 1_000;
 
-    @Option(names = "--warmup", converter = JobOptions.DurationConverter.class, description = "Unmeasured start of each latency phase (default: 10s)")
+    @Option(
+            names = "--warmup",
+            converter = JobOptions.DurationConverter.class,
+            description = "Unmeasured start of each latency phase (default: 10s)")
     Duration warmup;
 
-    @Option(names = "--measure", converter = JobOptions.DurationConverter.class, description = "Measured part of each latency phase (default: 30s)")
+    @Option(
+            names = "--measure",
+            converter = JobOptions.DurationConverter.class,
+            description = "Measured part of each latency phase (default: 30s)")
     Duration measure;
 
     @Option(names = "--json", description = "Where the figures are written (default: ${DEFAULT-VALUE})")
     Path jsonOut = Path.of("target/bench-e2e.json");
 
-    @Option(names = "--managed-memory", description = "Flink managed memory (RocksDB) of the MiniCluster (default: ${DEFAULT-VALUE}, about what flink-conf/config.yaml gives a 2-slot TaskManager)")
+    @Option(
+            names = "--managed-memory",
+            description =
+                    "Flink managed memory (RocksDB) of the MiniCluster (default: ${DEFAULT-VALUE}, about what flink-conf/config.yaml gives a 2-slot TaskManager)")
     String managedMemory = "768m";
 
     @Option(names = "--seed", description = "Seed of the generated world and traffic (default: ${DEFAULT-VALUE})")
     long seed = 20_261_128L;
 
-    @Option(names = "--flink", description = "A Flink option for the job's MiniCluster, KEY=VALUE (repeatable), e.g. --flink state.backend.rocksdb.timer-service.factory=ROCKSDB")
-    Map<String, String> flinkOptions = new java.util.LinkedHashMap<>();
+    @Option(
+            names = "--flink",
+            description =
+                    "A Flink option for the job's MiniCluster, KEY=VALUE (repeatable), e.g. --flink state.backend.rocksdb.timer-service.factory=ROCKSDB")
+    Map<String, String> flinkOptions = new LinkedHashMap<>();
 
-    @Mixin JobOptions job = new JobOptions();
+    @Mixin
+    JobOptions job = new JobOptions();
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String REFERENCE_TOPIC = "reference-decisions";
     /** Veto's counters of decisions that may not be exact, and of the stages' answers that made them so. */
-    private static final List<String> LATE_COUNTERS = List.of("decisions_late", "decisions_without_all_features", "entity_requests_late",
-            "entity_requests_answered_before_watermark", "customer_events_late", "customer_events_taken_before_watermark");
+    private static final List<String> LATE_COUNTERS = List.of(
+            "decisions_late",
+            "decisions_without_all_features",
+            "entity_requests_late",
+            "entity_requests_answered_before_watermark",
+            "customer_events_late",
+            "customer_events_taken_before_watermark");
     /** One PAN key for every job of the run, so both jobs key the same cards alike. */
     private static final byte[] PAN_KEY = randomKey();
 
@@ -177,12 +227,16 @@ public final class E2eBench implements Callable<Integer> {
             job.parallelism = 2;
         }
         if (job.checkpointInterval.isZero()) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "the benchmark measures with checkpoints on: --checkpoint-interval must not be 0");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(),
+                    "the benchmark measures with checkpoints on: --checkpoint-interval must not be 0");
         }
     }
 
     private boolean given(String option) {
-        return spec != null && spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption(option);
+        return spec != null
+                && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     ObjectNode run() throws Exception {
@@ -228,9 +282,14 @@ public final class E2eBench implements Callable<Integer> {
             Backlog b = loadBacklog(broker);
             out.set("backlog", b.json());
 
-            say(String.format(Locale.ROOT, "(a) ceiling: piping the %,d records through a plain consumer -> producer (%d threads) ...", b.events, job.parallelism));
+            say(String.format(
+                    Locale.ROOT,
+                    "(a) ceiling: piping the %,d records through a plain consumer -> producer (%d threads) ...",
+                    b.events,
+                    job.parallelism));
             CpuMeter cpu = CpuMeter.start();
-            CeilingPipe.Result ceiling = CeilingPipe.run(broker.bootstrapServers(), job.paymentsTopic, pipeTopic, job.parallelism, job.producerLinger);
+            CeilingPipe.Result ceiling = CeilingPipe.run(
+                    broker.bootstrapServers(), job.paymentsTopic, pipeTopic, job.parallelism, job.producerLinger);
             ObjectNode c = out.putObject("ceiling");
             c.put("records", ceiling.records());
             c.put("seconds", ceiling.seconds());
@@ -267,7 +326,7 @@ public final class E2eBench implements Callable<Integer> {
             compare(out);
         } finally {
             try (Stream<Path> walk = Files.walk(work)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         out.put("loadAverageAtEnd", CpuMeter.loadAverage());
@@ -278,7 +337,8 @@ public final class E2eBench implements Callable<Integer> {
     // ------------------------------------------------------------------------------- backlog
 
     /** What was loaded: counts, sizes, and the last payment time per card (for active cards). */
-    private record Backlog(long events, long payments, long bytes, double seconds, long firstTime, long lastTime, long activeCards) {
+    private record Backlog(
+            long events, long payments, long bytes, double seconds, long firstTime, long lastTime, long activeCards) {
         ObjectNode json() {
             ObjectNode n = JSON.createObjectNode();
             n.put("events", events);
@@ -300,15 +360,24 @@ public final class E2eBench implements Callable<Integer> {
     private Backlog loadBacklog(EmbeddedKafkaBroker broker) {
         // Each card as active as in the generator's default world (2 s between events over 10,000 cards:
         // a few payments per card per day), so the backlog spans days of event time for 100,000 cards.
-        long gapMicros = Math.max(1, GeneratorConfig.defaults().meanGapMicros() * GeneratorConfig.defaults().cards() / cards);
+        long gapMicros = Math.max(
+                1,
+                GeneratorConfig.defaults().meanGapMicros()
+                        * GeneratorConfig.defaults().cards()
+                        / cards);
         long spanMillis = backlog * gapMicros / 1000;
         // Ends safely before now (the sum of exponential gaps varies by sqrt(n) gaps), so that the live
         // payments of the latency phases come after every backlog event in event time.
         long margin = (long) (5 * Math.sqrt(backlog) * gapMicros / 1000) + 60_000;
         Instant start = Instant.now().minusMillis(spanMillis + margin);
         GeneratorConfig config = world().withMeanGapMicros(gapMicros).withStartTime(start);
-        say(String.format(Locale.ROOT, "loading a backlog of %,d events: %,d cards, %,d merchants, %.1f days of event time ...",
-                backlog, cards, merchants, spanMillis / 86_400_000.0));
+        say(String.format(
+                Locale.ROOT,
+                "loading a backlog of %,d events: %,d cards, %,d merchants, %.1f days of event time ...",
+                backlog,
+                cards,
+                merchants,
+                spanMillis / 86_400_000.0));
         PaymentGenerator generator = new PaymentGenerator(config);
         Map<String, Long> lastPaymentByCard = new HashMap<>();
         long[] counts = new long[4]; // payments, bytes, first time, last time
@@ -333,10 +402,12 @@ public final class E2eBench implements Callable<Integer> {
             }
         };
         long t0 = System.nanoTime();
-        try (GeneratorRunner runner = GeneratorRunner.toKafka(broker.bootstrapServers(), "lz4", job.paymentsTopic, counted, 0, null, backlog)) {
+        try (GeneratorRunner runner = GeneratorRunner.toKafka(
+                broker.bootstrapServers(), "lz4", job.paymentsTopic, counted, 0, null, backlog)) {
             runner.run();
             if (runner.failed() > 0) {
-                throw new IllegalStateException(runner.failed() + " backlog records could not be sent", runner.firstError());
+                throw new IllegalStateException(
+                        runner.failed() + " backlog records could not be sent", runner.firstError());
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
@@ -344,9 +415,17 @@ public final class E2eBench implements Callable<Integer> {
             throw new IllegalStateException("the backlog reaches into the future; the live phases would be late");
         }
         long horizon = Duration.ofHours(24).toMillis();
-        long active = lastPaymentByCard.values().stream().filter(t -> t > counts[3] - horizon).count();
-        say(String.format(Locale.ROOT, "    %,d events (%,d payments, mean %d bytes) in %.1f s; %,d cards paid in the last 24 h of it",
-                backlog, counts[0], counts[1] / backlog, seconds, active));
+        long active = lastPaymentByCard.values().stream()
+                .filter(t -> t > counts[3] - horizon)
+                .count();
+        say(String.format(
+                Locale.ROOT,
+                "    %,d events (%,d payments, mean %d bytes) in %.1f s; %,d cards paid in the last 24 h of it",
+                backlog,
+                counts[0],
+                counts[1] / backlog,
+                seconds,
+                active));
         return new Backlog(backlog, counts[0], counts[1], seconds, counts[2], counts[3], active);
     }
 
@@ -357,7 +436,9 @@ public final class E2eBench implements Callable<Integer> {
         Configuration conf = VetoJob.flinkConfiguration(job);
         conf.setString("state.backend.type", "rocksdb");
         conf.setString("execution.checkpointing.incremental", "true");
-        conf.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+        conf.setString(
+                "execution.checkpointing.dir",
+                work.resolve("checkpoints").toUri().toString());
         conf.setString("execution.checkpointing.timeout", "2min");
         conf.setString("execution.checkpointing.max-concurrent-checkpoints", "1");
         conf.setString("taskmanager.memory.managed.size", managedMemory);
@@ -373,7 +454,9 @@ public final class E2eBench implements Callable<Integer> {
      * Veto deciding the backlog from its start: throughput and CPU per thread; with {@code full},
      * then the state per card and the latency phases. Returns {@code out} with the figures.
      */
-    private ObjectNode runVeto(EmbeddedKafkaBroker broker, Backlog b, CeilingPipe.Result ceiling, Path work, ObjectNode out, boolean full) throws Exception {
+    private ObjectNode runVeto(
+            EmbeddedKafkaBroker broker, Backlog b, CeilingPipe.Result ceiling, Path work, ObjectNode out, boolean full)
+            throws Exception {
         int restPort = freePort();
         StreamExecutionEnvironment env = environment(job.parallelism, work, restPort);
         VetoJob.build(env, job, () -> PAN_KEY.clone());
@@ -381,14 +464,23 @@ public final class E2eBench implements Callable<Integer> {
 
         try (DecisionWatcher watcher = new DecisionWatcher(broker.bootstrapServers(), job.decisionsTopic)) {
             watcher.start();
-            say(String.format(Locale.ROOT, "(b) throughput: Veto deciding the backlog of %,d payments (parallelism %d, RocksDB, checkpoints every %s) ...",
-                    b.payments, job.parallelism, text(job.checkpointInterval)));
+            say(String.format(
+                    Locale.ROOT,
+                    "(b) throughput: Veto deciding the backlog of %,d payments (parallelism %d, RocksDB, checkpoints every %s) ...",
+                    b.payments,
+                    job.parallelism,
+                    text(job.checkpointInterval)));
             CpuMeter cpu = CpuMeter.start();
             JobClient client = env.executeAsync("veto-bench-e2e");
             String jobId = client.getJobID().toHexString();
             try {
-                if (!watcher.awaitDecided(b.payments, Duration.ofSeconds(120 + b.payments / 1_000), () -> running(client, rest, jobId))) {
-                    throw new IllegalStateException(String.format(Locale.ROOT, "only %,d of %,d backlog payments decided in time", watcher.decided(), b.payments));
+                if (!watcher.awaitDecided(
+                        b.payments, Duration.ofSeconds(120 + b.payments / 1_000), () -> running(client, rest, jobId))) {
+                    throw new IllegalStateException(String.format(
+                            Locale.ROOT,
+                            "only %,d of %,d backlog payments decided in time",
+                            watcher.decided(),
+                            b.payments));
                 }
                 CpuMeter.Usage usage = cpu.stop();
                 long t0 = watcher.timeOf(1);
@@ -408,8 +500,12 @@ public final class E2eBench implements Callable<Integer> {
                 t.put("lateShare", (double) watcher.late() / Math.max(1, watcher.decided()));
                 t.set("lateCounters", JSON.valueToTree(rest.counters(jobId, LATE_COUNTERS)));
                 cpu(t, usage);
-                say(String.format(Locale.ROOT, "    %,.0f payments/s (%,.0f events/s) = %.0f%% of the ceiling",
-                        sustained, eventsPerSecond, 100 * eventsPerSecond / ceiling.recordsPerSecond()));
+                say(String.format(
+                        Locale.ROOT,
+                        "    %,.0f payments/s (%,.0f events/s) = %.0f%% of the ceiling",
+                        sustained,
+                        eventsPerSecond,
+                        100 * eventsPerSecond / ceiling.recordsPerSecond()));
                 ObjectNode perPayment = t.putObject("cpuMicrosPerPaymentByThread");
                 StringBuilder where = new StringBuilder();
                 usage.threadSeconds().entrySet().stream().limit(8).forEach(e -> {
@@ -417,11 +513,23 @@ public final class E2eBench implements Callable<Integer> {
                     perPayment.put(e.getKey(), Math.round(us * 10) / 10.0);
                     where.append(String.format(Locale.ROOT, "%n               %6.1f us  %s", us, e.getKey()));
                 });
-                say("    CPU per payment by thread (this JVM: " + String.format(Locale.ROOT, "%.2f", usage.thisJvmCores()) + " cores):" + where);
+                say("    CPU per payment by thread (this JVM: "
+                        + String.format(Locale.ROOT, "%.2f", usage.thisJvmCores()) + " cores):" + where);
 
                 if (full) {
                     measureState(client, rest, jobId, b, work, out);
-                    out.set("latency", measureLatency(broker, watcher, rest, jobId, "live", () -> running(client, rest, jobId), rates, warmup, measure));
+                    out.set(
+                            "latency",
+                            measureLatency(
+                                    broker,
+                                    watcher,
+                                    rest,
+                                    jobId,
+                                    "live",
+                                    () -> running(client, rest, jobId),
+                                    rates,
+                                    warmup,
+                                    measure));
                     running(client, rest, jobId);
                 }
             } finally {
@@ -432,43 +540,67 @@ public final class E2eBench implements Callable<Integer> {
     }
 
     /** The end offsets of the payments topic now: a job started at them sees every payment sent after this call. */
-    private Map<org.apache.kafka.common.TopicPartition, Long> endOffsets(EmbeddedKafkaBroker broker) {
-        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(CeilingPipe.consumerProperties(broker.bootstrapServers()))) {
-            List<org.apache.kafka.common.TopicPartition> parts = new ArrayList<>();
+    private Map<TopicPartition, Long> endOffsets(EmbeddedKafkaBroker broker) {
+        try (var consumer =
+                new KafkaConsumer<byte[], byte[]>(CeilingPipe.consumerProperties(broker.bootstrapServers()))) {
+            List<TopicPartition> parts = new ArrayList<>();
             consumer.partitionsFor(job.paymentsTopic, Duration.ofSeconds(30))
-                    .forEach(i -> parts.add(new org.apache.kafka.common.TopicPartition(i.topic(), i.partition())));
+                    .forEach(i -> parts.add(new TopicPartition(i.topic(), i.partition())));
             return consumer.endOffsets(parts, Duration.ofSeconds(30));
         }
     }
 
-    private ReferenceJob.Settings referenceSettings(EmbeddedKafkaBroker broker, String topic, int parallelism, boolean fromLatest) {
-        return new ReferenceJob.Settings(broker.bootstrapServers(), job.paymentsTopic, topic, topic, fromLatest, parallelism,
-                job.bufferTimeout, job.producerLinger, job.checkpointInterval, PAN_KEY);
+    private ReferenceJob.Settings referenceSettings(
+            EmbeddedKafkaBroker broker, String topic, int parallelism, boolean fromLatest) {
+        return new ReferenceJob.Settings(
+                broker.bootstrapServers(),
+                job.paymentsTopic,
+                topic,
+                topic,
+                fromLatest,
+                parallelism,
+                job.bufferTimeout,
+                job.producerLinger,
+                job.checkpointInterval,
+                PAN_KEY);
     }
 
     /** The reference job deciding the backlog from its start, at {@code parallelism}: payments/s, CPU. */
-    private ObjectNode referenceThroughput(EmbeddedKafkaBroker broker, Backlog b, int parallelism, Path work) throws Exception {
+    private ObjectNode referenceThroughput(EmbeddedKafkaBroker broker, Backlog b, int parallelism, Path work)
+            throws Exception {
         String topic = REFERENCE_TOPIC + "-p" + parallelism;
         broker.createTopics(4, topic);
         int restPort = freePort();
         StreamExecutionEnvironment env = environment(parallelism, work, restPort);
         ReferenceJob.build(env, referenceSettings(broker, topic, parallelism, false));
         FlinkRest rest = new FlinkRest(restPort);
-        say(String.format(Locale.ROOT, "(r) reference job deciding the backlog (parallelism %d, RocksDB, checkpoints every %s) ...", parallelism, text(job.checkpointInterval)));
+        say(String.format(
+                Locale.ROOT,
+                "(r) reference job deciding the backlog (parallelism %d, RocksDB, checkpoints every %s) ...",
+                parallelism,
+                text(job.checkpointInterval)));
         try (DecisionWatcher watcher = new DecisionWatcher(broker.bootstrapServers(), topic)) {
             watcher.start();
             CpuMeter cpu = CpuMeter.start();
             JobClient client = env.executeAsync("reference-p" + parallelism);
             String jobId = client.getJobID().toHexString();
             try {
-                if (!watcher.awaitDecided(b.payments, Duration.ofSeconds(120 + b.payments / 1_000), () -> running(client, rest, jobId))) {
-                    throw new IllegalStateException(String.format(Locale.ROOT, "the reference job decided only %,d of %,d backlog payments in time", watcher.decided(), b.payments));
+                if (!watcher.awaitDecided(
+                        b.payments, Duration.ofSeconds(120 + b.payments / 1_000), () -> running(client, rest, jobId))) {
+                    throw new IllegalStateException(String.format(
+                            Locale.ROOT,
+                            "the reference job decided only %,d of %,d backlog payments in time",
+                            watcher.decided(),
+                            b.payments));
                 }
                 ObjectNode t = JSON.createObjectNode();
                 t.put("parallelism", parallelism);
                 t.put("paymentsPerSecond", sustained(watcher, b));
                 cpu(t, cpu.stop());
-                say(String.format(Locale.ROOT, "    %,.0f payments/s", t.path("paymentsPerSecond").asDouble()));
+                say(String.format(
+                        Locale.ROOT,
+                        "    %,.0f payments/s",
+                        t.path("paymentsPerSecond").asDouble()));
                 return t;
             } finally {
                 client.cancel().get(60, TimeUnit.SECONDS);
@@ -491,7 +623,16 @@ public final class E2eBench implements Callable<Integer> {
             String jobId = client.getJobID().toHexString();
             try {
                 awaitTasksRunning(client, rest, jobId);
-                return measureLatency(broker, watcher, rest, jobId, "live_ref", () -> running(client, rest, jobId), rates, warmup, measure);
+                return measureLatency(
+                        broker,
+                        watcher,
+                        rest,
+                        jobId,
+                        "live_ref",
+                        () -> running(client, rest, jobId),
+                        rates,
+                        warmup,
+                        measure);
             } finally {
                 client.cancel().get(60, TimeUnit.SECONDS);
             }
@@ -515,27 +656,41 @@ public final class E2eBench implements Callable<Integer> {
         StreamExecutionEnvironment env = environment(o.parallelism, work, restPort);
         try {
             VetoJob.configure(env, o);
-            var source = io.veto.job.KafkaConnectors.paymentsSourceBuilder(o, () -> PAN_KEY.clone())
-                    .setStartingOffsets(org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer.offsets(endOffsets(broker)))
+            var source = KafkaConnectors.paymentsSourceBuilder(o, () -> PAN_KEY.clone())
+                    .setStartingOffsets(OffsetsInitializer.offsets(endOffsets(broker)))
                     .build();
-            io.veto.job.VetoPipeline.build(env, VetoJob.kafkaIo(o, source), VetoJob.loadRules(o), o);
+            VetoPipeline.build(env, VetoJob.kafkaIo(o, source), VetoJob.loadRules(o), o);
         } finally {
             o.decisionsTopic = topicBefore;
             o.groupId = groupBefore;
         }
         FlinkRest rest = new FlinkRest(restPort);
-        say(String.format(Locale.ROOT, "(s) cold start: a fresh Veto job, %,d payments/s from its first second, for %s ...", coldStartRate, text(coldStart)));
+        say(String.format(
+                Locale.ROOT,
+                "(s) cold start: a fresh Veto job, %,d payments/s from its first second, for %s ...",
+                coldStartRate,
+                text(coldStart)));
         try (DecisionWatcher watcher = new DecisionWatcher(broker.bootstrapServers(), topic)) {
             watcher.start();
             JobClient client = env.executeAsync("veto-cold-start");
             String jobId = client.getJobID().toHexString();
             try {
                 awaitTasksRunning(client, rest, jobId);
-                ArrayNode phases = measureLatency(broker, watcher, rest, jobId, "live_cold", () -> running(client, rest, jobId), List.of(coldStartRate), Duration.ZERO, coldStart);
+                ArrayNode phases = measureLatency(
+                        broker,
+                        watcher,
+                        rest,
+                        jobId,
+                        "live_cold",
+                        () -> running(client, rest, jobId),
+                        List.of(coldStartRate),
+                        Duration.ZERO,
+                        coldStart);
                 ObjectNode n = (ObjectNode) phases.get(0);
                 n.put("lateDecisions", watcher.late());
                 n.set("lateCounters", JSON.valueToTree(rest.counters(jobId, LATE_COUNTERS)));
-                say(String.format(Locale.ROOT, "    %,d decisions, %,d of them late", watcher.decided(), watcher.late()));
+                say(String.format(
+                        Locale.ROOT, "    %,d decisions, %,d of them late", watcher.decided(), watcher.late()));
                 return n;
             } finally {
                 client.cancel().get(60, TimeUnit.SECONDS);
@@ -549,7 +704,8 @@ public final class E2eBench implements Callable<Integer> {
         while (System.nanoTime() < deadline) {
             running(client, rest, jobId);
             JsonNode j = rest.job(jobId);
-            boolean all = "RUNNING".equals(j.path("state").asText()) && j.path("vertices").size() > 0;
+            boolean all = "RUNNING".equals(j.path("state").asText())
+                    && j.path("vertices").size() > 0;
             for (JsonNode v : j.path("vertices")) {
                 all &= "RUNNING".equals(v.path("status").asText());
             }
@@ -575,17 +731,27 @@ public final class E2eBench implements Callable<Integer> {
         if (ref.isMissingNode()) {
             return;
         }
-        c.put("throughputRatio", out.path("throughput").path("paymentsPerSecond").asDouble() / ref.path("paymentsPerSecond").asDouble());
+        c.put(
+                "throughputRatio",
+                out.path("throughput").path("paymentsPerSecond").asDouble()
+                        / ref.path("paymentsPerSecond").asDouble());
         JsonNode sc = out.path("scale");
         if (sc.has("referenceP1") && sc.has("vetoP1")) {
-            c.put("throughputRatioP1", sc.path("vetoP1").path("throughput").path("paymentsPerSecond").asDouble()
-                    / sc.path("referenceP1").path("paymentsPerSecond").asDouble());
+            c.put(
+                    "throughputRatioP1",
+                    sc.path("vetoP1")
+                                    .path("throughput")
+                                    .path("paymentsPerSecond")
+                                    .asDouble()
+                            / sc.path("referenceP1").path("paymentsPerSecond").asDouble());
         }
         ObjectNode p99 = c.putObject("p99RatioByRate");
         for (JsonNode v : out.path("latency")) {
             for (JsonNode r : out.path("referenceLatency")) {
                 if (r.path("rate").asInt() == v.path("rate").asInt()) {
-                    p99.put(Integer.toString(v.path("rate").asInt()), v.path("p99Ms").asDouble() / r.path("p99Ms").asDouble());
+                    p99.put(
+                            Integer.toString(v.path("rate").asInt()),
+                            v.path("p99Ms").asDouble() / r.path("p99Ms").asDouble());
                 }
             }
         }
@@ -598,26 +764,29 @@ public final class E2eBench implements Callable<Integer> {
             throw new IllegalStateException("the Veto job failed during the benchmark: " + restarts);
         }
         try {
-            org.apache.flink.api.common.JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
+            JobStatus status = client.getJobStatus().get(30, TimeUnit.SECONDS);
             if (status.isTerminalState()) {
                 throw new IllegalStateException("the Veto job ended (" + status + "); see logs/bench-e2e.log");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the Veto job's status is unknown: " + e, e);
         }
     }
 
-    private void measureState(JobClient client, FlinkRest rest, String jobId, Backlog b, Path work, ObjectNode out) throws Exception {
+    private void measureState(JobClient client, FlinkRest rest, String jobId, Backlog b, Path work, ObjectNode out)
+            throws Exception {
         say("(d) state: waiting for a checkpoint of the decided backlog, then a canonical savepoint ...");
         long after = System.currentTimeMillis();
         long deadline = System.nanoTime() + job.checkpointInterval.toNanos() + TimeUnit.MINUTES.toNanos(3);
         JsonNode completed = null;
         while (System.nanoTime() < deadline) {
             JsonNode latest = rest.checkpoints(jobId).path("latest").path("completed");
-            if (!latest.isMissingNode() && !latest.isNull() && latest.path("trigger_timestamp").asLong() > after) {
+            if (!latest.isMissingNode()
+                    && !latest.isNull()
+                    && latest.path("trigger_timestamp").asLong() > after) {
                 completed = latest;
                 break;
             }
@@ -629,9 +798,11 @@ public final class E2eBench implements Callable<Integer> {
         }
         long checkpointBytes = completed.path("state_size").asLong();
         long t0 = System.nanoTime();
-        String savepoint = client.triggerSavepoint(work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL).get(5, TimeUnit.MINUTES);
+        String savepoint = client.triggerSavepoint(
+                        work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+                .get(5, TimeUnit.MINUTES);
         double savepointSeconds = (System.nanoTime() - t0) / 1e9;
-        long savepointBytes = size(Path.of(java.net.URI.create(savepoint)));
+        long savepointBytes = size(Path.of(URI.create(savepoint)));
         ObjectNode s = out.putObject("state");
         s.put("activeCards", b.activeCards);
         s.put("checkpointId", completed.path("id").asLong());
@@ -642,19 +813,33 @@ public final class E2eBench implements Callable<Integer> {
         s.put("savepointBytes", savepointBytes);
         s.put("savepointSeconds", savepointSeconds);
         s.put("savepointBytesPerActiveCard", (double) savepointBytes / b.activeCards);
-        say(String.format(Locale.ROOT, "    checkpoint %,d bytes = %,.0f bytes per active card (canonical savepoint %,.0f)",
-                checkpointBytes, (double) checkpointBytes / b.activeCards, (double) savepointBytes / b.activeCards));
+        say(String.format(
+                Locale.ROOT,
+                "    checkpoint %,d bytes = %,.0f bytes per active card (canonical savepoint %,.0f)",
+                checkpointBytes,
+                (double) checkpointBytes / b.activeCards,
+                (double) savepointBytes / b.activeCards));
     }
 
     /** Latency at each of {@code --rates}, payments sent live (run id {@code runId}) to a running job. */
-    private ArrayNode measureLatency(EmbeddedKafkaBroker broker, DecisionWatcher watcher, FlinkRest rest, String jobId, String runId, Runnable alive,
-                                     List<Integer> phaseRates, Duration phaseWarmup, Duration phaseMeasure) throws Exception {
+    private ArrayNode measureLatency(
+            EmbeddedKafkaBroker broker,
+            DecisionWatcher watcher,
+            FlinkRest rest,
+            String jobId,
+            String runId,
+            Runnable alive,
+            List<Integer> phaseRates,
+            Duration phaseWarmup,
+            Duration phaseMeasure)
+            throws Exception {
         // The same world as the backlog (same cards, merchants, devices), now on the wall clock.
-        PaymentGenerator live = new PaymentGenerator(world().withLiveClock(Clock.systemUTC()).withRunId(runId));
+        PaymentGenerator live =
+                new PaymentGenerator(world().withLiveClock(Clock.systemUTC()).withRunId(runId));
         Map<String, Object> p = new HashMap<>();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         // The payment platform's producer: sends within a millisecond (Kafka 4's default linger is 5 ms);
@@ -670,8 +855,13 @@ public final class E2eBench implements Callable<Integer> {
         AtomicReference<Exception> sendError = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
             for (int rate : phaseRates) {
-                say(String.format(Locale.ROOT, "(c) latency at %,d payments/s: %s warm-up, %s measured, checkpoints every %s ...",
-                        rate, text(phaseWarmup), text(phaseMeasure), text(job.checkpointInterval)));
+                say(String.format(
+                        Locale.ROOT,
+                        "(c) latency at %,d payments/s: %s warm-up, %s measured, checkpoints every %s ...",
+                        rate,
+                        text(phaseWarmup),
+                        text(phaseMeasure),
+                        text(job.checkpointInterval)));
                 long completedBefore = rest.completedCheckpoints(jobId);
                 long wallFrom = System.currentTimeMillis();
                 long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
@@ -699,7 +889,8 @@ public final class E2eBench implements Callable<Integer> {
                         watcher.sent.put(e.paymentId(), due);
                         if (phase.measures(due)) {
                             phase.sentMeasured.incrementAndGet();
-                            lag.recordValue(Math.min((System.nanoTime() - due) / 1_000, lag.getHighestTrackableValue()));
+                            lag.recordValue(
+                                    Math.min((System.nanoTime() - due) / 1_000, lag.getHighestTrackableValue()));
                         }
                     }
                     producer.send(new ProducerRecord<>(job.paymentsTopic, e.keyBytes(), e.json()), (md, ex) -> {
@@ -715,7 +906,8 @@ public final class E2eBench implements Callable<Integer> {
                 }
                 measured.add(phase);
                 lags.add(lag);
-                checkpoints.add(checkpointsDuring(rest, jobId, completedBefore, wallFrom + phaseWarmup.toMillis(), System.currentTimeMillis()));
+                checkpoints.add(checkpointsDuring(
+                        rest, jobId, completedBefore, wallFrom + phaseWarmup.toMillis(), System.currentTimeMillis()));
             }
             producer.flush();
         }
@@ -740,8 +932,16 @@ public final class E2eBench implements Callable<Integer> {
             n.put("senderLagP99Ms", ms(lags.get(i), 99));
             n.set("checkpoints", checkpoints.get(i));
             cpu(n, usages.get(i));
-            say(String.format(Locale.ROOT, "    %,d/s: p50 %.1f ms  p99 %.1f ms  p99.9 %.1f ms  max %.1f ms (%,d decisions, %d missing)",
-                    ph.rate, ms(h, 50), ms(h, 99), ms(h, 99.9), h.getMaxValue() / 1000.0, h.getTotalCount(), watcher.missing(ph)));
+            say(String.format(
+                    Locale.ROOT,
+                    "    %,d/s: p50 %.1f ms  p99 %.1f ms  p99.9 %.1f ms  max %.1f ms (%,d decisions, %d missing)",
+                    ph.rate,
+                    ms(h, 50),
+                    ms(h, 99),
+                    ms(h, 99.9),
+                    h.getMaxValue() / 1000.0,
+                    h.getTotalCount(),
+                    watcher.missing(ph)));
         }
         return phases;
     }
@@ -750,7 +950,8 @@ public final class E2eBench implements Callable<Integer> {
      * Checkpoints completed while a phase was measured: how many, the longest, and per operator the
      * longest synchronous part (the time its task thread stopped processing for the checkpoint).
      */
-    private static JsonNode checkpointsDuring(FlinkRest rest, String jobId, long completedBefore, long fromMillis, long toMillis) {
+    private static JsonNode checkpointsDuring(
+            FlinkRest rest, String jobId, long completedBefore, long fromMillis, long toMillis) {
         JsonNode stats = rest.checkpoints(jobId);
         ObjectNode n = JSON.createObjectNode();
         n.put("completed", stats.path("counts").path("completed").asLong() - completedBefore);
@@ -765,8 +966,13 @@ public final class E2eBench implements Callable<Integer> {
                 longest = Math.max(longest, h.path("end_to_end_duration").asLong());
                 for (JsonNode v : vertices) {
                     try {
-                        JsonNode d = rest.checkpointOfVertex(jobId, h.path("id").asLong(), v.path("id").asText());
-                        long max = d.path("summary").path("checkpoint_duration").path("sync").path("max").asLong();
+                        JsonNode d = rest.checkpointOfVertex(
+                                jobId, h.path("id").asLong(), v.path("id").asText());
+                        long max = d.path("summary")
+                                .path("checkpoint_duration")
+                                .path("sync")
+                                .path("max")
+                                .asLong();
                         String name = v.path("name").asText();
                         name = name.length() > 40 ? name.substring(0, 40) : name;
                         sync.put(name, Math.max(sync.path(name).asLong(), max));
@@ -785,19 +991,32 @@ public final class E2eBench implements Callable<Integer> {
 
     private static ObjectNode targets(ObjectNode out) {
         ObjectNode t = JSON.createObjectNode();
-        t.put("throughputAtLeastReference", out.path("versusReference").path("throughputRatio").asDouble(0) >= 1.0);
+        t.put(
+                "throughputAtLeastReference",
+                out.path("versusReference").path("throughputRatio").asDouble(0) >= 1.0);
         JsonNode cold = out.path("coldStart");
         if (!cold.isMissingNode()) {
-            t.put("coldStartP99AtMost250ms", cold.path("p99Ms").asDouble(Double.NaN) <= TARGET_COLD_P99_MS && cold.path("missing").asLong() == 0
-                    && cold.path("lateDecisions").asLong() == 0);
+            t.put(
+                    "coldStartP99AtMost250ms",
+                    cold.path("p99Ms").asDouble(Double.NaN) <= TARGET_COLD_P99_MS
+                            && cold.path("missing").asLong() == 0
+                            && cold.path("lateDecisions").asLong() == 0);
         }
         for (JsonNode l : out.path("latency")) {
             if (l.path("rate").asInt() == TARGET_LATENCY_RATE) {
-                t.put("p99AtMost50msAt5k", l.path("p99Ms").asDouble(Double.NaN) <= TARGET_P99_MS && l.path("missing").asLong() == 0);
-                t.put("p999AtMost150msAt5k", l.path("p999Ms").asDouble(Double.NaN) <= TARGET_P999_MS && l.path("missing").asLong() == 0);
+                t.put(
+                        "p99AtMost50msAt5k",
+                        l.path("p99Ms").asDouble(Double.NaN) <= TARGET_P99_MS
+                                && l.path("missing").asLong() == 0);
+                t.put(
+                        "p999AtMost150msAt5k",
+                        l.path("p999Ms").asDouble(Double.NaN) <= TARGET_P999_MS
+                                && l.path("missing").asLong() == 0);
             }
         }
-        t.put("stateAtMost1KBPerActiveCard", out.path("state").path("bytesPerActiveCard").asDouble(Double.NaN) <= TARGET_STATE_BYTES);
+        t.put(
+                "stateAtMost1KBPerActiveCard",
+                out.path("state").path("bytesPerActiveCard").asDouble(Double.NaN) <= TARGET_STATE_BYTES);
         return t;
     }
 
@@ -806,10 +1025,15 @@ public final class E2eBench implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         String line = "-".repeat(100);
         sb.append('\n').append(line).append('\n');
-        sb.append(String.format(Locale.ROOT, "Veto end to end%s: %d cores, %,d cards, backlog %,d events (%.0f B mean), parallelism %d, %s%n",
+        sb.append(String.format(
+                Locale.ROOT,
+                "Veto end to end%s: %d cores, %,d cards, backlog %,d events (%.0f B mean), parallelism %d, %s%n",
                 r.path("quick").asBoolean() ? " (QUICK smoke run: figures not representative)" : "",
-                r.path("cores").asInt(), r.path("settings").path("cards").asInt(), r.path("backlog").path("events").asLong(),
-                r.path("backlog").path("meanRecordBytes").asDouble(), r.path("settings").path("parallelism").asInt(),
+                r.path("cores").asInt(),
+                r.path("settings").path("cards").asInt(),
+                r.path("backlog").path("events").asLong(),
+                r.path("backlog").path("meanRecordBytes").asDouble(),
+                r.path("settings").path("parallelism").asInt(),
                 r.path("settings").path("stateBackend").asText()));
         sb.append(line).append('\n');
         sb.append(String.format(Locale.ROOT, "%-44s %24s   %-26s %s%n", "figure", "value", "target", "other CPU*"));
@@ -817,49 +1041,126 @@ public final class E2eBench implements Callable<Integer> {
         JsonNode tp = r.path("throughput");
         JsonNode st = r.path("state");
         JsonNode tg = r.path("targets");
-        sb.append(row("(a) ceiling: Kafka consume -> produce pipe", String.format(Locale.ROOT, "%,.0f rec/s", c.path("recordsPerSecond").asDouble()), "", c));
+        sb.append(row(
+                "(a) ceiling: Kafka consume -> produce pipe",
+                String.format(
+                        Locale.ROOT, "%,.0f rec/s", c.path("recordsPerSecond").asDouble()),
+                "",
+                c));
         JsonNode ref = r.path("reference");
         JsonNode vs = r.path("versusReference");
         if (!ref.isMissingNode()) {
-            sb.append(row("(r) reference job (hand-written, 1 stage)", String.format(Locale.ROOT, "%,.0f payments/s", ref.path("paymentsPerSecond").asDouble()), "", ref));
+            sb.append(row(
+                    "(r) reference job (hand-written, 1 stage)",
+                    String.format(
+                            Locale.ROOT,
+                            "%,.0f payments/s",
+                            ref.path("paymentsPerSecond").asDouble()),
+                    "",
+                    ref));
         }
-        sb.append(row("(b) Veto max throughput", String.format(Locale.ROOT, "%,.0f payments/s", tp.path("paymentsPerSecond").asDouble()),
-                mark(tg, "throughputAtLeastReference") + " >= 1.0x reference", tp));
+        sb.append(row(
+                "(b) Veto max throughput",
+                String.format(
+                        Locale.ROOT,
+                        "%,.0f payments/s",
+                        tp.path("paymentsPerSecond").asDouble()),
+                mark(tg, "throughputAtLeastReference") + " >= 1.0x reference",
+                tp));
         if (vs.has("throughputRatio")) {
-            sb.append(row("    Veto / reference", String.format(Locale.ROOT, "%.2fx", vs.path("throughputRatio").asDouble()), "", null));
+            sb.append(row(
+                    "    Veto / reference",
+                    String.format(
+                            Locale.ROOT, "%.2fx", vs.path("throughputRatio").asDouble()),
+                    "",
+                    null));
         }
-        sb.append(row(String.format(Locale.ROOT, "    late decisions in the catch-up: %,d (%.2f %%) %s", tp.path("lateDecisions").asLong(), 100 * tp.path("lateShare").asDouble(),
-                tp.path("lateCounters")), "", "", null));
+        sb.append(row(
+                String.format(
+                        Locale.ROOT,
+                        "    late decisions in the catch-up: %,d (%.2f %%) %s",
+                        tp.path("lateDecisions").asLong(),
+                        100 * tp.path("lateShare").asDouble(),
+                        tp.path("lateCounters")),
+                "",
+                "",
+                null));
         JsonNode sc = r.path("scale");
         if (!sc.isMissingNode()) {
-            sb.append(row("    at parallelism 1: Veto / reference", String.format(Locale.ROOT, "%,.0f / %,.0f",
-                    sc.path("vetoP1").path("throughput").path("paymentsPerSecond").asDouble(), sc.path("referenceP1").path("paymentsPerSecond").asDouble()),
-                    vs.has("throughputRatioP1") ? String.format(Locale.ROOT, "%.2fx", vs.path("throughputRatioP1").asDouble()) : "", null));
+            sb.append(row(
+                    "    at parallelism 1: Veto / reference",
+                    String.format(
+                            Locale.ROOT,
+                            "%,.0f / %,.0f",
+                            sc.path("vetoP1")
+                                    .path("throughput")
+                                    .path("paymentsPerSecond")
+                                    .asDouble(),
+                            sc.path("referenceP1").path("paymentsPerSecond").asDouble()),
+                    vs.has("throughputRatioP1")
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "%.2fx",
+                                    vs.path("throughputRatioP1").asDouble())
+                            : "",
+                    null));
         }
         for (JsonNode l : r.path("latency")) {
             int rate = l.path("rate").asInt();
             String target = rate == TARGET_LATENCY_RATE
                     ? mark(tg, "p99AtMost50msAt5k") + " p99<=50 " + mark(tg, "p999AtMost150msAt5k") + " p99.9<=150"
                     : "";
-            sb.append(row(String.format(Locale.ROOT, "(c) latency at %,d/s  p50 / p99 / p99.9 ms", rate),
-                    String.format(Locale.ROOT, "%.1f / %.1f / %.1f", l.path("p50Ms").asDouble(), l.path("p99Ms").asDouble(), l.path("p999Ms").asDouble()),
-                    target, l));
+            sb.append(row(
+                    String.format(Locale.ROOT, "(c) latency at %,d/s  p50 / p99 / p99.9 ms", rate),
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f / %.1f / %.1f",
+                            l.path("p50Ms").asDouble(),
+                            l.path("p99Ms").asDouble(),
+                            l.path("p999Ms").asDouble()),
+                    target,
+                    l));
             for (JsonNode rl : r.path("referenceLatency")) {
                 if (rl.path("rate").asInt() == rate) {
-                    double ratio = vs.path("p99RatioByRate").path(Integer.toString(rate)).asDouble();
-                    sb.append(row("    reference job", String.format(Locale.ROOT, "%.1f / %.1f / %.1f",
-                                    rl.path("p50Ms").asDouble(), rl.path("p99Ms").asDouble(), rl.path("p999Ms").asDouble()),
-                            (ratio <= 1.5 ? "[met]" : "[MISSED]") + String.format(Locale.ROOT, " p99 %.2fx <= 1.5x", ratio), rl));
+                    double ratio = vs.path("p99RatioByRate")
+                            .path(Integer.toString(rate))
+                            .asDouble();
+                    sb.append(row(
+                            "    reference job",
+                            String.format(
+                                    Locale.ROOT,
+                                    "%.1f / %.1f / %.1f",
+                                    rl.path("p50Ms").asDouble(),
+                                    rl.path("p99Ms").asDouble(),
+                                    rl.path("p999Ms").asDouble()),
+                            (ratio <= 1.5 ? "[met]" : "[MISSED]")
+                                    + String.format(Locale.ROOT, " p99 %.2fx <= 1.5x", ratio),
+                            rl));
                 }
             }
-            sb.append(row(String.format(Locale.ROOT, "      max %.0f ms, %,d decisions, %d missing, %d checkpoints (longest %d ms), sender lag p99 %.1f ms",
-                            l.path("maxMs").asDouble(), l.path("decisionsMeasured").asLong(), l.path("missing").asLong(),
-                            l.path("checkpoints").path("triggeredInMeasuredWindow").asInt(), l.path("checkpoints").path("longestMillis").asLong(),
-                            l.path("senderLagP99Ms").asDouble()), "", "", null));
+            sb.append(row(
+                    String.format(
+                            Locale.ROOT,
+                            "      max %.0f ms, %,d decisions, %d missing, %d checkpoints (longest %d ms), sender lag p99 %.1f ms",
+                            l.path("maxMs").asDouble(),
+                            l.path("decisionsMeasured").asLong(),
+                            l.path("missing").asLong(),
+                            l.path("checkpoints")
+                                    .path("triggeredInMeasuredWindow")
+                                    .asInt(),
+                            l.path("checkpoints").path("longestMillis").asLong(),
+                            l.path("senderLagP99Ms").asDouble()),
+                    "",
+                    "",
+                    null));
             StringBuilder sync = new StringBuilder();
             l.path("checkpoints").path("longestSyncMillisByOperator").fields().forEachRemaining(e -> {
                 if (e.getValue().asLong() > 0) {
-                    sync.append(sync.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue().asLong()).append(" ms");
+                    sync.append(sync.length() == 0 ? "" : ", ")
+                            .append(e.getKey())
+                            .append(' ')
+                            .append(e.getValue().asLong())
+                            .append(" ms");
                 }
             });
             if (sync.length() > 0) {
@@ -868,26 +1169,62 @@ public final class E2eBench implements Callable<Integer> {
         }
         JsonNode cold = r.path("coldStart");
         if (!cold.isMissingNode()) {
-            sb.append(row(String.format(Locale.ROOT, "(s) cold start, first %s at %,d/s: p50 / p99 ms", text(Duration.ofMillis(cold.path("measuredMillis").asLong())), cold.path("rate").asInt()),
-                    String.format(Locale.ROOT, "%.1f / %.1f", cold.path("p50Ms").asDouble(), cold.path("p99Ms").asDouble()),
-                    mark(tg, "coldStartP99AtMost250ms") + " p99<=250", cold));
-            sb.append(row(String.format(Locale.ROOT, "      %,d late decisions, %d missing %s", cold.path("lateDecisions").asLong(), cold.path("missing").asLong(),
-                    cold.path("lateCounters")), "", "", null));
+            sb.append(row(
+                    String.format(
+                            Locale.ROOT,
+                            "(s) cold start, first %s at %,d/s: p50 / p99 ms",
+                            text(Duration.ofMillis(cold.path("measuredMillis").asLong())),
+                            cold.path("rate").asInt()),
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f / %.1f",
+                            cold.path("p50Ms").asDouble(),
+                            cold.path("p99Ms").asDouble()),
+                    mark(tg, "coldStartP99AtMost250ms") + " p99<=250",
+                    cold));
+            sb.append(row(
+                    String.format(
+                            Locale.ROOT,
+                            "      %,d late decisions, %d missing %s",
+                            cold.path("lateDecisions").asLong(),
+                            cold.path("missing").asLong(),
+                            cold.path("lateCounters")),
+                    "",
+                    "",
+                    null));
         }
-        sb.append(row("(d) state per active card (checkpoint)", String.format(Locale.ROOT, "%,.0f B", st.path("bytesPerActiveCard").asDouble()),
-                mark(tg, "stateAtMost1KBPerActiveCard") + " <= 1 KB", null));
-        sb.append(row(String.format(Locale.ROOT, "    %,d active cards; canonical savepoint", st.path("activeCards").asLong()),
-                String.format(Locale.ROOT, "%,.0f B/card", st.path("savepointBytesPerActiveCard").asDouble()), "", null));
+        sb.append(row(
+                "(d) state per active card (checkpoint)",
+                String.format(
+                        Locale.ROOT, "%,.0f B", st.path("bytesPerActiveCard").asDouble()),
+                mark(tg, "stateAtMost1KBPerActiveCard") + " <= 1 KB",
+                null));
+        sb.append(row(
+                String.format(
+                        Locale.ROOT,
+                        "    %,d active cards; canonical savepoint",
+                        st.path("activeCards").asLong()),
+                String.format(
+                        Locale.ROOT,
+                        "%,.0f B/card",
+                        st.path("savepointBytesPerActiveCard").asDouble()),
+                "",
+                null));
         sb.append(line).append('\n');
         sb.append("* CPU used by other processes on this machine while the figure was measured, in cores (of ")
-                .append(r.path("cores").asInt()).append("), and the load average at its end\n");
+                .append(r.path("cores").asInt())
+                .append("), and the load average at its end\n");
         return sb.toString();
     }
 
     private static String row(String name, String value, String target, JsonNode cpu) {
         String other = "";
         if (cpu != null && cpu.has("otherCores")) {
-            other = String.format(Locale.ROOT, "%.2f (load %.1f)", cpu.path("otherCores").asDouble(), cpu.path("loadAverage").asDouble());
+            other = String.format(
+                    Locale.ROOT,
+                    "%.2f (load %.1f)",
+                    cpu.path("otherCores").asDouble(),
+                    cpu.path("loadAverage").asDouble());
         }
         if (value.isEmpty()) {
             return name + "\n";
@@ -904,7 +1241,9 @@ public final class E2eBench implements Callable<Integer> {
         n.put("otherCores", u.othersCores());
         n.put("loadAverage", u.loadAverage());
         ObjectNode threads = n.putObject("cpuSecondsByThread");
-        u.threadSeconds().entrySet().stream().limit(12).forEach(e -> threads.put(e.getKey(), Math.round(e.getValue() * 100) / 100.0));
+        u.threadSeconds().entrySet().stream()
+                .limit(12)
+                .forEach(e -> threads.put(e.getKey(), Math.round(e.getValue() * 100) / 100.0));
     }
 
     private static double ms(Histogram h, double percentile) {
@@ -917,7 +1256,9 @@ public final class E2eBench implements Callable<Integer> {
 
     private static long size(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            return walk.filter(Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
         }
     }
 
@@ -929,6 +1270,10 @@ public final class E2eBench implements Callable<Integer> {
 
     /** A report line, stamped with the JVM's uptime (to find a phase in a profile of the run). */
     static void say(String s) {
-        System.out.printf(Locale.ROOT, "bench-e2e | %6.1fs | %s%n", java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0, s);
+        System.out.printf(
+                Locale.ROOT,
+                "bench-e2e | %6.1fs | %s%n",
+                ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0,
+                s);
     }
 }

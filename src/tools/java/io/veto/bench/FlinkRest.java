@@ -4,15 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** The few REST calls the benchmark makes to its MiniCluster: checkpoint statistics of the job. */
 final class FlinkRest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
     FlinkRest(int port) {
@@ -44,7 +50,8 @@ final class FlinkRest {
         if (n == 0) {
             return null;
         }
-        String cause = get("/jobs/" + jobId + "/exceptions").path("root-exception").asText("");
+        String cause =
+                get("/jobs/" + jobId + "/exceptions").path("root-exception").asText("");
         int eol = cause.indexOf('\n');
         return n + " restart(s), last because of: " + (eol > 0 ? cause.substring(0, eol) : cause);
     }
@@ -53,8 +60,8 @@ final class FlinkRest {
      * The job's user counters whose names end with one of {@code names}, summed over the subtasks
      * of every vertex: where late decisions come from (which stage answered before the watermark).
      */
-    java.util.Map<String, Long> counters(String jobId, java.util.Collection<String> names) {
-        java.util.Map<String, Long> sums = new java.util.TreeMap<>();
+    Map<String, Long> counters(String jobId, Collection<String> names) {
+        Map<String, Long> sums = new TreeMap<>();
         for (JsonNode v : job(jobId).path("vertices")) {
             String vertex = "/jobs/" + jobId + "/vertices/" + v.path("id").asText() + "/subtasks/metrics";
             StringBuilder wanted = new StringBuilder();
@@ -69,7 +76,8 @@ final class FlinkRest {
             if (wanted.length() == 0) {
                 continue;
             }
-            for (JsonNode m : get(vertex + "?agg=sum&get=" + java.net.URLEncoder.encode(wanted.toString(), java.nio.charset.StandardCharsets.UTF_8))) {
+            for (JsonNode m :
+                    get(vertex + "?agg=sum&get=" + URLEncoder.encode(wanted.toString(), StandardCharsets.UTF_8))) {
                 String id = m.path("id").asText();
                 String name = id.substring(id.lastIndexOf('.') + 1);
                 sums.merge(name, (long) m.path("sum").asDouble(), Long::sum);
@@ -84,7 +92,11 @@ final class FlinkRest {
 
     private JsonNode get(String path) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .timeout(Duration.ofSeconds(10))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("GET " + path + " answered " + r.statusCode() + ": " + r.body());

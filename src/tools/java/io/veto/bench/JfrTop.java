@@ -32,7 +32,8 @@ public final class JfrTop {
 
     public static void main(String[] args) throws IOException {
         if (args.length == 0) {
-            System.err.println("usage: JfrTop FILE.jfr [--threads REGEX] [--top N] [--from S] [--to S] [--native true]");
+            System.err.println(
+                    "usage: JfrTop FILE.jfr [--threads REGEX] [--top N] [--from S] [--to S] [--native true]");
             System.exit(2);
         }
         Path file = Path.of(args[0]);
@@ -85,7 +86,9 @@ public final class JfrTop {
                 continue;
             }
             all++;
-            String thread = e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
+            String thread = e.getThread("sampledThread") == null
+                    ? "?"
+                    : e.getThread("sampledThread").getJavaName();
             String group = thread == null ? "?" : thread.replaceAll("[0-9]+", "#");
             if (threads != null && (thread == null || !threads.matcher(thread).find())) {
                 byThread.merge(group, 1L, Long::sum);
@@ -119,7 +122,12 @@ public final class JfrTop {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%,d CPU samples%s; %,d in the selected threads%n", all, threads == null ? "" : " (threads matching " + threads + ")", samples);
+        System.out.printf(
+                Locale.ROOT,
+                "%,d CPU samples%s; %,d in the selected threads%n",
+                all,
+                threads == null ? "" : " (threads matching " + threads + ")",
+                samples);
         System.out.println("\nSamples by thread group:");
         print(byThread, all, top);
         System.out.println("\nTop methods, self (the frame on CPU):");
@@ -142,7 +150,12 @@ public final class JfrTop {
         List<Map.Entry<String, Long>> list = new ArrayList<>(counts.entrySet());
         list.sort((a, b) -> Long.compare(b.getValue(), a.getValue()));
         for (int i = 0; i < Math.min(top, list.size()); i++) {
-            System.out.printf(Locale.ROOT, "  %6.2f%%  %8d  %s%n", 100.0 * list.get(i).getValue() / of, list.get(i).getValue(), list.get(i).getKey());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %6.2f%%  %8d  %s%n",
+                    100.0 * list.get(i).getValue() / of,
+                    list.get(i).getValue(),
+                    list.get(i).getKey());
         }
     }
 }

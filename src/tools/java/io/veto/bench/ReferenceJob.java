@@ -53,22 +53,33 @@ final class ReferenceJob {
     private ReferenceJob() {}
 
     /** Settings of one run of the reference job. */
-    record Settings(String bootstrapServers, String paymentsTopic, String outTopic, String groupId, boolean fromLatest,
-                    int parallelism, Duration bufferTimeout, Duration producerLinger, Duration checkpointInterval, byte[] panKey) {}
+    record Settings(
+            String bootstrapServers,
+            String paymentsTopic,
+            String outTopic,
+            String groupId,
+            boolean fromLatest,
+            int parallelism,
+            Duration bufferTimeout,
+            Duration producerLinger,
+            Duration checkpointInterval,
+            byte[] panKey) {}
 
     /** Adds the reference job to {@code env}. */
     static void build(StreamExecutionEnvironment env, Settings s) {
         env.setParallelism(s.parallelism());
         env.setBufferTimeout(s.bufferTimeout().toMillis());
         env.enableCheckpointing(s.checkpointInterval().toMillis());
-        KafkaSource<Tuple4<String, String, Long, Long>> source = KafkaSource.<Tuple4<String, String, Long, Long>>builder()
-                .setBootstrapServers(s.bootstrapServers())
-                .setTopics(s.paymentsTopic())
-                .setGroupId(s.groupId())
-                .setStartingOffsets(s.fromLatest() ? OffsetsInitializer.latest() : OffsetsInitializer.earliest())
-                .setDeserializer(new Parse(s.panKey()))
-                .setProperty("fetch.max.wait.ms", "5")
-                .build();
+        KafkaSource<Tuple4<String, String, Long, Long>> source =
+                KafkaSource.<Tuple4<String, String, Long, Long>>builder()
+                        .setBootstrapServers(s.bootstrapServers())
+                        .setTopics(s.paymentsTopic())
+                        .setGroupId(s.groupId())
+                        .setStartingOffsets(
+                                s.fromLatest() ? OffsetsInitializer.latest() : OffsetsInitializer.earliest())
+                        .setDeserializer(new Parse(s.panKey()))
+                        .setProperty("fetch.max.wait.ms", "5")
+                        .build();
         Properties producer = new Properties();
         producer.setProperty("linger.ms", Long.toString(s.producerLinger().toMillis()));
         producer.setProperty("acks", "all");
@@ -108,7 +119,8 @@ final class ReferenceJob {
         }
 
         @Override
-        public void deserialize(ConsumerRecord<byte[], byte[]> record, Collector<Tuple4<String, String, Long, Long>> out) {
+        public void deserialize(
+                ConsumerRecord<byte[], byte[]> record, Collector<Tuple4<String, String, Long, Long>> out) {
             JsonNode n;
             try {
                 n = json.readTree(record.value());
@@ -119,7 +131,9 @@ final class ReferenceJob {
                 return;
             }
             JsonNode pan = n.get("pan");
-            String card = pan != null ? tokenizer.token(CardTokenizer.normalize(pan.asText())) : n.path("cardToken").asText();
+            String card = pan != null
+                    ? tokenizer.token(CardTokenizer.normalize(pan.asText()))
+                    : n.path("cardToken").asText();
             long cents = n.path("amount").decimalValue().movePointRight(2).longValue();
             JsonNode t = n.path("eventTime");
             long time = t.isNumber() ? t.asLong() : Instant.parse(t.asText()).toEpochMilli();
@@ -133,7 +147,8 @@ final class ReferenceJob {
     }
 
     /** A card's payments of the last 10 minutes (event time -> count) and its running average amount. */
-    static final class CountAndAverage extends KeyedProcessFunction<String, Tuple4<String, String, Long, Long>, Tuple2<String, byte[]>> {
+    static final class CountAndAverage
+            extends KeyedProcessFunction<String, Tuple4<String, String, Long, Long>, Tuple2<String, byte[]>> {
         private static final JsonFactory JSON = new JsonFactory();
         private transient MapState<Long, Long> recent;
         private transient ValueState<Tuple2<Long, Long>> sumAndCount;
@@ -141,11 +156,14 @@ final class ReferenceJob {
         @Override
         public void open(OpenContext ctx) {
             recent = getRuntimeContext().getMapState(new MapStateDescriptor<>("recent", Types.LONG, Types.LONG));
-            sumAndCount = getRuntimeContext().getState(new ValueStateDescriptor<>("sum-count", Types.TUPLE(Types.LONG, Types.LONG)));
+            sumAndCount = getRuntimeContext()
+                    .getState(new ValueStateDescriptor<>("sum-count", Types.TUPLE(Types.LONG, Types.LONG)));
         }
 
         @Override
-        public void processElement(Tuple4<String, String, Long, Long> p, Context ctx, Collector<Tuple2<String, byte[]>> out) throws Exception {
+        public void processElement(
+                Tuple4<String, String, Long, Long> p, Context ctx, Collector<Tuple2<String, byte[]>> out)
+                throws Exception {
             long time = p.f2;
             Long same = recent.get(time);
             recent.put(time, same == null ? 1L : same + 1);
@@ -188,7 +206,8 @@ final class ReferenceJob {
         }
 
         @Override
-        public ProducerRecord<byte[], byte[]> serialize(Tuple2<String, byte[]> r, KafkaSinkContext ctx, Long timestamp) {
+        public ProducerRecord<byte[], byte[]> serialize(
+                Tuple2<String, byte[]> r, KafkaSinkContext ctx, Long timestamp) {
             return new ProducerRecord<>(topic, r.f0.getBytes(StandardCharsets.UTF_8), r.f1);
         }
     }

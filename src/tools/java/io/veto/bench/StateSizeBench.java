@@ -1,5 +1,6 @@
 package io.veto.bench;
 
+import io.veto.event.PanKeySupplier;
 import io.veto.generator.GeneratedEvent;
 import io.veto.generator.GeneratorConfig;
 import io.veto.generator.GeneratorRunner;
@@ -7,12 +8,13 @@ import io.veto.generator.PaymentGenerator;
 import io.veto.job.JobOptions;
 import io.veto.job.VetoJob;
 import io.veto.local.EmbeddedKafkaBroker;
-import io.veto.event.PanKeySupplier;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -40,9 +42,13 @@ import picocli.CommandLine.Option;
  * longest horizon. The savepoint holds everything: card and entity windows, waiting payments,
  * timers, the active rule set and Kafka offsets.
  */
-@Command(name = "veto-state-size", mixinStandardHelpOptions = true, description = "Measure Veto's state per active card.")
+@Command(
+        name = "veto-state-size",
+        mixinStandardHelpOptions = true,
+        description = "Measure Veto's state per active card.")
 public final class StateSizeBench implements Callable<Integer> {
-    @Mixin JobOptions job = new JobOptions();
+    @Mixin
+    JobOptions job = new JobOptions();
 
     @Option(names = "--cards", description = "Cards in the population (default: ${DEFAULT-VALUE})")
     int cards = 100_000;
@@ -50,7 +56,10 @@ public final class StateSizeBench implements Callable<Integer> {
     @Option(names = "--events", description = "Events to generate (default: ${DEFAULT-VALUE})")
     int events = 300_000;
 
-    @Option(names = "--span", description = "Event time the events cover (default: ${DEFAULT-VALUE})", converter = JobOptions.DurationConverter.class)
+    @Option(
+            names = "--span",
+            description = "Event time the events cover (default: ${DEFAULT-VALUE})",
+            converter = JobOptions.DurationConverter.class)
     Duration span = Duration.ofHours(24);
 
     public static void main(String[] args) {
@@ -91,13 +100,16 @@ public final class StateSizeBench implements Callable<Integer> {
                 }
             };
             say("generating " + events + " events over " + cards + " cards, " + span + " of event time ...");
-            try (GeneratorRunner runner = GeneratorRunner.toKafka(broker.bootstrapServers(), "lz4", job.paymentsTopic, counted, 0, null, events)) {
+            try (GeneratorRunner runner = GeneratorRunner.toKafka(
+                    broker.bootstrapServers(), "lz4", job.paymentsTopic, counted, 0, null, events)) {
                 runner.run();
             }
 
             Configuration conf = VetoJob.flinkConfiguration(job);
             conf.setString("state.backend.type", "rocksdb");
-            conf.setString("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+            conf.setString(
+                    "execution.checkpointing.dir",
+                    work.resolve("checkpoints").toUri().toString());
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
             byte[] key = "state-size-benchmark-key-0123456".getBytes(StandardCharsets.UTF_8);
             PanKeySupplier keys = () -> key.clone();
@@ -106,10 +118,12 @@ public final class StateSizeBench implements Callable<Integer> {
             JobClient client = env.executeAsync("veto-state-size");
             long decided = awaitDecisions(broker, payments[0]);
             double seconds = (System.nanoTime() - started) / 1e9;
-            String savepoint = client.triggerSavepoint(work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL).get();
+            String savepoint = client.triggerSavepoint(
+                            work.resolve("savepoints").toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get();
             client.cancel().get();
 
-            Path savepointDir = Path.of(java.net.URI.create(savepoint));
+            Path savepointDir = Path.of(URI.create(savepoint));
             long bytes = size(savepointDir);
             if (Boolean.getBoolean("veto.debug")) {
                 try (Stream<Path> walk = Files.walk(savepointDir)) {
@@ -117,14 +131,18 @@ public final class StateSizeBench implements Callable<Integer> {
                 }
             }
             long horizon = Duration.ofHours(24).toMillis();
-            long active = lastPaymentByCard.values().stream().filter(t -> t > lastTime[0] - horizon).count();
+            long active = lastPaymentByCard.values().stream()
+                    .filter(t -> t > lastTime[0] - horizon)
+                    .count();
             say(String.format("decided %,d of %,d payments in %.1f s", decided, payments[0], seconds));
             say(String.format("savepoint %,d bytes; %,d cards paid within the last 24h of event time", bytes, active));
-            say(String.format("state per active card: %,.0f bytes (all state — card and entity windows, timers, offsets — over active cards)", (double) bytes / active));
+            say(String.format(
+                    "state per active card: %,.0f bytes (all state — card and entity windows, timers, offsets — over active cards)",
+                    (double) bytes / active));
             return 0;
         } finally {
             try (Stream<Path> walk = Files.walk(work)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -157,7 +175,9 @@ public final class StateSizeBench implements Callable<Integer> {
 
     private static long size(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            return walk.filter(Files::isRegularFile)
+                    .mapToLong(f -> f.toFile().length())
+                    .sum();
         }
     }
 

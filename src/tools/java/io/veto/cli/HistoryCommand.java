@@ -40,34 +40,59 @@ final class HistoryCommand implements Callable<Integer> {
     @Option(names = "--days", defaultValue = "28", description = "Days of payments (default: ${DEFAULT-VALUE})")
     int days;
 
-    @Option(names = "--cards", defaultValue = "2000", description = "Cards; each makes about 4 payments a day (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--cards",
+            defaultValue = "2000",
+            description = "Cards; each makes about 4 payments a day (default: ${DEFAULT-VALUE})")
     int cards;
 
-    @Option(names = "--fraud-rate", defaultValue = "0.01", description = "Share of payments in a fraud scenario (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--fraud-rate",
+            defaultValue = "0.01",
+            description = "Share of payments in a fraud scenario (default: ${DEFAULT-VALUE})")
     double fraudRate;
 
-    @Option(names = "--seed", defaultValue = "20261128", description = "Same seed, same history (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--seed",
+            defaultValue = "20261128",
+            description = "Same seed, same history (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--start", defaultValue = "2026-01-05T08:00:00Z", description = "Event time of the first event (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--start",
+            defaultValue = "2026-01-05T08:00:00Z",
+            description = "Event time of the first event (default: ${DEFAULT-VALUE})")
     Instant start;
 
-    @Option(names = "--chargeback-delay", defaultValue = "7d", converter = JobOptions.DurationConverter.class,
+    @Option(
+            names = "--chargeback-delay",
+            defaultValue = "7d",
+            converter = JobOptions.DurationConverter.class,
             description = "Mean time from a fraud payment to its chargeback (default: ${DEFAULT-VALUE})")
     Duration chargebackDelay;
 
-    @Option(names = "--chargeback-jitter", defaultValue = "4d", converter = JobOptions.DurationConverter.class,
+    @Option(
+            names = "--chargeback-jitter",
+            defaultValue = "4d",
+            converter = JobOptions.DurationConverter.class,
             description = "The delay is uniform within the mean plus or minus this (default: ${DEFAULT-VALUE})")
     Duration chargebackJitter;
 
-    @Option(names = "--max-events", defaultValue = "0", description = "Stop the payments after this many events; 0: no limit (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-events",
+            defaultValue = "0",
+            description = "Stop the payments after this many events; 0: no limit (default: ${DEFAULT-VALUE})")
     long maxEvents;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (days < 1 || cards < 1 || !(fraudRate >= 0 && fraudRate <= 0.5) || chargebackJitter.compareTo(chargebackDelay) > 0) {
-            err.println("history: --days and --cards must be at least 1, --fraud-rate in [0, 0.5], --chargeback-jitter at most --chargeback-delay");
+        if (days < 1
+                || cards < 1
+                || !(fraudRate >= 0 && fraudRate <= 0.5)
+                || chargebackJitter.compareTo(chargebackDelay) > 0) {
+            err.println(
+                    "history: --days and --cards must be at least 1, --fraud-rate in [0, 0.5], --chargeback-jitter at most --chargeback-delay");
             return VetoCli.USAGE;
         }
         // The generator's default activity (a 2 s mean gap over 10,000 cards) per card, whatever the number of cards.
@@ -84,12 +109,22 @@ final class HistoryCommand implements Callable<Integer> {
         }
         History.Counts c;
         try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(out), 1 << 16)) {
-            c = History.write(new History.Settings(config, Duration.ofDays(days), maxEvents, chargebackDelay, chargebackJitter), o);
+            c = History.write(
+                    new History.Settings(config, Duration.ofDays(days), maxEvents, chargebackDelay, chargebackJitter),
+                    o);
         }
         PrintWriter stdout = spec.commandLine().getOut();
-        stdout.printf(Locale.ROOT, "history | %s: %,d events from %s to %s: %,d payments, %,d of them fraud, each charged back %s +- %s later%n",
-                RuleSetDirs.display(out), c.events(), Instant.ofEpochMilli(c.firstEventTime()), Instant.ofEpochMilli(c.lastEventTime()),
-                c.payments(), c.frauds(), days(chargebackDelay), days(chargebackJitter));
+        stdout.printf(
+                Locale.ROOT,
+                "history | %s: %,d events from %s to %s: %,d payments, %,d of them fraud, each charged back %s +- %s later%n",
+                RuleSetDirs.display(out),
+                c.events(),
+                Instant.ofEpochMilli(c.firstEventTime()),
+                Instant.ofEpochMilli(c.lastEventTime()),
+                c.payments(),
+                c.frauds(),
+                days(chargebackDelay),
+                days(chargebackJitter));
         stdout.flush();
         return VetoCli.OK;
     }

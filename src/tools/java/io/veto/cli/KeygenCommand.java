@@ -36,7 +36,8 @@ final class KeygenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        KeyFiles w = new KeyFiles(spec.commandLine().getOut(), spec.commandLine().getErr());
+        KeyFiles w =
+                new KeyFiles(spec.commandLine().getOut(), spec.commandLine().getErr());
         return w.write(dir);
     }
 
@@ -50,7 +51,8 @@ final class KeygenCommand implements Callable<Integer> {
                 if (Files.exists(priv) || Files.exists(pub)) {
                     throw new FileAlreadyExistsException(Files.exists(priv) ? priv.toString() : pub.toString());
                 }
-                Path tmp = Files.createFile(dir.resolve(".rules-signing.key.tmp"),
+                Path tmp = Files.createFile(
+                        dir.resolve(".rules-signing.key.tmp"),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
                 Files.writeString(tmp, RuleSigning.pem(pair.getPrivate()));
                 Files.move(tmp, priv);

@@ -6,11 +6,11 @@ import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
 import io.veto.rule.RuleSetException;
 import io.veto.rule.RuleSetLimits;
-import java.util.List;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 
 /**
  * A rule-set directory read and compiled with the job's own compiler; on failure every problem has
@@ -37,7 +37,9 @@ record Loaded(Path dir, RuleSet ruleSet, CompiledRuleSet compiled, int problems)
         } catch (RuleSetException e) {
             // In file order, as an editor lists them; the compiler finds some only after reading every file.
             e.problems().stream()
-                    .sorted(Comparator.comparing(RuleProblem::file).thenComparingInt(RuleProblem::line).thenComparingInt(RuleProblem::column))
+                    .sorted(Comparator.comparing(RuleProblem::file)
+                            .thenComparingInt(RuleProblem::line)
+                            .thenComparingInt(RuleProblem::column))
                     .forEach(p -> err.println(RuleSetDirs.display(dir, p)));
             return new Loaded(dir, rs, null, e.problems().size());
         }

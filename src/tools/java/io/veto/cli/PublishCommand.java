@@ -1,21 +1,21 @@
 package io.veto.cli;
 
-import io.veto.scoring.ExampleRunner;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
 import io.veto.rule.RuleSigning;
 import io.veto.rule.RuleStatus;
-import java.security.PrivateKey;
+import io.veto.scoring.ExampleRunner;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PrivateKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -70,19 +70,30 @@ final class PublishCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Wait for the job to apply or reject the rule set")
     boolean await;
 
-    @Option(names = "--status-topic", defaultValue = "veto-rules-status", description = "Where the job answers (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--status-topic",
+            defaultValue = "veto-rules-status",
+            description = "Where the job answers (default: ${DEFAULT-VALUE})")
     String statusTopic;
 
-    @Option(names = "--timeout", defaultValue = "30s", converter = DurationConverter.class,
+    @Option(
+            names = "--timeout",
+            defaultValue = "30s",
+            converter = DurationConverter.class,
             description = "How long to wait for Kafka and, with --wait, for the job (default: ${DEFAULT-VALUE})")
     Duration timeout;
 
-    @Option(names = "--kafka-config", paramLabel = "FILE",
+    @Option(
+            names = "--kafka-config",
+            paramLabel = "FILE",
             description = "Kafka client properties (security.protocol, sasl.*, ssl.*) for a secured cluster")
     Path kafkaConfig;
 
-    @Option(names = "--signing-key", paramLabel = "FILE",
-            description = "The publishers' Ed25519 private key (PEM); default: $VETO_RULES_SIGNING_KEY or the file $VETO_RULES_SIGNING_KEY_FILE names")
+    @Option(
+            names = "--signing-key",
+            paramLabel = "FILE",
+            description =
+                    "The publishers' Ed25519 private key (PEM); default: $VETO_RULES_SIGNING_KEY or the file $VETO_RULES_SIGNING_KEY_FILE names")
     Path signingKey;
 
     @Override
@@ -104,19 +115,23 @@ final class PublishCommand implements Callable<Integer> {
         }
         Loaded l = Loaded.load(dir, err);
         if (!l.ok()) {
-            err.println("not published: " + RuleSetDirs.display(dir) + " has " + ValidateCommand.plural(l.problems(), "problem"));
+            err.println("not published: " + RuleSetDirs.display(dir) + " has "
+                    + ValidateCommand.plural(l.problems(), "problem"));
             return VetoCli.PROBLEM;
         }
         {
             // The job runs the examples too and rejects a set whose example fails: never send one.
-            List<ExampleRunner.Result> failed = ExampleRunner.run(l.compiled()).stream().filter(r -> !r.passed()).toList();
+            List<ExampleRunner.Result> failed = ExampleRunner.run(l.compiled()).stream()
+                    .filter(r -> !r.passed())
+                    .toList();
             for (ExampleRunner.Result r : failed) {
-                err.println(RuleSetDirs.display(dir.resolve(r.example().file())) + ":" + r.example().line() + ": example \""
-                        + r.example().name() + "\" fails: " + String.join("; ", r.mismatches()));
+                err.println(RuleSetDirs.display(dir.resolve(r.example().file())) + ":"
+                        + r.example().line() + ": example \"" + r.example().name() + "\" fails: "
+                        + String.join("; ", r.mismatches()));
             }
             if (!failed.isEmpty()) {
-                err.println("not published: " + ValidateCommand.plural(failed.size(), "example") + " failed (details: rules test "
-                        + RuleSetDirs.display(dir) + ")");
+                err.println("not published: " + ValidateCommand.plural(failed.size(), "example")
+                        + " failed (details: rules test " + RuleSetDirs.display(dir) + ")");
                 return VetoCli.PROBLEM;
             }
         }
@@ -141,7 +156,8 @@ final class PublishCommand implements Callable<Integer> {
                 return VetoCli.UNREACHABLE;
             }
             RecordMetadata md = send(base, rs, signature);
-            out.println("published " + version + " to " + topic + " (partition " + md.partition() + ", offset " + md.offset() + ")");
+            out.println("published " + version + " to " + topic + " (partition " + md.partition() + ", offset "
+                    + md.offset() + ")");
             if (status == null) {
                 return VetoCli.OK;
             }
@@ -149,7 +165,8 @@ final class PublishCommand implements Callable<Integer> {
             out.flush();
             return awaitStatus(status, rs.name(), version, out, err);
         } catch (TimeoutException | KafkaException e) {
-            err.println("Kafka at " + bootstrapServers + " did not answer within " + human(timeout) + ": " + rootMessage(e));
+            err.println("Kafka at " + bootstrapServers + " did not answer within " + human(timeout) + ": "
+                    + rootMessage(e));
             return VetoCli.UNREACHABLE;
         } catch (ExecutionException e) {
             err.println("could not publish to " + topic + " on " + bootstrapServers + ": " + rootMessage(e.getCause())
@@ -166,13 +183,16 @@ final class PublishCommand implements Callable<Integer> {
     private PrivateKey signingKey() {
         String text = signingKey != null
                 ? RuleSigning.readKeyFile(signingKey, "rule-set signing key (--signing-key)")
-                : RuleSigning.signingKeyText(System.getenv()).orElseThrow(() -> new IllegalStateException(
-                        "the job accepts only signed rule sets, and no signing key is given: pass --signing-key FILE or set "
-                                + RuleSigning.ENV_SIGNING_KEY + " or " + RuleSigning.ENV_SIGNING_KEY_FILE + " (rules keygen makes a key pair)"));
+                : RuleSigning.signingKeyText(System.getenv())
+                        .orElseThrow(() -> new IllegalStateException(
+                                "the job accepts only signed rule sets, and no signing key is given: pass --signing-key FILE or set "
+                                        + RuleSigning.ENV_SIGNING_KEY + " or " + RuleSigning.ENV_SIGNING_KEY_FILE
+                                        + " (rules keygen makes a key pair)"));
         return RuleSigning.privateKey(text);
     }
 
-    private RecordMetadata send(Properties base, RuleSet rs, String signature) throws ExecutionException, InterruptedException, TimeoutException {
+    private RecordMetadata send(Properties base, RuleSet rs, String signature)
+            throws ExecutionException, InterruptedException, TimeoutException {
         Properties p = new Properties();
         p.putAll(base);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -181,9 +201,11 @@ final class PublishCommand implements Callable<Integer> {
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(Math.max(1000, timeout.toMillis())));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(Math.max(1000, timeout.toMillis())));
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer =
+                new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             try {
-                return producer.send(new ProducerRecord<>(topic, rs.name(), RuleSetCodec.encode(rs, signature))).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                return producer.send(new ProducerRecord<>(topic, rs.name(), RuleSetCodec.encode(rs, signature)))
+                        .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException | ExecutionException | InterruptedException e) {
                 // Do not let close() wait for a delivery we have given up on.
                 producer.close(Duration.ZERO);
@@ -213,7 +235,9 @@ final class PublishCommand implements Callable<Integer> {
                     + "; is the job running with rule updates? Nothing was published.");
             return false;
         }
-        List<TopicPartition> parts = infos.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        List<TopicPartition> parts = infos.stream()
+                .map(i -> new TopicPartition(i.topic(), i.partition()))
+                .toList();
         consumer.assign(parts);
         consumer.seekToEnd(parts);
         // seekToEnd is lazy: resolving the positions now fixes them before the record is sent.
@@ -221,7 +245,8 @@ final class PublishCommand implements Callable<Integer> {
         return true;
     }
 
-    private int awaitStatus(KafkaConsumer<byte[], byte[]> consumer, String name, String version, PrintWriter out, PrintWriter err) {
+    private int awaitStatus(
+            KafkaConsumer<byte[], byte[]> consumer, String name, String version, PrintWriter out, PrintWriter err) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
@@ -237,7 +262,8 @@ final class PublishCommand implements Callable<Integer> {
                     continue;
                 }
                 if (s.state() == RuleStatus.State.APPLIED) {
-                    out.println("APPLIED " + version + (s.subtasks() > 0 ? " on " + ValidateCommand.plural(s.subtasks(), "subtask") : ""));
+                    out.println("APPLIED " + version
+                            + (s.subtasks() > 0 ? " on " + ValidateCommand.plural(s.subtasks(), "subtask") : ""));
                     return VetoCli.OK;
                 }
                 out.println("REJECTED " + version + ": the job keeps its current rule set");

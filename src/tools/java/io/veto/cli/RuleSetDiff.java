@@ -1,11 +1,11 @@
 package io.veto.cli;
 
+import io.veto.decision.Outcome;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.EntityList;
 import io.veto.rule.Example;
 import io.veto.rule.ExamplePayment;
 import io.veto.rule.ListEntry;
-import io.veto.decision.Outcome;
 import io.veto.rule.RuleDefinition;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,8 +54,8 @@ final class RuleSetDiff {
         }
         for (RuleDefinition r : b) {
             if (!before.containsKey(r.id())) {
-                out.add("+ rule " + r.id() + " (" + r.file() + ":" + r.line() + "): " + weight(r) + (r.shadow() ? ", shadow" : "")
-                        + " when " + condition(r.when()));
+                out.add("+ rule " + r.id() + " (" + r.file() + ":" + r.line() + "): " + weight(r)
+                        + (r.shadow() ? ", shadow" : "") + " when " + condition(r.when()));
             }
         }
         for (RuleDefinition r : b) {
@@ -87,13 +87,15 @@ final class RuleSetDiff {
         Map<String, EntityList> after = byId(b, EntityList::id);
         for (EntityList l : a) {
             if (!after.containsKey(l.id())) {
-                out.add("- list " + l.id() + " (" + l.kind().yamlName() + " " + l.entity().yamlName() + ", "
+                out.add("- list " + l.id() + " (" + l.kind().yamlName() + " "
+                        + l.entity().yamlName() + ", "
                         + ValidateCommand.plural(l.entries().size(), "value") + ")");
             }
         }
         for (EntityList l : b) {
             if (!before.containsKey(l.id())) {
-                out.add("+ list " + l.id() + " (" + l.kind().yamlName() + " " + l.entity().yamlName() + ", "
+                out.add("+ list " + l.id() + " (" + l.kind().yamlName() + " "
+                        + l.entity().yamlName() + ", "
                         + ValidateCommand.plural(l.entries().size(), "value") + ", " + l.file() + ")");
             }
         }
@@ -155,8 +157,11 @@ final class RuleSetDiff {
                 continue;
             }
             List<String> c = new ArrayList<>();
-            if (!payments(old).equals(payments(e)) || old.start() != e.start() || !old.card().equals(e.card())
-                    || !old.bin().equals(e.bin()) || !old.last4().equals(e.last4())) {
+            if (!payments(old).equals(payments(e))
+                    || old.start() != e.start()
+                    || !old.card().equals(e.card())
+                    || !old.bin().equals(e.bin())
+                    || !old.last4().equals(e.last4())) {
                 c.add("payments changed");
             }
             if (!old.expect().equals(e.expect())) {
@@ -171,8 +176,23 @@ final class RuleSetDiff {
     /** An example's payments without the lines they are written on, which moving text changes. */
     private static List<ExamplePayment> payments(Example e) {
         return e.payments().stream()
-                .map(p -> new ExamplePayment(p.time(), p.amount().stripTrailingZeros(), p.currency(), p.mcc(), p.country(), p.channel(),
-                        p.merchant(), p.customer(), p.terminal(), p.device(), p.ip(), p.card(), 0, p.type(), p.lat(), p.lon()))
+                .map(p -> new ExamplePayment(
+                        p.time(),
+                        p.amount().stripTrailingZeros(),
+                        p.currency(),
+                        p.mcc(),
+                        p.country(),
+                        p.channel(),
+                        p.merchant(),
+                        p.customer(),
+                        p.terminal(),
+                        p.device(),
+                        p.ip(),
+                        p.card(),
+                        0,
+                        p.type(),
+                        p.lat(),
+                        p.lon()))
                 .toList();
     }
 
@@ -199,7 +219,8 @@ final class RuleSetDiff {
             return;
         }
         String shown = String.join(", ", values.subList(0, Math.min(values.size(), MAX_VALUES_SHOWN)));
-        c.add(label + ": " + shown + (values.size() > MAX_VALUES_SHOWN ? " ... and " + (values.size() - MAX_VALUES_SHOWN) + " more" : ""));
+        c.add(label + ": " + shown
+                + (values.size() > MAX_VALUES_SHOWN ? " ... and " + (values.size() - MAX_VALUES_SHOWN) + " more" : ""));
     }
 
     private static String entryDetail(ListEntry e) {
@@ -227,7 +248,8 @@ final class RuleSetDiff {
 
     private static String weight(RuleDefinition r) {
         return r.outcome() != null
-                ? "outcome " + r.outcome() + (r.points() != 0 || r.pointsExpression() != null ? ", points " + r.pointsText() : "")
+                ? "outcome " + r.outcome()
+                        + (r.points() != 0 || r.pointsExpression() != null ? ", points " + r.pointsText() : "")
                 : "points " + r.pointsText();
     }
 
@@ -236,7 +258,9 @@ final class RuleSetDiff {
     }
 
     private static String time(long t) {
-        return t == Long.MIN_VALUE || t == Long.MAX_VALUE ? null : Instant.ofEpochMilli(t).toString();
+        return t == Long.MIN_VALUE || t == Long.MAX_VALUE
+                ? null
+                : Instant.ofEpochMilli(t).toString();
     }
 
     private static <T> Map<String, T> byId(List<T> items, Function<T, String> id) {

@@ -59,7 +59,8 @@ final class RuleSetDirs {
 
     /** {@code file:line:col: message} with the file named from the working directory. */
     static String display(Path ruleSetDir, RuleProblem p) {
-        String file = p.file().startsWith("<") ? display(ruleSetDir) + "/" + p.file() : display(ruleSetDir.resolve(p.file()));
+        String file =
+                p.file().startsWith("<") ? display(ruleSetDir) + "/" + p.file() : display(ruleSetDir.resolve(p.file()));
         return file + ":" + p.line() + ":" + p.column() + ": " + p.message();
     }
 }

@@ -1,5 +1,6 @@
 package io.veto.cli;
 
+import io.veto.backtest.report.ReportCommand;
 import picocli.CommandLine.Command;
 
 /** The {@code rules} group: check, test, compare and publish rule-set directories, and report on backtests. */
@@ -8,6 +9,14 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VetoCli.Version.class,
         description = "Check, test, compare, backtest, report on, sign and publish rule sets.",
-        subcommands = {ValidateCommand.class, TestCommand.class, DiffCommand.class, PublishCommand.class, KeygenCommand.class,
-            BacktestCommand.class, HistoryCommand.class, io.veto.backtest.report.ReportCommand.class})
+        subcommands = {
+            ValidateCommand.class,
+            TestCommand.class,
+            DiffCommand.class,
+            PublishCommand.class,
+            KeygenCommand.class,
+            BacktestCommand.class,
+            HistoryCommand.class,
+            ReportCommand.class
+        })
 final class RulesCommand {}

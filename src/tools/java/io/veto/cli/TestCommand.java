@@ -28,10 +28,15 @@ final class TestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "DIR", description = "Rule-set directories, or directories holding them (default: rules/default)")
+    @Parameters(
+            arity = "0..*",
+            paramLabel = "DIR",
+            description = "Rule-set directories, or directories holding them (default: rules/default)")
     List<Path> dirs = List.of(RuleSetDirs.DEFAULT);
 
-    @Option(names = {"-v", "--verbose"}, description = "Also show the decision and reasons of passing examples")
+    @Option(
+            names = {"-v", "--verbose"},
+            description = "Also show the decision and reasons of passing examples")
     boolean verbose;
 
     @Override
@@ -55,15 +60,18 @@ final class TestCommand implements Callable<Integer> {
     private boolean test(Path dir, PrintWriter out, PrintWriter err) {
         Loaded l = Loaded.load(dir, err);
         if (!l.ok()) {
-            err.println(RuleSetDirs.display(dir) + ": " + ValidateCommand.plural(l.problems(), "problem") + "; no example was run");
+            err.println(RuleSetDirs.display(dir) + ": " + ValidateCommand.plural(l.problems(), "problem")
+                    + "; no example was run");
             return false;
         }
         out.println(RuleSetDirs.display(dir) + " (" + l.compiled().version() + ")");
         List<ExampleRunner.Result> results = ExampleRunner.run(l.compiled());
         int failures = 0;
         for (ExampleRunner.Result r : results) {
-            String where = RuleSetDirs.display(dir.resolve(r.example().file())) + ":" + r.example().line();
-            out.println("  " + (r.passed() ? "PASS" : "FAIL") + "  " + where + "  " + r.example().name());
+            String where = RuleSetDirs.display(dir.resolve(r.example().file())) + ":"
+                    + r.example().line();
+            out.println("  " + (r.passed() ? "PASS" : "FAIL") + "  " + where + "  "
+                    + r.example().name());
             if (!r.passed()) {
                 failures++;
                 r.mismatches().forEach(m -> out.println("        " + m));
@@ -75,7 +83,8 @@ final class TestCommand implements Callable<Integer> {
         if (results.isEmpty()) {
             out.println("  no examples: write some under 'examples:' in a rule or list file (see rules/README.md)");
         } else {
-            out.println(ValidateCommand.plural(results.size(), "example") + ": " + (results.size() - failures) + " passed, " + failures + " failed");
+            out.println(ValidateCommand.plural(results.size(), "example") + ": " + (results.size() - failures)
+                    + " passed, " + failures + " failed");
         }
         return failures == 0;
     }

@@ -28,7 +28,10 @@ final class ValidateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(arity = "0..*", paramLabel = "DIR", description = "Rule-set directories, or directories holding them (default: rules/default)")
+    @Parameters(
+            arity = "0..*",
+            paramLabel = "DIR",
+            description = "Rule-set directories, or directories holding them (default: rules/default)")
     List<Path> dirs = List.of(RuleSetDirs.DEFAULT);
 
     @Override
@@ -45,7 +48,8 @@ final class ValidateCommand implements Callable<Integer> {
                     out.println("OK " + RuleSetDirs.display(dir) + ": " + summary(l.compiled()));
                 } else {
                     failed = true;
-                    err.println(RuleSetDirs.display(dir) + ": " + l.problems() + (l.problems() == 1 ? " problem" : " problems"));
+                    err.println(RuleSetDirs.display(dir) + ": " + l.problems()
+                            + (l.problems() == 1 ? " problem" : " problems"));
                 }
             }
         }
@@ -57,7 +61,9 @@ final class ValidateCommand implements Callable<Integer> {
     /** {@code default@1a2b3c4d5e6f, 9 rules (1 shadow), 3 lists (8 values), 24 examples}. */
     static String summary(CompiledRuleSet c) {
         long shadow = c.rules().stream().filter(RuleDefinition::shadow).count();
-        int values = c.lists().stream().mapToInt((EntityList l) -> l.entries().size()).sum();
+        int values = c.lists().stream()
+                .mapToInt((EntityList l) -> l.entries().size())
+                .sum();
         return c.version() + ", " + plural(c.size(), "rule") + (shadow > 0 ? " (" + shadow + " shadow)" : "")
                 + ", " + plural(c.lists().size(), "list") + " (" + plural(values, "value") + ")"
                 + ", " + plural(c.examples().size(), "example");

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import java.util.Random;
 
 /**
@@ -51,8 +52,11 @@ public final class BadRecords {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Sample s && name.equals(s.name) && Arrays.equals(payload, s.payload)
-                    && expectedReason.equals(s.expectedReason) && java.util.Objects.equals(rawPan, s.rawPan);
+            return o instanceof Sample s
+                    && name.equals(s.name)
+                    && Arrays.equals(payload, s.payload)
+                    && expectedReason.equals(s.expectedReason)
+                    && Objects.equals(rawPan, s.rawPan);
         }
 
         @Override
@@ -85,8 +89,11 @@ public final class BadRecords {
 
         List<Sample> out = new ArrayList<>();
         out.add(sample("not-json", "this is not json: card " + pan + " declined", "json", pan));
-        out.add(sample("truncated-json", valid.substring(0, valid.length() / 2 + random.nextInt(valid.length() / 3)),
-                "json", pan));
+        out.add(sample(
+                "truncated-json",
+                valid.substring(0, valid.length() / 2 + random.nextInt(valid.length() / 3)),
+                "json",
+                pan));
         out.add(sample("json-array", "[" + valid + "]", "json", pan));
 
         ObjectNode n = base.deepCopy();

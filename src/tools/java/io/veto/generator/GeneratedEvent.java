@@ -2,6 +2,7 @@ package io.veto.generator;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -53,12 +54,18 @@ public record GeneratedEvent(
     public static final String REFUND_ABUSE = "refund_abuse";
 
     /** Every scenario label, in the order of {@link PaymentGenerator#DEFAULT_SCENARIO_WEIGHTS}. */
-    public static final java.util.List<String> SCENARIO_LABELS = java.util.List.of(
-            CARD_TESTING, VELOCITY_BURST, AMOUNT_ANOMALY, IMPOSSIBLE_TRAVEL, ACCOUNT_TAKEOVER, REFUND_ABUSE);
+    public static final List<String> SCENARIO_LABELS =
+            List.of(CARD_TESTING, VELOCITY_BURST, AMOUNT_ANOMALY, IMPOSSIBLE_TRAVEL, ACCOUNT_TAKEOVER, REFUND_ABUSE);
 
     /** An event outside any scenario (genuine traffic, or a record built by hand). */
-    public GeneratedEvent(String key, String eventId, String type, String paymentId, long eventTimeMillis,
-                          String fraudLabel, byte[] json) {
+    public GeneratedEvent(
+            String key,
+            String eventId,
+            String type,
+            String paymentId,
+            long eventTimeMillis,
+            String fraudLabel,
+            byte[] json) {
         this(key, eventId, type, paymentId, eventTimeMillis, fraudLabel, json, null);
     }
 
@@ -111,7 +118,8 @@ public record GeneratedEvent(
 
     @Override
     public int hashCode() {
-        return 31 * Objects.hash(key, eventId, type, paymentId, eventTimeMillis, fraudLabel, scenario) + Arrays.hashCode(json);
+        return 31 * Objects.hash(key, eventId, type, paymentId, eventTimeMillis, fraudLabel, scenario)
+                + Arrays.hashCode(json);
     }
 
     @Override
@@ -120,8 +128,10 @@ public record GeneratedEvent(
                 + (paymentId == null ? "" : ", paymentId=" + paymentId)
                 + ", eventTimeMillis=" + eventTimeMillis
                 + (fraudLabel == null ? "" : ", fraudLabel=" + fraudLabel)
-                + (scenario == null ? "" : ", scenario=" + scenario.id() + " " + scenario.step() + "/"
-                        + scenario.size() + (scenario.completes() ? " completes" : ""))
+                + (scenario == null
+                        ? ""
+                        : ", scenario=" + scenario.id() + " " + scenario.step() + "/" + scenario.size()
+                                + (scenario.completes() ? " completes" : ""))
                 + ", json=" + json.length + " bytes]";
     }
 }

@@ -37,22 +37,39 @@ import picocli.CommandLine.Option;
         description = "Produce synthetic card payments with labelled fraud to a Kafka topic.")
 public final class GeneratorCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap-servers", defaultValue = "localhost:9092", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--bootstrap-servers",
+            defaultValue = "localhost:9092",
+            description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
     String bootstrapServers;
 
-    @Option(names = "--topic", defaultValue = "payments", description = "Topic to produce to (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--topic",
+            defaultValue = "payments",
+            description = "Topic to produce to (default: ${DEFAULT-VALUE}).")
     String topic;
 
-    @Option(names = "--rate", defaultValue = "1000", description = "Events per second; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rate",
+            defaultValue = "1000",
+            description = "Events per second; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
     double rate;
 
-    @Option(names = "--duration", converter = DurationConverter.class, description = "Stop after this long, e.g. 60s, 5m, 1h30m, 500ms or PT5M (default: no limit).")
+    @Option(
+            names = "--duration",
+            converter = DurationConverter.class,
+            description = "Stop after this long, e.g. 60s, 5m, 1h30m, 500ms or PT5M (default: no limit).")
     Duration duration;
 
-    @Option(names = "--count", defaultValue = "0", description = "Stop after this many events; 0 = no limit (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--count",
+            defaultValue = "0",
+            description = "Stop after this many events; 0 = no limit (default: ${DEFAULT-VALUE}).")
     long count;
 
-    @Option(names = "--seed", description = "Random seed: same seed and start time, same events (default: the fixed default seed).")
+    @Option(
+            names = "--seed",
+            description = "Random seed: same seed and start time, same events (default: the fixed default seed).")
     Long seed;
 
     @Option(names = "--cards", description = "Number of cards (default: 10000).")
@@ -64,25 +81,42 @@ public final class GeneratorCommand implements Callable<Integer> {
     @Option(names = "--fraud-rate", description = "Share of payments that belong to a fraud scenario (default: 0.01).")
     Double fraudRate;
 
-    @Option(names = "--mean-gap", converter = DurationConverter.class, description = "Mean event-time gap between events of the simulated clock (default: 2s).")
+    @Option(
+            names = "--mean-gap",
+            converter = DurationConverter.class,
+            description = "Mean event-time gap between events of the simulated clock (default: 2s).")
     Duration meanGap;
 
-    @Option(names = "--start-time", defaultValue = "now", description = "Event time of the first event: ISO-8601 instant or 'now' (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--start-time",
+            defaultValue = "now",
+            description = "Event time of the first event: ISO-8601 instant or 'now' (default: ${DEFAULT-VALUE}).")
     String startTime;
 
-    @Option(names = "--live-time", description = "Stamp each event with the wall clock at generation instead of the simulated clock.")
+    @Option(
+            names = "--live-time",
+            description = "Stamp each event with the wall clock at generation instead of the simulated clock.")
     boolean liveTime;
 
     @Option(names = "--epoch-millis", description = "Write eventTime as epoch milliseconds instead of ISO-8601.")
     boolean epochMillis;
 
-    @Option(names = "--run-id", defaultValue = "auto", description = "Put into every event/payment id; 'auto' derives it from the start time, '' for none (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--run-id",
+            defaultValue = "auto",
+            description =
+                    "Put into every event/payment id; 'auto' derives it from the start time, '' for none (default: ${DEFAULT-VALUE}).")
     String runId;
 
-    @Option(names = "--compression", defaultValue = "lz4", description = "Producer compression: lz4, none, zstd, gzip, snappy (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--compression",
+            defaultValue = "lz4",
+            description = "Producer compression: lz4, none, zstd, gzip, snappy (default: ${DEFAULT-VALUE}).")
     String compression;
 
-    @Option(names = "--record-time-from-event", description = "Use the event time as the Kafka record timestamp (default: time of sending).")
+    @Option(
+            names = "--record-time-from-event",
+            description = "Use the event time as the Kafka record timestamp (default: time of sending).")
     boolean recordTimeFromEvent;
 
     @CommandLine.Spec
@@ -122,20 +156,31 @@ public final class GeneratorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter err = spec == null ? new PrintWriter(System.err, true) : spec.commandLine().getErr();
-        PrintWriter out = spec == null ? new PrintWriter(System.out, true) : spec.commandLine().getOut();
+        PrintWriter err = spec == null
+                ? new PrintWriter(System.err, true)
+                : spec.commandLine().getErr();
+        PrintWriter out = spec == null
+                ? new PrintWriter(System.out, true)
+                : spec.commandLine().getOut();
         GeneratorConfig config = config();
-        err.printf(Locale.ROOT, "generate: to %s topic '%s', rate %s, %s, %s; seed %d, %d cards, %d merchants, "
+        err.printf(
+                Locale.ROOT,
+                "generate: to %s topic '%s', rate %s, %s, %s; seed %d, %d cards, %d merchants, "
                         + "fraud rate %.4f, %s time from %s, run id '%s'%n",
-                bootstrapServers, topic,
+                bootstrapServers,
+                topic,
                 rate == 0 ? "unlimited" : rate + "/s",
                 duration == null ? "no time limit" : "for " + duration,
                 count <= 0 ? "no count limit" : "at most " + count + " events",
-                config.seed(), config.cards(), config.merchants(), config.fraudRate(),
-                config.live() ? "live" : "simulated", config.live() ? "wall clock" : config.startTime(),
+                config.seed(),
+                config.cards(),
+                config.merchants(),
+                config.fraudRate(),
+                config.live() ? "live" : "simulated",
+                config.live() ? "wall clock" : config.startTime(),
                 config.runId());
-        GeneratorRunner runner = GeneratorRunner.toKafka(bootstrapServers, compression, topic,
-                        new PaymentGenerator(config), rate, duration, count)
+        GeneratorRunner runner = GeneratorRunner.toKafka(
+                        bootstrapServers, compression, topic, new PaymentGenerator(config), rate, duration, count)
                 .withEventTimeAsRecordTimestamp(recordTimeFromEvent);
         Thread hook = new Thread(runner::close, "generator-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -145,9 +190,17 @@ public final class GeneratorCommand implements Callable<Integer> {
             return t;
         });
         long startNanos = System.nanoTime();
-        progress.scheduleAtFixedRate(() -> err.printf(Locale.ROOT, "generate: %d sent (%.0f/s), %d failed, fraud %s%n",
-                runner.sent(), runner.sent() / ((System.nanoTime() - startNanos) / 1e9), runner.failed(),
-                runner.sentByLabel()), 5, 5, TimeUnit.SECONDS);
+        progress.scheduleAtFixedRate(
+                () -> err.printf(
+                        Locale.ROOT,
+                        "generate: %d sent (%.0f/s), %d failed, fraud %s%n",
+                        runner.sent(),
+                        runner.sent() / ((System.nanoTime() - startNanos) / 1e9),
+                        runner.failed(),
+                        runner.sentByLabel()),
+                5,
+                5,
+                TimeUnit.SECONDS);
         try {
             runner.run();
         } finally {
@@ -160,8 +213,14 @@ public final class GeneratorCommand implements Callable<Integer> {
             }
         }
         double seconds = (System.nanoTime() - startNanos) / 1e9;
-        out.printf(Locale.ROOT, "sent=%d payments=%d failed=%d byLabel=%s seconds=%.1f rate=%.0f/s%n",
-                runner.sent(), runner.sentPayments(), runner.failed(), runner.sentByLabel(), seconds,
+        out.printf(
+                Locale.ROOT,
+                "sent=%d payments=%d failed=%d byLabel=%s seconds=%.1f rate=%.0f/s%n",
+                runner.sent(),
+                runner.sentPayments(),
+                runner.failed(),
+                runner.sentByLabel(),
+                seconds,
                 runner.sent() / Math.max(seconds, 1e-9));
         if (runner.failed() > 0) {
             err.println("generate: " + runner.failed() + " records failed; first error: " + runner.firstError());
@@ -196,13 +255,14 @@ public final class GeneratorCommand implements Callable<Integer> {
             int pos = 0;
             while (m.find() && m.start() == pos) {
                 long n = Long.parseLong(m.group(1));
-                total = total.plus(switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofDays(n);
-                });
+                total = total.plus(
+                        switch (m.group(2)) {
+                            case "ms" -> Duration.ofMillis(n);
+                            case "s" -> Duration.ofSeconds(n);
+                            case "m" -> Duration.ofMinutes(n);
+                            case "h" -> Duration.ofHours(n);
+                            default -> Duration.ofDays(n);
+                        });
                 pos = m.end();
             }
             if (pos == 0 || pos != v.length()) {

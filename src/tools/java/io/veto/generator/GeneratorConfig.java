@@ -55,7 +55,9 @@ public record GeneratorConfig(
         if (meanGapMicros < 1) {
             throw new IllegalArgumentException("meanGapMicros must be >= 1, got " + meanGapMicros);
         }
-        if (!(accountEventShare >= 0 && refundShare >= 0 && chargebackShare >= 0
+        if (!(accountEventShare >= 0
+                && refundShare >= 0
+                && chargebackShare >= 0
                 && accountEventShare + refundShare + chargebackShare <= 0.5)) {
             throw new IllegalArgumentException("event shares must be >= 0 and add up to at most 0.5");
         }
@@ -90,54 +92,164 @@ public record GeneratorConfig(
     }
 
     public GeneratorConfig withSeed(long seed) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     public GeneratorConfig withCards(int cards) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     public GeneratorConfig withMerchants(int merchants) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     public GeneratorConfig withFraudRate(double fraudRate) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     public GeneratorConfig withStartTime(Instant startTime) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     public GeneratorConfig withMeanGapMicros(long meanGapMicros) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     /** Shares of account events, refunds/reversals and chargebacks among all events. */
     public GeneratorConfig withEventShares(double accountEventShare, double refundShare, double chargebackShare) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     public GeneratorConfig withEpochMillisTime(boolean epochMillisTime) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     /** Live mode when non-null (e.g. {@link Clock#systemUTC()}); null for the simulated clock. */
     public GeneratorConfig withLiveClock(Clock liveClock) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 
     public GeneratorConfig withRunId(String runId) {
-        return new GeneratorConfig(seed, cards, merchants, fraudRate, startTime, meanGapMicros,
-                accountEventShare, refundShare, chargebackShare, epochMillisTime, liveClock, runId);
+        return new GeneratorConfig(
+                seed,
+                cards,
+                merchants,
+                fraudRate,
+                startTime,
+                meanGapMicros,
+                accountEventShare,
+                refundShare,
+                chargebackShare,
+                epochMillisTime,
+                liveClock,
+                runId);
     }
 }

@@ -73,8 +73,13 @@ public final class GeneratorRunner implements Runnable, AutoCloseable {
      * @param maxDuration stop after this long; null = no time limit
      * @param maxCount stop after this many records; 0 or less = no count limit
      */
-    public GeneratorRunner(Iterator<GeneratedEvent> events, Producer<byte[], byte[]> producer, String topic,
-                           double eventsPerSecond, Duration maxDuration, long maxCount) {
+    public GeneratorRunner(
+            Iterator<GeneratedEvent> events,
+            Producer<byte[], byte[]> producer,
+            String topic,
+            double eventsPerSecond,
+            Duration maxDuration,
+            long maxCount) {
         this.events = Objects.requireNonNull(events, "events");
         this.producer = Objects.requireNonNull(producer, "producer");
         this.topic = Objects.requireNonNull(topic, "topic");
@@ -90,9 +95,14 @@ public final class GeneratorRunner implements Runnable, AutoCloseable {
     }
 
     /** A runner with a new {@link KafkaProducer} (see {@link #producerProperties(String, String)}). */
-    public static GeneratorRunner toKafka(String bootstrapServers, String compression, String topic,
-                                          Iterator<GeneratedEvent> events, double eventsPerSecond,
-                                          Duration maxDuration, long maxCount) {
+    public static GeneratorRunner toKafka(
+            String bootstrapServers,
+            String compression,
+            String topic,
+            Iterator<GeneratedEvent> events,
+            double eventsPerSecond,
+            Duration maxDuration,
+            long maxCount) {
         KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(bootstrapServers, compression));
         return new GeneratorRunner(events, producer, topic, eventsPerSecond, maxDuration, maxCount);
     }
@@ -145,7 +155,10 @@ public final class GeneratorRunner implements Runnable, AutoCloseable {
             }
             Exception error = firstError.get();
             if (error != null) {
-                LOG.warn("{} of {} records failed to send; first error: {}", failed.sum(), attempted.get(),
+                LOG.warn(
+                        "{} of {} records failed to send; first error: {}",
+                        failed.sum(),
+                        attempted.get(),
                         error.toString());
             }
         } finally {

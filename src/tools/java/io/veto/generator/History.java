@@ -29,21 +29,29 @@ public final class History {
      * @param chargebackDelay mean delay of a fraud's chargeback
      * @param chargebackJitter the delay is uniform in {@code delay ± jitter}
      */
-    public record Settings(GeneratorConfig config, Duration days, long maxEvents, Duration chargebackDelay, Duration chargebackJitter) {
+    public record Settings(
+            GeneratorConfig config,
+            Duration days,
+            long maxEvents,
+            Duration chargebackDelay,
+            Duration chargebackJitter) {
         public Settings {
             if (chargebackJitter.compareTo(chargebackDelay) > 0) {
-                throw new IllegalArgumentException("the chargeback jitter must not exceed the delay: a chargeback comes after its payment");
+                throw new IllegalArgumentException(
+                        "the chargeback jitter must not exceed the delay: a chargeback comes after its payment");
             }
         }
     }
 
     /** What was written. */
-    public record Counts(long events, long payments, long frauds, long chargebacks, long firstEventTime, long lastEventTime) {}
+    public record Counts(
+            long events, long payments, long frauds, long chargebacks, long firstEventTime, long lastEventTime) {}
 
     private History() {}
 
     public static Counts write(Settings s, OutputStream out) throws IOException {
-        GeneratorConfig config = s.config().withEventShares(s.config().accountEventShare(), s.config().refundShare(), 0.0);
+        GeneratorConfig config = s.config()
+                .withEventShares(s.config().accountEventShare(), s.config().refundShare(), 0.0);
         PaymentGenerator generator = new PaymentGenerator(config);
         SplittableRandom random = new SplittableRandom(config.seed() ^ 0xC4A12EBAC7L);
         PriorityQueue<Chargeback> pending = new PriorityQueue<>();
@@ -116,7 +124,19 @@ public final class History {
         c.put("type", GeneratedEvent.CHARGEBACK);
         c.put("paymentId", e.paymentId());
         c.put("eventTime", Instant.ofEpochMilli(at).toString());
-        for (String f : new String[] {"cardToken", "bin", "last4", "customerId", "merchantId", "mcc", "terminalId", "amount", "currency", "country", "channel"}) {
+        for (String f : new String[] {
+            "cardToken",
+            "bin",
+            "last4",
+            "customerId",
+            "merchantId",
+            "mcc",
+            "terminalId",
+            "amount",
+            "currency",
+            "country",
+            "channel"
+        }) {
             if (payment.has(f)) {
                 c.set(f, payment.get(f));
             }

@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -85,11 +86,12 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
      * account_takeover 0.15, refund_abuse 0.10. {@link GeneratorConfig#fraudRate()} sets how many
      * payments are fraud; these weights only split that among the scenarios.
      */
-    public static final Map<String, Double> DEFAULT_SCENARIO_WEIGHTS = Collections.unmodifiableMap(weights(
-            0.25, 0.20, 0.15, 0.15, 0.15, 0.10));
+    public static final Map<String, Double> DEFAULT_SCENARIO_WEIGHTS =
+            Collections.unmodifiableMap(weights(0.25, 0.20, 0.15, 0.15, 0.15, 0.10));
 
     /** card_testing: the fewest and most small probes before the big purchase. */
     public static final int CARD_TESTING_MIN_PROBES = 3;
+
     public static final int CARD_TESTING_MAX_PROBES = 6;
     /** velocity_burst: the payment with this 1-based number completes the burst (bursts have 6 to 10). */
     public static final int VELOCITY_MIN_PAYMENTS = 6;
@@ -102,6 +104,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
      * card-present payment than this speed allows: a cardholder abroad first has to get there.
      */
     public static final double GENUINE_MAX_KMH = 300;
+
     private static final int POS_MEMORY = 8;
     private static final Set<String> REFUND_ABUSE_MCCS = Set.of("5732", "5691", "5311", "5944", "5999");
     private static final DateTimeFormatter WIDE_YEARS =
@@ -120,6 +123,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
     private long lastMicros = Long.MIN_VALUE;
     /** Event time of the last event returned (a scenario event may be stamped before its tick). */
     private long lastEventMicros = Long.MIN_VALUE;
+
     private long eventSeq;
     private long paymentSeq;
     private long scenarioSeq;
@@ -134,10 +138,12 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
      * {@code card * POS_MEMORY} (merchant -1: none), and the slot of the latest.
      */
     private final long[] posMicros;
+
     private final int[] posMerchant;
     private final int[] posLatest;
     /** Per card: event time of its last payment and of its last REFUND (Long.MIN_VALUE: none). */
     private final long[] lastPaymentMicros;
+
     private final long[] lastRefundMicros;
     private Paid lastPaid;
 
@@ -174,8 +180,8 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         for (Map.Entry<String, Double> w : scenarioWeights.entrySet()) {
             int i = GeneratedEvent.SCENARIO_LABELS.indexOf(w.getKey());
             if (i < 0) {
-                throw new IllegalArgumentException("unknown scenario '" + w.getKey() + "', known: "
-                        + GeneratedEvent.SCENARIO_LABELS);
+                throw new IllegalArgumentException(
+                        "unknown scenario '" + w.getKey() + "', known: " + GeneratedEvent.SCENARIO_LABELS);
             }
             if (!(w.getValue() >= 0 && w.getValue() < Double.POSITIVE_INFINITY)) {
                 throw new IllegalArgumentException("scenario weight must be finite and >= 0: " + w);
@@ -196,21 +202,22 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         Instant start = config.startTime();
         this.clockMicros = Math.multiplyExact(start.getEpochSecond(), SECOND) + start.getNano() / 1_000;
         this.cardBusyUntil = new long[world.cards.length];
-        java.util.Arrays.fill(cardBusyUntil, Long.MIN_VALUE);
+        Arrays.fill(cardBusyUntil, Long.MIN_VALUE);
         this.cardInScenarioUntil = new long[world.cards.length];
-        java.util.Arrays.fill(cardInScenarioUntil, Long.MIN_VALUE);
+        Arrays.fill(cardInScenarioUntil, Long.MIN_VALUE);
         this.posMicros = new long[world.cards.length * POS_MEMORY];
         this.posMerchant = new int[world.cards.length * POS_MEMORY];
-        java.util.Arrays.fill(posMerchant, -1);
+        Arrays.fill(posMerchant, -1);
         this.posLatest = new int[world.cards.length];
         this.lastPaymentMicros = new long[world.cards.length];
-        java.util.Arrays.fill(lastPaymentMicros, Long.MIN_VALUE);
+        Arrays.fill(lastPaymentMicros, Long.MIN_VALUE);
         this.lastRefundMicros = new long[world.cards.length];
-        java.util.Arrays.fill(lastRefundMicros, Long.MIN_VALUE);
+        Arrays.fill(lastRefundMicros, Long.MIN_VALUE);
         double f = config.fraudRate();
         this.creditPerGenuine = f / (1 - f);
         planNextScenario();
-        JsonFactory factory = new JsonFactoryBuilder().rootValueSeparator((String) null).build();
+        JsonFactory factory =
+                new JsonFactoryBuilder().rootValueSeparator((String) null).build();
         try {
             this.json = factory.createGenerator(out);
         } catch (IOException e) {
@@ -379,8 +386,8 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         return accountEvent(now, c, type, device, ip, null);
     }
 
-    private GeneratedEvent accountEvent(long now, World.Customer c, String type, String device, String ip,
-                                        ScenarioTag tag) {
+    private GeneratedEvent accountEvent(
+            long now, World.Customer c, String type, String device, String ip, ScenarioTag tag) {
         String eventId = eventPrefix + (++eventSeq);
         long millis = Math.floorDiv(now, 1_000L);
         String label = tag == null ? null : tag.label();
@@ -489,8 +496,10 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
     private void planNextScenario() {
         nextScenario = GeneratedEvent.SCENARIO_LABELS.get(World.pickWeighted(scenarioWeights, rng));
         nextScenarioSize = switch (nextScenario) {
-            case GeneratedEvent.CARD_TESTING -> CARD_TESTING_MIN_PROBES
-                    + rng.nextInt(CARD_TESTING_MAX_PROBES - CARD_TESTING_MIN_PROBES + 1) + 1; // probes + the big one
+            case GeneratedEvent.CARD_TESTING ->
+                CARD_TESTING_MIN_PROBES
+                        + rng.nextInt(CARD_TESTING_MAX_PROBES - CARD_TESTING_MIN_PROBES + 1)
+                        + 1; // probes + the big one
             case GeneratedEvent.VELOCITY_BURST -> VELOCITY_MIN_PAYMENTS + rng.nextInt(5); // 6 .. 10
             case GeneratedEvent.IMPOSSIBLE_TRAVEL -> 2;
             case GeneratedEvent.REFUND_ABUSE -> 3;
@@ -556,7 +565,8 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
     private boolean fresh(World.Card card, long now) {
         return cardBusyUntil[card.index] <= now
                 && (lastPaymentMicros[card.index] == Long.MIN_VALUE || now - lastPaymentMicros[card.index] > 5 * MINUTE)
-                && (!nextScenario.equals(GeneratedEvent.REFUND_ABUSE) || lastRefundMicros[card.index] == Long.MIN_VALUE
+                && (!nextScenario.equals(GeneratedEvent.REFUND_ABUSE)
+                        || lastRefundMicros[card.index] == Long.MIN_VALUE
                         || now - lastRefundMicros[card.index] > 24 * 60 * MINUTE);
     }
 
@@ -617,7 +627,8 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
             if (!seen) {
                 return candidate;
             }
-            candidate = (attempt < 32 ? pool : world.ecomAll)[rng.nextInt(attempt < 32 ? pool.length : world.ecomAll.length)];
+            candidate = (attempt < 32 ? pool : world.ecomAll)
+                    [rng.nextInt(attempt < 32 ? pool.length : world.ecomAll.length)];
         }
         return candidate;
     }
@@ -659,8 +670,8 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
             boolean ecom = channelIsEcom(m, online);
             String currency = ecom ? card.currency : world.countries[m.country].currency();
             double eur = Math.max(15, Math.min(400, baseEur * Math.exp(0.4 * rng.nextGaussian())));
-            long cents = toCents(eur, ecom || currency.equals(card.currency) ? card.perEur
-                    : world.countries[m.country].perEur());
+            long cents = toCents(
+                    eur, ecom || currency.equals(card.currency) ? card.perEur : world.countries[m.country].perEur());
             Pending p = steps.payment(t, card, m, cents, currency, ecom, ip, device);
             p.completes = i == VELOCITY_MIN_PAYMENTS - 1;
         }
@@ -716,7 +727,9 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
                 here = m;
             }
         }
-        if (here == null && lastPosMerchant(card) >= 0 && reachable(card, world.merchants[lastPosMerchant(card)], now)) {
+        if (here == null
+                && lastPosMerchant(card) >= 0
+                && reachable(card, world.merchants[lastPosMerchant(card)], now)) {
             here = world.merchants[lastPosMerchant(card)];
         }
         if (here == null || !here.pos) { // nowhere the cardholder can be (or a world without shops)
@@ -753,14 +766,37 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         }
         hours = Math.max(0.5, Math.min(hours, km / TRAVEL_MIN_KMH));
         String localCurrency = world.countries[here.country].currency();
-        double eur = Math.max(1.0, Math.min(card.medianEur * here.mcc.amountFactor()
-                * Math.exp(card.sigma * rng.nextGaussian()), 8 * card.medianEur));
-        steps.payment(now, card, here, toCents(eur, localCurrency.equals(card.currency) ? card.perEur
-                : world.countries[here.country].perEur()), localCurrency, false, null, null);
+        double eur = Math.max(
+                1.0,
+                Math.min(
+                        card.medianEur * here.mcc.amountFactor() * Math.exp(card.sigma * rng.nextGaussian()),
+                        8 * card.medianEur));
+        steps.payment(
+                now,
+                card,
+                here,
+                toCents(
+                        eur,
+                        localCurrency.equals(card.currency) ? card.perEur : world.countries[here.country].perEur()),
+                localCurrency,
+                false,
+                null,
+                null);
         String farCurrency = world.countries[there.country].currency();
         long due = now + (long) (hours * 3600 * SECOND);
-        steps.payment(due, card, there, toCents(100 + rng.nextDouble() * 700, farCurrency.equals(card.currency)
-                ? card.perEur : world.countries[there.country].perEur()), farCurrency, false, null, null)
+        steps.payment(
+                        due,
+                        card,
+                        there,
+                        toCents(
+                                100 + rng.nextDouble() * 700,
+                                farCurrency.equals(card.currency)
+                                        ? card.perEur
+                                        : world.countries[there.country].perEur()),
+                        farCurrency,
+                        false,
+                        null,
+                        null)
                 .completes = true;
         return true;
     }
@@ -801,8 +837,8 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         }
         long due = now + 6 * MINUTE + (long) (rng.nextDouble() * 49 * MINUTE);
         // and never small: at least 150 in the card's currency (a takeover is worth the trouble)
-        long cents = Math.max(toCents(usualEur * (8 + rng.nextDouble() * 12), card.perEur),
-                15_000 + rng.nextInt(35_000));
+        long cents =
+                Math.max(toCents(usualEur * (8 + rng.nextDouble() * 12), card.perEur), 15_000 + rng.nextInt(35_000));
         steps.payment(due, card, m, cents, card.currency, channelIsEcom(m, true), ip, device).completes = true;
     }
 
@@ -891,8 +927,15 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
             this.label = label;
         }
 
-        Pending payment(long due, World.Card card, World.Merchant m, long cents, String currency, boolean ecom,
-                        String ip, String device) {
+        Pending payment(
+                long due,
+                World.Card card,
+                World.Merchant m,
+                long cents,
+                String currency,
+                boolean ecom,
+                String ip,
+                String device) {
             Pending p = add(due, Pending.PAYMENT);
             p.card = card;
             p.merchant = m;
@@ -963,8 +1006,16 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
 
     // ---------------------------------------------------------------- payments and JSON
 
-    private GeneratedEvent payment(long now, World.Card card, World.Merchant m, long cents, String currency,
-                                   boolean ecom, String ip, String device, ScenarioTag tag) {
+    private GeneratedEvent payment(
+            long now,
+            World.Card card,
+            World.Merchant m,
+            long cents,
+            String currency,
+            boolean ecom,
+            String ip,
+            String device,
+            ScenarioTag tag) {
         String label = tag == null ? null : tag.label();
         String eventId = eventPrefix + (++eventSeq);
         String paymentId = paymentPrefix + (++paymentSeq);
@@ -1101,6 +1152,7 @@ public final class PaymentGenerator implements Iterator<GeneratedEvent> {
         Paid paid;
         /** PAYMENT: a scenario refund follows, so no random refund, reversal or chargeback may. */
         boolean keepFollowUpsAway;
+
         World.Customer customer;
         String accountType;
     }

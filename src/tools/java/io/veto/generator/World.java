@@ -27,13 +27,23 @@ final class World {
         final String lon;
         /** {@link #lat} and {@link #lon} as numbers: exactly what the job reads from the JSON. */
         final double latDeg;
+
         final double lonDeg;
         final boolean pos;
         final boolean ecom;
         final String[] terminals;
 
-        Merchant(int index, String id, RefData.Mcc mcc, int country, int city, String lat, String lon,
-                 boolean pos, boolean ecom, String[] terminals) {
+        Merchant(
+                int index,
+                String id,
+                RefData.Mcc mcc,
+                int country,
+                int city,
+                String lat,
+                String lon,
+                boolean pos,
+                boolean ecom,
+                String[] terminals) {
             this.index = index;
             this.id = id;
             this.mcc = mcc;
@@ -82,6 +92,7 @@ final class World {
         final double perEur;
         /** Median genuine ticket, in euros (log-normal around it). */
         final double medianEur;
+
         final double sigma;
         final double ecomShare;
         final int[] usualPos;
@@ -91,9 +102,21 @@ final class World {
         /** Sorted: every merchant the cardholder ever pays at. */
         final int[] known;
 
-        Card(int index, String key, String pan, Customer customer, int country, String currency, double perEur,
-             double medianEur, double sigma, double ecomShare, int[] usualPos, int[] usualEcom,
-             int[] occasionalPos, int[] occasionalEcom) {
+        Card(
+                int index,
+                String key,
+                String pan,
+                Customer customer,
+                int country,
+                String currency,
+                double perEur,
+                double medianEur,
+                double sigma,
+                double ecomShare,
+                int[] usualPos,
+                int[] usualEcom,
+                int[] occasionalPos,
+                int[] occasionalEcom) {
             this.index = index;
             this.key = key;
             this.pan = pan;
@@ -207,8 +230,11 @@ final class World {
     }
 
     private Merchant[] buildMerchants(int count, SplittableRandom rng) {
-        double[] mccWeights = RefData.MCCS.stream().mapToDouble(RefData.Mcc::weight).toArray();
-        double[] countryWeights = Arrays.stream(countries).mapToDouble(RefData.Country::merchantWeight).toArray();
+        double[] mccWeights =
+                RefData.MCCS.stream().mapToDouble(RefData.Mcc::weight).toArray();
+        double[] countryWeights = Arrays.stream(countries)
+                .mapToDouble(RefData.Country::merchantWeight)
+                .toArray();
         Merchant[] out = new Merchant[count];
         for (int i = 0; i < count; i++) {
             RefData.Mcc mcc = RefData.MCCS.get(pickWeighted(mccWeights, rng));
@@ -226,15 +252,25 @@ final class World {
                     terminals[t] = String.format(Locale.ROOT, "T%06d%02d", i, t + 1);
                 }
             }
-            out[i] = new Merchant(i, String.format(Locale.ROOT, "mer-%05d", i), mcc, country, city,
-                    String.format(Locale.ROOT, "%.5f", lat), String.format(Locale.ROOT, "%.5f", lon),
-                    pos, ecom, terminals);
+            out[i] = new Merchant(
+                    i,
+                    String.format(Locale.ROOT, "mer-%05d", i),
+                    mcc,
+                    country,
+                    city,
+                    String.format(Locale.ROOT, "%.5f", lat),
+                    String.format(Locale.ROOT, "%.5f", lon),
+                    pos,
+                    ecom,
+                    terminals);
         }
         return out;
     }
 
     private void buildCards(SplittableRandom rng) {
-        double[] issuerWeights = Arrays.stream(countries).mapToDouble(RefData.Country::cardWeight).toArray();
+        double[] issuerWeights = Arrays.stream(countries)
+                .mapToDouble(RefData.Country::cardWeight)
+                .toArray();
         Set<String> pans = new HashSet<>();
         double total = 0;
         int cardIndex = 0;
@@ -250,7 +286,10 @@ final class World {
             int[] prefixes = countries[country].ipPrefixes();
             Customer customer = new Customer(
                     String.format(Locale.ROOT, "cust-%06d", customers.size()),
-                    country, city, devices, ip(prefixes[rng.nextInt(prefixes.length)], rng),
+                    country,
+                    city,
+                    devices,
+                    ip(prefixes[rng.nextInt(prefixes.length)], rng),
                     ip(prefixes[rng.nextInt(prefixes.length)], rng));
             customers.add(customer);
             for (int h = 0; h < holding; h++, cardIndex++) {
@@ -300,9 +339,21 @@ final class World {
                 distinctFrom(rng, 1 + rng.nextInt(3), travelPos, travelPos));
         int[] occasionalEcom = distinctFrom(rng, 2 + rng.nextInt(4), ecomAll, ecomAll);
 
-        return new Card(index, String.format(Locale.ROOT, "card-%06d", index), pan, customer, customer.country,
-                home.currency(), home.perEur(), medianEur, sigma, ecomShare, usualPos, usualEcom,
-                occasionalPos, occasionalEcom);
+        return new Card(
+                index,
+                String.format(Locale.ROOT, "card-%06d", index),
+                pan,
+                customer,
+                customer.country,
+                home.currency(),
+                home.perEur(),
+                medianEur,
+                sigma,
+                ecomShare,
+                usualPos,
+                usualEcom,
+                occasionalPos,
+                occasionalEcom);
     }
 
     /** A card, the busier ones (by their activity weight) more often. */
@@ -324,7 +375,10 @@ final class World {
         double dLat = Math.toRadians(lat2 - lat1);
         double dLon = Math.toRadians(lon2 - lon1);
         double h = Math.sin(dLat / 2) * Math.sin(dLat / 2)
-                + Math.cos(Math.toRadians(lat1)) * Math.cos(Math.toRadians(lat2)) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+                + Math.cos(Math.toRadians(lat1))
+                        * Math.cos(Math.toRadians(lat2))
+                        * Math.sin(dLon / 2)
+                        * Math.sin(dLon / 2);
         return 2 * 6371.0088 * Math.asin(Math.min(1, Math.sqrt(h)));
     }
 

@@ -3,10 +3,10 @@ package io.veto.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
+import io.veto.decision.Outcome;
 import io.veto.decision.Reason;
 import io.veto.generator.GeneratorRunner;
-import io.veto.decision.Outcome;
+import io.veto.kafka.DecisionJson;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -19,6 +19,8 @@ import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -51,7 +53,13 @@ final class DecisionSummary implements Runnable, AutoCloseable {
 
     private final LocalRun.FastClock clock;
 
-    DecisionSummary(String bootstrapServers, String decisionsTopic, String dlqTopic, GeneratorRunner generator, String paymentsTopic, LocalRun.FastClock clock) {
+    DecisionSummary(
+            String bootstrapServers,
+            String decisionsTopic,
+            String dlqTopic,
+            GeneratorRunner generator,
+            String paymentsTopic,
+            LocalRun.FastClock clock) {
         this.clock = clock;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -85,7 +93,7 @@ final class DecisionSummary implements Runnable, AutoCloseable {
                     printLine();
                 }
             }
-        } catch (org.apache.kafka.common.errors.WakeupException | org.apache.kafka.common.errors.InterruptException e) {
+        } catch (WakeupException | InterruptException e) {
             // closing
         } finally {
             printLine();
@@ -138,23 +146,39 @@ final class DecisionSummary implements Runnable, AutoCloseable {
         long secs = (now - started) / 1000;
         sb.append(String.format("%02d:%02d:%02d  decided %,d  ", secs / 3600, secs / 60 % 60, secs % 60, decided));
         for (Outcome o : Outcome.values()) {
-            sb.append(o.name()).append(' ').append(String.format("%,d", outcomes[o.ordinal()])).append("  ");
+            sb.append(o.name())
+                    .append(' ')
+                    .append(String.format("%,d", outcomes[o.ordinal()]))
+                    .append("  ");
         }
-        sb.append(String.format("| %.0f/s | latency p50 %d ms p99 %d ms | DLQ %,d", rate,
+        sb.append(String.format(
+                "| %.0f/s | latency p50 %d ms p99 %d ms | DLQ %,d",
+                rate,
                 latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(50),
-                latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(99), dlq));
+                latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(99),
+                dlq));
         if (!byLabel.isEmpty()) {
             sb.append(" | fraud flagged:");
-            byLabel.forEach((label, c) -> sb.append(' ').append(label).append(' ').append(c[1]).append('/').append(c[0]));
+            byLabel.forEach((label, c) -> sb.append(' ')
+                    .append(label)
+                    .append(' ')
+                    .append(c[1])
+                    .append('/')
+                    .append(c[0]));
         }
         LocalRun.say(sb.toString());
         if (example != null) {
             Decision d = example;
             example = null;
             lastExampleAt = now;
-            StringBuilder why = new StringBuilder("  e.g. DENY " + d.paymentId() + " (card " + d.cardBin() + "…" + d.cardLast4() + ", score " + d.score() + "):");
+            StringBuilder why = new StringBuilder("  e.g. DENY " + d.paymentId() + " (card " + d.cardBin() + "…"
+                    + d.cardLast4() + ", score " + d.score() + "):");
             for (Reason r : d.reasons()) {
-                why.append("\n        ").append(r.ruleId()).append(r.outcome() != null ? " [" + r.outcome() + "]" : " +" + r.points()).append(": ").append(r.detail());
+                why.append("\n        ")
+                        .append(r.ruleId())
+                        .append(r.outcome() != null ? " [" + r.outcome() + "]" : " +" + r.points())
+                        .append(": ")
+                        .append(r.detail());
             }
             LocalRun.say(why.toString());
         }

@@ -26,7 +26,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.tools.StorageTool;
@@ -145,8 +144,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 if (attempt >= attempts || !isBindFailure(e)) {
                     throw e;
                 }
-                LOG.warn("Embedded Kafka broker could not bind its ports (attempt {}/{}), retrying: {}",
-                        attempt, attempts, e.toString());
+                LOG.warn(
+                        "Embedded Kafka broker could not bind its ports (attempt {}/{}), retrying: {}",
+                        attempt,
+                        attempts,
+                        e.toString());
             }
         }
     }
@@ -172,8 +174,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             admin = Admin.create(adminProperties(HOST + ":" + port));
             awaitReady(admin);
 
-            LOG.info("Embedded Kafka broker started on {}:{} in {} ms (data in {})",
-                    HOST, port, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), dataDir);
+            LOG.info(
+                    "Embedded Kafka broker started on {}:{} in {} ms (data in {})",
+                    HOST,
+                    port,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
+                    dataDir);
             return new EmbeddedKafkaBroker(server, dataDir, port, saslPort, admin);
         } catch (RuntimeException e) {
             cleanUpFailedStart(admin, server, dataDir);
@@ -181,7 +187,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 throw ise;
             }
             String reason = requestedPort != 0 && isBindFailure(e)
-                    ? " (is the port already in use, e.g. by another Kafka?)" : "";
+                    ? " (is the port already in use, e.g. by another Kafka?)"
+                    : "";
             throw new IllegalStateException(
                     "Could not start embedded Kafka broker on " + HOST + ":" + port + reason, e);
         } catch (Error e) {
@@ -257,8 +264,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             closeQuietly(admin);
             shutdownQuietly(server);
             deleteQuietly(dataDir);
-            LOG.info("Embedded Kafka broker on {} stopped in {} ms",
-                    bootstrapServers, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+            LOG.info(
+                    "Embedded Kafka broker on {} stopped in {} ms",
+                    bootstrapServers,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         }
     }
 
@@ -280,8 +289,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             return;
         }
         int timeoutMs = (int) ADMIN_TIMEOUT.toMillis();
-        Map<String, KafkaFuture<Void>> results =
-                admin.createTopics(topics, new CreateTopicsOptions().timeoutMs(timeoutMs)).values();
+        Map<String, KafkaFuture<Void>> results = admin.createTopics(
+                        topics, new CreateTopicsOptions().timeoutMs(timeoutMs))
+                .values();
         for (Map.Entry<String, KafkaFuture<Void>> result : results.entrySet()) {
             try {
                 result.getValue().get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -305,8 +315,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Throwable last = null;
         while (System.nanoTime() < deadline) {
             try {
-                Map<String, TopicDescription> descriptions = admin
-                        .describeTopics(topics, new DescribeTopicsOptions().timeoutMs((int) ADMIN_TIMEOUT.toMillis()))
+                Map<String, TopicDescription> descriptions = admin.describeTopics(
+                                topics, new DescribeTopicsOptions().timeoutMs((int) ADMIN_TIMEOUT.toMillis()))
                         .allTopicNames()
                         .get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 boolean allLed = descriptions.values().stream()
@@ -381,14 +391,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         return p;
     }
 
-    private static void addSaslPlainListener(Properties p, int port, int controllerPort, int saslPort, Map<String, String> users) {
-        p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",SASL_PLAINTEXT://" + HOST + ":" + saslPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + ",SASL_PLAINTEXT://" + HOST + ":" + saslPort);
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+    private static void addSaslPlainListener(
+            Properties p, int port, int controllerPort, int saslPort, Map<String, String> users) {
+        p.put(
+                "listeners",
+                "PLAINTEXT://" + HOST + ":" + port + ",SASL_PLAINTEXT://" + HOST + ":" + saslPort + ",CONTROLLER://"
+                        + HOST + ":" + controllerPort);
+        p.put(
+                "advertised.listeners",
+                "PLAINTEXT://" + HOST + ":" + port + ",SASL_PLAINTEXT://" + HOST + ":" + saslPort);
+        p.put(
+                "listener.security.protocol.map",
+                "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
         p.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "PLAIN");
         StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
-        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
-        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        users.forEach((user, password) -> jaas.append(" user_")
+                .append(user)
+                .append("=\"")
+                .append(password)
+                .append('"'));
+        p.put(
+                "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+                jaas.append(';').toString());
     }
 
     /** Formats the log directories (KRaft needs meta.properties and a bootstrap checkpoint). */
@@ -401,17 +425,22 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         int exitCode;
         try (PrintStream printStream = new PrintStream(output, true, StandardCharsets.UTF_8)) {
-            exitCode = StorageTool.execute(new String[] {
-                    "format", "-t", Uuid.randomUuid().toString(), "-c", propertiesFile.toString()}, printStream);
+            exitCode = StorageTool.execute(
+                    new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", propertiesFile.toString()},
+                    printStream);
         } catch (Exception e) {
-            throw new IllegalStateException("Could not format Kafka storage: "
-                    + output.toString(StandardCharsets.UTF_8).trim(), e);
+            throw new IllegalStateException(
+                    "Could not format Kafka storage: "
+                            + output.toString(StandardCharsets.UTF_8).trim(),
+                    e);
         }
         if (exitCode != 0) {
             throw new IllegalStateException("Kafka storage format failed with exit code " + exitCode + ": "
                     + output.toString(StandardCharsets.UTF_8).trim());
         }
-        LOG.debug("Kafka storage formatted: {}", output.toString(StandardCharsets.UTF_8).trim());
+        LOG.debug(
+                "Kafka storage formatted: {}",
+                output.toString(StandardCharsets.UTF_8).trim());
     }
 
     private static Properties adminProperties(String bootstrapServers) {
@@ -431,8 +460,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         Throwable last = null;
         while (System.nanoTime() < deadline) {
             try {
-                Collection<Node> nodes = admin
-                        .describeCluster(new DescribeClusterOptions().timeoutMs((int) READY_TIMEOUT.toMillis()))
+                Collection<Node> nodes = admin.describeCluster(
+                                new DescribeClusterOptions().timeoutMs((int) READY_TIMEOUT.toMillis()))
                         .nodes()
                         .get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 if (nodes.stream().anyMatch(n -> n.id() == NODE_ID)) {

@@ -1,6 +1,7 @@
 package io.veto.local;
 
 import io.veto.event.PanKey;
+import io.veto.event.PanKeySupplier;
 import io.veto.generator.BadRecords;
 import io.veto.generator.GeneratedEvent;
 import io.veto.generator.GeneratorConfig;
@@ -8,15 +9,21 @@ import io.veto.generator.GeneratorRunner;
 import io.veto.generator.PaymentGenerator;
 import io.veto.job.JobOptions;
 import io.veto.job.VetoJob;
-import io.veto.event.PanKeySupplier;
-import io.veto.rule.RulesKeySupplier;
 import io.veto.rule.RuleSigning;
+import io.veto.rule.RulesKeySupplier;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
@@ -37,29 +44,43 @@ import picocli.CommandLine.Option;
  * fraud and a few malformed records, and a one-line summary of the decisions every few seconds.
  * Ctrl-C stops everything; nothing is left running.
  */
-@Command(name = "veto-local", mixinStandardHelpOptions = true, description = "Run Veto locally on an embedded Kafka broker and a MiniCluster.")
+@Command(
+        name = "veto-local",
+        mixinStandardHelpOptions = true,
+        description = "Run Veto locally on an embedded Kafka broker and a MiniCluster.")
 public final class LocalRun implements Callable<Integer> {
-    @Mixin JobOptions job = new JobOptions();
+    @Mixin
+    JobOptions job = new JobOptions();
 
     @Option(names = "--rate", description = "Generated events per second (default: ${DEFAULT-VALUE})")
     double rate = 200;
 
-    @Option(names = "--duration", description = "Stop after this long, e.g. 2m; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE})", converter = JobOptions.DurationConverter.class)
+    @Option(
+            names = "--duration",
+            description = "Stop after this long, e.g. 2m; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE})",
+            converter = JobOptions.DurationConverter.class)
     Duration duration = Duration.ZERO;
 
-    @Option(names = "--kafka-port", description = "Port of the embedded broker; busy means a free one (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--kafka-port",
+            description = "Port of the embedded broker; busy means a free one (default: ${DEFAULT-VALUE})")
     int kafkaPort = 9092;
 
     @Option(names = "--ui-port", description = "Flink web UI port (default: ${DEFAULT-VALUE})")
     int uiPort = 8081;
 
-    @Option(names = "--bad-record-rate", description = "Share of generated records that are malformed (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--bad-record-rate",
+            description = "Share of generated records that are malformed (default: ${DEFAULT-VALUE})")
     double badRecordRate = 0.002;
 
     @Option(names = "--cards", description = "Cards in the generated population (default: ${DEFAULT-VALUE})")
     int cards = 50_000;
 
-    @Option(names = "--time-speed", description = "Event time runs this many times faster than the wall clock, so a 10-minute fraud burst shows within a minute; 1 = real time (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--time-speed",
+            description =
+                    "Event time runs this many times faster than the wall clock, so a 10-minute fraud burst shows within a minute; 1 = real time (default: ${DEFAULT-VALUE})")
     double timeSpeed = 10;
 
     public static void main(String[] args) {
@@ -76,7 +97,8 @@ public final class LocalRun implements Callable<Integer> {
         }
         broker.createTopics(4, job.paymentsTopic, job.decisionsTopic);
         broker.createTopics(1, job.dlqTopic, job.rulesTopic, job.rulesStatusTopic, job.alertsTopic);
-        say("Kafka broker at " + broker.bootstrapServers() + " (topics " + job.paymentsTopic + ", " + job.decisionsTopic + ", " + job.dlqTopic + ")");
+        say("Kafka broker at " + broker.bootstrapServers() + " (topics " + job.paymentsTopic + ", " + job.decisionsTopic
+                + ", " + job.dlqTopic + ")");
 
         PanKeySupplier keys = PanKeySupplier.fromEnvironment();
         if (keys.get() == null) {
@@ -102,7 +124,8 @@ public final class LocalRun implements Callable<Integer> {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
         VetoJob.build(env, job, keys, rulesKeys);
         JobClient client = env.executeAsync("veto");
-        say("Flink job " + client.getJobID() + " running; web UI at http://localhost:" + uiPort + " (or the next free port)");
+        say("Flink job " + client.getJobID() + " running; web UI at http://localhost:" + uiPort
+                + " (or the next free port)");
 
         long t0 = System.currentTimeMillis();
         GeneratorConfig gen = GeneratorConfig.defaults()
@@ -112,13 +135,23 @@ public final class LocalRun implements Callable<Integer> {
                 .withLiveClock(new FastClock(t0, timeSpeed))
                 .withRunId(Long.toString(System.currentTimeMillis() % 1_000_000, 36));
         GeneratorRunner generator = GeneratorRunner.toKafka(
-                broker.bootstrapServers(), "lz4", job.paymentsTopic,
-                withBadRecords(new PaymentGenerator(gen), badRecordRate), rate,
-                duration.isZero() ? null : duration, 0);
+                broker.bootstrapServers(),
+                "lz4",
+                job.paymentsTopic,
+                withBadRecords(new PaymentGenerator(gen), badRecordRate),
+                rate,
+                duration.isZero() ? null : duration,
+                0);
         Thread genThread = new Thread(generator, "veto-generator");
         genThread.setDaemon(true);
 
-        DecisionSummary summary = new DecisionSummary(broker.bootstrapServers(), job.decisionsTopic, job.dlqTopic, generator, job.paymentsTopic, new FastClock(t0, timeSpeed));
+        DecisionSummary summary = new DecisionSummary(
+                broker.bootstrapServers(),
+                job.decisionsTopic,
+                job.dlqTopic,
+                generator,
+                job.paymentsTopic,
+                new FastClock(t0, timeSpeed));
         Thread sumThread = new Thread(summary, "veto-summary");
         sumThread.setDaemon(true);
 
@@ -128,7 +161,8 @@ public final class LocalRun implements Callable<Integer> {
 
         genThread.start();
         sumThread.start();
-        say("generator sending about " + (int) rate + " events/s with labelled fraud, event time at " + timeSpeed + "x the wall clock; Ctrl-C to stop\n");
+        say("generator sending about " + (int) rate + " events/s with labelled fraud, event time at " + timeSpeed
+                + "x the wall clock; Ctrl-C to stop\n");
 
         if (duration.isZero()) {
             synchronized (done) {
@@ -150,7 +184,7 @@ public final class LocalRun implements Callable<Integer> {
      * A key pair for this run only, as the PAN key is when none is set: the job accepts rule sets
      * signed with its private key, which is written where the rules tool can be pointed at it.
      */
-    private static RulesKeySupplier devRulesKey(String bootstrapServers) throws java.io.IOException {
+    private static RulesKeySupplier devRulesKey(String bootstrapServers) throws IOException {
         KeyPair pair = RuleSigning.generate();
         Path file = Path.of("target", "local-rules-signing.key");
         Files.createDirectories(file.getParent());
@@ -158,8 +192,10 @@ public final class LocalRun implements Callable<Integer> {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(file, RuleSigning.pem(pair.getPrivate()));
         String publicKey = RuleSigning.pem(pair.getPublic());
-        say("no " + RuleSigning.ENV_PUBLIC_KEY + " set: rule sets published to this run must be signed with the key made for it:\n"
-                + "      " + RuleSigning.ENV_SIGNING_KEY_FILE + "=" + file + " ./jobs/rules.sh publish DIR --bootstrap-servers "
+        say("no " + RuleSigning.ENV_PUBLIC_KEY
+                + " set: rule sets published to this run must be signed with the key made for it:\n"
+                + "      " + RuleSigning.ENV_SIGNING_KEY_FILE + "=" + file
+                + " ./jobs/rules.sh publish DIR --bootstrap-servers "
                 + bootstrapServers + " --wait");
         return () -> publicKey;
     }
@@ -173,16 +209,17 @@ public final class LocalRun implements Callable<Integer> {
     }
 
     private static boolean isFree(int port) {
-        try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+        try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
-            s.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+            s.bind(new InetSocketAddress("127.0.0.1", port));
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
 
-    private static void shutdown(GeneratorRunner generator, DecisionSummary summary, JobClient client, EmbeddedKafkaBroker broker) {
+    private static void shutdown(
+            GeneratorRunner generator, DecisionSummary summary, JobClient client, EmbeddedKafkaBroker broker) {
         say("stopping ...");
         generator.close();
         summary.close();
@@ -212,7 +249,8 @@ public final class LocalRun implements Callable<Integer> {
                 if (rate > 0 && random.nextDouble() < rate) {
                     BadRecords.Sample s = samples.get(random.nextInt(samples.size()));
                     n++;
-                    return new GeneratedEvent("bad-" + n, "bad-" + n, "BAD", null, System.currentTimeMillis(), null, s.payload());
+                    return new GeneratedEvent(
+                            "bad-" + n, "bad-" + n, "BAD", null, System.currentTimeMillis(), null, s.payload());
                 }
                 return events.next();
             }
@@ -231,7 +269,7 @@ public final class LocalRun implements Callable<Integer> {
      * fraud scenarios that take minutes of event time show in seconds. {@link #wallTimeOf} maps an
      * event time back to when it was sent, which is what decision latency is measured from.
      */
-    static final class FastClock extends java.time.Clock {
+    static final class FastClock extends Clock {
         private final long t0;
         private final double speed;
 
@@ -253,17 +291,17 @@ public final class LocalRun implements Callable<Integer> {
         }
 
         @Override
-        public java.time.Instant instant() {
-            return java.time.Instant.ofEpochMilli(millis());
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
         }
 
         @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
         }
 
         @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
+        public Clock withZone(ZoneId zone) {
             return this;
         }
     }

@@ -3,31 +3,32 @@ package io.veto.stage.card;
 import io.veto.card.CardInput;
 import io.veto.card.Pending;
 import io.veto.card.PendingPayments;
+import io.veto.decision.Decision;
+import io.veto.decision.Outcome;
+import io.veto.entity.EntityFeatures;
+import io.veto.event.PaymentEvent;
+import io.veto.feature.EventWindow;
+import io.veto.feature.FeatureValues;
+import io.veto.rule.CompiledRuleSet;
+import io.veto.rule.CompiledSequence;
+import io.veto.rule.RuleSet;
+import io.veto.rule.SequenceDefinition;
+import io.veto.rule.SequenceMatch;
 import io.veto.scoring.CardScorer;
+import io.veto.sequence.Alert;
+import io.veto.sequence.RuntimeContextStateStore;
+import io.veto.sequence.SequenceHost;
 import io.veto.stage.ActiveRules;
 import io.veto.stage.JobTags;
 import io.veto.stage.RuleAck;
 import io.veto.stage.RuleSetUpdate;
 import io.veto.stage.fanout.FeatureFanOut;
 import io.veto.time.Times;
-import io.veto.decision.Decision;
-import io.veto.entity.EntityFeatures;
-import io.veto.event.PaymentEvent;
-import io.veto.feature.EventWindow;
-import io.veto.feature.FeatureValues;
-import io.veto.rule.CompiledRuleSet;
-import io.veto.decision.Outcome;
-import io.veto.rule.RuleSet;
-import io.veto.rule.SequenceDefinition;
-import io.veto.rule.SequenceMatch;
-import io.veto.rule.CompiledSequence;
-import io.veto.sequence.Alert;
-import io.veto.sequence.RuntimeContextStateStore;
-import io.veto.sequence.SequenceHost;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
 import org.apache.flink.api.common.state.ValueState;
@@ -110,8 +111,10 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         ruleSetsRejected = metrics.counter("rule_sets_rejected");
         sequenceMatches = metrics.counter("sequence_matches");
         alertsRaised = metrics.counter("alerts");
-        sequences = new SequenceHost(new RuntimeContextStateStore(getRuntimeContext()),
-                getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)), getRuntimeContext());
+        sequences = new SequenceHost(
+                new RuntimeContextStateStore(getRuntimeContext()),
+                getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)),
+                getRuntimeContext());
     }
 
     @Override
@@ -136,7 +139,11 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         // With no sequence left in the rule set, the host still runs once to release what a previous set left.
         List<SequenceMatch> matches = cardSequences.isEmpty() && !sequences.hasState()
                 ? List.of()
-                : sequences.onEvent(event, cardSequences, newestSequences(s.rules(), rulesState), ctx.timerService()::registerEventTimeTimer);
+                : sequences.onEvent(
+                        event,
+                        cardSequences,
+                        newestSequences(s.rules(), rulesState),
+                        ctx.timerService()::registerEventTimeTimer);
         List<SequenceMatch> completed = completedBy(event, matches);
         raiseAlerts(s.rules(), matches, event, ctx.getCurrentKey(), ctx::output);
         EventWindow w = null;
@@ -192,7 +199,12 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         }
     }
 
-    private void onAnswer(EntityFeatures a, ReadOnlyBroadcastState<String, byte[]> rulesState, TimerService timers, Collector<Decision> out) throws Exception {
+    private void onAnswer(
+            EntityFeatures a,
+            ReadOnlyBroadcastState<String, byte[]> rulesState,
+            TimerService timers,
+            Collector<Decision> out)
+            throws Exception {
         PendingPayments waiting = pending.value();
         Pending p = waiting == null ? null : waiting.get(a.paymentId());
         if (p == null) {
@@ -234,13 +246,21 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         }
     }
 
-    private void decide(Pending p, ReadOnlyBroadcastState<String, byte[]> rulesState, Collector<Decision> out) throws Exception {
+    private void decide(Pending p, ReadOnlyBroadcastState<String, byte[]> rulesState, Collector<Decision> out)
+            throws Exception {
         CardScorer s = scorer(active.version(p.rulesVersion, rulesState));
         values.clear();
         for (int i = 0; i < p.names.length; i++) {
             values.put(p.names[i], p.values[i]);
         }
-        emit(s.decide(p.payment, values, p.late, System.currentTimeMillis(), p.matches == null ? List.of() : List.of(p.matches)), out);
+        emit(
+                s.decide(
+                        p.payment,
+                        values,
+                        p.late,
+                        System.currentTimeMillis(),
+                        p.matches == null ? List.of() : List.of(p.matches)),
+                out);
     }
 
     private void emit(Decision d, Collector<Decision> out) {
@@ -254,13 +274,21 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     @Override
     public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<Decision> out) throws Exception {
         var task = getRuntimeContext().getTaskInfo();
-        RuleAck ack = active.apply(update, ctx.getBroadcastState(JobTags.RULES), STAGE, task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks());
+        RuleAck ack = active.apply(
+                update,
+                ctx.getBroadcastState(JobTags.RULES),
+                STAGE,
+                task.getIndexOfThisSubtask(),
+                task.getNumberOfParallelSubtasks());
         (ack.applied() ? ruleSetsApplied : ruleSetsRejected).inc();
         if (task.getIndexOfThisSubtask() == 0) {
             if (ack.applied()) {
                 LOG.info("rule set {} applied from {}", ack.version(), update.origin());
             } else {
-                LOG.warn("rule set from {} rejected, the previous one stays active: {}", update.origin(), String.join("; ", ack.problems()));
+                LOG.warn(
+                        "rule set from {} rejected, the previous one stays active: {}",
+                        update.origin(),
+                        String.join("; ", ack.problems()));
             }
         }
         ctx.output(JobTags.RULE_ACKS, ack);
@@ -271,7 +299,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         ReadOnlyBroadcastState<String, byte[]> rulesState = ctx.getBroadcastState(JobTags.RULES);
         PendingPayments waiting = pending.value();
         if (waiting != null) {
-            List<Pending> overdue = waiting.removeIf(p -> Times.plusSaturating(p.eventTime, ANSWER_TIMEOUT_MILLIS) <= timestamp);
+            List<Pending> overdue =
+                    waiting.removeIf(p -> Times.plusSaturating(p.eventTime, ANSWER_TIMEOUT_MILLIS) <= timestamp);
             if (!overdue.isEmpty()) {
                 store(waiting);
             }
@@ -289,7 +318,9 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
         }
         CompiledRuleSet current = active.current(rulesState);
         // Nothing to do (one point read) for a card with no sequence under way.
-        List<SequenceMatch> byTime = sequences.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CARD),
+        List<SequenceMatch> byTime = sequences.onTimer(
+                timestamp,
+                current.sequences(SequenceDefinition.SequenceKey.CARD),
                 ctx.timerService()::registerEventTimeTimer);
         raiseAlerts(current, byTime, null, ctx.getCurrentKey(), ctx::output);
         EventWindow w = window.value();
@@ -311,7 +342,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     }
 
     /** The active set's card sequences when the event runs with an older version (a switch under way): their state stays. */
-    private List<CompiledSequence> newestSequences(CompiledRuleSet version, ReadOnlyBroadcastState<String, byte[]> rulesState) throws Exception {
+    private List<CompiledSequence> newestSequences(
+            CompiledRuleSet version, ReadOnlyBroadcastState<String, byte[]> rulesState) throws Exception {
         CompiledRuleSet current = active.current(rulesState);
         return current == version ? List.of() : current.sequences(SequenceDefinition.SequenceKey.CARD);
     }
@@ -331,8 +363,12 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
     }
 
     /** One alert per match of a sequence rule that raises one; the decision of {@code event} carries the match when it completes it. */
-    private void raiseAlerts(CompiledRuleSet rules, List<SequenceMatch> matches, PaymentEvent event, String cardToken,
-                             java.util.function.BiConsumer<OutputTag<Alert>, Alert> output) {
+    private void raiseAlerts(
+            CompiledRuleSet rules,
+            List<SequenceMatch> matches,
+            PaymentEvent event,
+            String cardToken,
+            BiConsumer<OutputTag<Alert>, Alert> output) {
         if (matches.isEmpty()) {
             return;
         }
@@ -347,9 +383,23 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
             if (alert == null) {
                 continue;
             }
-            boolean decided = event != null && event.needsDecision() && m.completingEventId().equals(event.eventId());
-            output.accept(JobTags.CARD_ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "card", cardToken, m.eventIds(),
-                    m.firstEventTime(), m.lastEventTime(), System.currentTimeMillis(), rules.version(), decided ? event.paymentId() : null));
+            boolean decided = event != null
+                    && event.needsDecision()
+                    && m.completingEventId().equals(event.eventId());
+            output.accept(
+                    JobTags.CARD_ALERTS,
+                    new Alert(
+                            m.ruleId() + ":" + m.completingEventId(),
+                            alert,
+                            m.ruleId(),
+                            "card",
+                            cardToken,
+                            m.eventIds(),
+                            m.firstEventTime(),
+                            m.lastEventTime(),
+                            System.currentTimeMillis(),
+                            rules.version(),
+                            decided ? event.paymentId() : null));
             alertsRaised.inc();
         }
     }
@@ -367,7 +417,8 @@ public class CardDecisionFunction extends KeyedBroadcastProcessFunction<String, 
             // An earlier timer re-arms itself when it fires and finds newer events.
             return;
         }
-        long due = Times.nextMultipleAfter(Times.plusSaturating(w.latestTime(), Math.max(horizon, 0)), TIMER_GRANULARITY_MILLIS);
+        long due = Times.nextMultipleAfter(
+                Times.plusSaturating(w.latestTime(), Math.max(horizon, 0)), TIMER_GRANULARITY_MILLIS);
         timers.registerEventTimeTimer(due);
         w.cleanupTimer = due;
     }

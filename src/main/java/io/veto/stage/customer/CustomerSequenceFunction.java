@@ -1,16 +1,9 @@
 package io.veto.stage.customer;
 
-import io.veto.sequence.Alert;
-import io.veto.sequence.CustomerEvent;
-import io.veto.sequence.RuntimeContextStateStore;
-import io.veto.sequence.SequenceHost;
+import io.veto.card.CardInput;
+import io.veto.entity.EntityFeatures;
 import io.veto.event.CatchUp;
 import io.veto.event.EventTimeGate;
-import io.veto.stage.ActiveRules;
-import io.veto.card.CardInput;
-import io.veto.stage.JobTags;
-import io.veto.stage.RuleSetUpdate;
-import io.veto.entity.EntityFeatures;
 import io.veto.event.PaymentEvent;
 import io.veto.feature.Entity;
 import io.veto.rule.CompiledRuleSet;
@@ -18,6 +11,14 @@ import io.veto.rule.CompiledSequence;
 import io.veto.rule.RuleSet;
 import io.veto.rule.SequenceDefinition;
 import io.veto.rule.SequenceMatch;
+import io.veto.sequence.Alert;
+import io.veto.sequence.CustomerEvent;
+import io.veto.sequence.RuntimeContextStateStore;
+import io.veto.sequence.SequenceHost;
+import io.veto.stage.ActiveRules;
+import io.veto.stage.JobTags;
+import io.veto.stage.RuleSetUpdate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -50,18 +51,21 @@ import org.apache.flink.util.Collector;
  * <p>State per customer: events waiting for the watermark, and {@link SequenceHost}'s partial
  * matches; both are empty once the customer is quiet for the longest {@code within}.
  */
-public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<String, CustomerEvent, RuleSetUpdate, CardInput> {
+public class CustomerSequenceFunction
+        extends KeyedBroadcastProcessFunction<String, CustomerEvent, RuleSetUpdate, CardInput> {
     private static final long serialVersionUID = 1L;
     public static final String STAGE = "customer-sequences";
 
-    private static final Comparator<CustomerEvent> ORDER =
-            Comparator.comparingLong((CustomerEvent c) -> c.event().eventTime()).thenComparing(c -> c.event().eventId());
+    private static final Comparator<CustomerEvent> ORDER = Comparator.comparingLong(
+                    (CustomerEvent c) -> c.event().eventTime())
+            .thenComparing(c -> c.event().eventId());
 
     private final RuleSet initialRules;
     private final long maxWaitMillis;
     private final CatchUp catchUp;
     /** When a waiting event goes: at the watermark, late, or in a quiet spell. */
     private transient EventTimeGate gate;
+
     private transient ActiveRules rules;
     private transient MapState<Long, CustomerEvent[]> waiting;
     private transient SequenceHost host;
@@ -70,7 +74,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     private transient Counter lateEvents;
     private transient Counter takenBeforeWatermark;
 
-    public CustomerSequenceFunction(RuleSet initialRules, java.time.Duration maxWait) {
+    public CustomerSequenceFunction(RuleSet initialRules, Duration maxWait) {
         this(initialRules, maxWait, CatchUp.of(CatchUp.DEFAULT_WAIT));
     }
 
@@ -78,7 +82,7 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
      * @param maxWait in a quiet spell, how long events may wait for the watermark, in wall-clock time
      * @param catchUp how much longer that is while the watermark is history (a catch-up or replay)
      */
-    public CustomerSequenceFunction(RuleSet initialRules, java.time.Duration maxWait, CatchUp catchUp) {
+    public CustomerSequenceFunction(RuleSet initialRules, Duration maxWait, CatchUp catchUp) {
         this.initialRules = initialRules;
         this.maxWaitMillis = maxWait.toMillis();
         this.catchUp = catchUp;
@@ -88,8 +92,10 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     public void open(OpenContext openContext) throws Exception {
         rules = new ActiveRules(initialRules);
         waiting = getRuntimeContext().getMapState(JobTags.customerWaiting());
-        host = new SequenceHost(new RuntimeContextStateStore(getRuntimeContext()),
-                getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)), getRuntimeContext());
+        host = new SequenceHost(
+                new RuntimeContextStateStore(getRuntimeContext()),
+                getRuntimeContext().createSerializer(TypeInformation.of(PaymentEvent.class)),
+                getRuntimeContext());
         matchesFound = getRuntimeContext().getMetricGroup().counter("customer_sequence_matches");
         alertsRaised = getRuntimeContext().getMetricGroup().counter("customer_alerts");
         lateEvents = getRuntimeContext().getMetricGroup().counter("customer_events_late");
@@ -127,7 +133,8 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             waiting.put(ts, new CustomerEvent[] {in});
             ctx.timerService().registerEventTimeTimer(ts);
             long now = ctx.timerService().currentProcessingTime();
-            ctx.timerService().registerProcessingTimeTimer(EventTimeGate.checkAt(gate.releaseAt(now, gate.maxWait(now, ts))));
+            ctx.timerService()
+                    .registerProcessingTimeTimer(EventTimeGate.checkAt(gate.releaseAt(now, gate.maxWait(now, ts))));
         } else {
             CustomerEvent[] more = Arrays.copyOf(before, before.length + 1);
             more[before.length] = in;
@@ -171,8 +178,15 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             take(due, ctx, out, false);
         }
         CompiledRuleSet current = rules.current(ctx.getBroadcastState(JobTags.RULES));
-        alerts(current, host.onTimer(timestamp, current.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
-                ctx.timerService()::registerEventTimeTimer), null, ctx.getCurrentKey(), ctx);
+        alerts(
+                current,
+                host.onTimer(
+                        timestamp,
+                        current.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
+                        ctx.timerService()::registerEventTimeTimer),
+                null,
+                ctx.getCurrentKey(),
+                ctx);
     }
 
     /**
@@ -180,7 +194,8 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
      * the payments; {@code partial} when they are taken before the watermark passed them or after
      * it had (events of the customer still on their way may be missing).
      */
-    private void take(CustomerEvent[] events, ReadOnlyContext ctx, Collector<CardInput> out, boolean partial) throws Exception {
+    private void take(CustomerEvent[] events, ReadOnlyContext ctx, Collector<CardInput> out, boolean partial)
+            throws Exception {
         if (events.length > 1) {
             Arrays.sort(events, ORDER);
         }
@@ -188,19 +203,31 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
             CompiledRuleSet rs = rules.version(in.rulesVersion(), ctx.getBroadcastState(JobTags.RULES));
             PaymentEvent e = in.event();
             CompiledRuleSet newest = rules.current(ctx.getBroadcastState(JobTags.RULES));
-            List<SequenceMatch> found = host.onEvent(e, rs.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
+            List<SequenceMatch> found = host.onEvent(
+                    e,
+                    rs.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                     newest == rs ? List.of() : newest.sequences(SequenceDefinition.SequenceKey.CUSTOMER),
                     ctx.timerService()::registerEventTimeTimer);
             alerts(rs, found, e, ctx.getCurrentKey(), ctx);
             if (in.wantsAnswer()) {
-                SequenceMatch[] mine = found.stream().filter(m -> m.completingEventId().equals(e.eventId())).toArray(SequenceMatch[]::new);
-                out.collect(CardInput.answer(new EntityFeatures(e.cardToken(), e.paymentId(), e.eventTime(), Entity.CUSTOMER,
-                        new String[0], new double[0], mine, partial)));
+                SequenceMatch[] mine = found.stream()
+                        .filter(m -> m.completingEventId().equals(e.eventId()))
+                        .toArray(SequenceMatch[]::new);
+                out.collect(CardInput.answer(new EntityFeatures(
+                        e.cardToken(),
+                        e.paymentId(),
+                        e.eventTime(),
+                        Entity.CUSTOMER,
+                        new String[0],
+                        new double[0],
+                        mine,
+                        partial)));
             }
         }
     }
 
-    private void alerts(CompiledRuleSet rs, List<SequenceMatch> found, PaymentEvent event, String customer, ReadOnlyContext ctx) {
+    private void alerts(
+            CompiledRuleSet rs, List<SequenceMatch> found, PaymentEvent event, String customer, ReadOnlyContext ctx) {
         if (found.isEmpty()) {
             return;
         }
@@ -213,9 +240,23 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
                 }
             }
             if (alert != null) {
-                boolean decided = event != null && event.needsDecision() && m.completingEventId().equals(event.eventId());
-                ctx.output(JobTags.CUSTOMER_ALERTS, new Alert(m.ruleId() + ":" + m.completingEventId(), alert, m.ruleId(), "customer", customer, m.eventIds(),
-                        m.firstEventTime(), m.lastEventTime(), System.currentTimeMillis(), rs.version(), decided ? event.paymentId() : null));
+                boolean decided = event != null
+                        && event.needsDecision()
+                        && m.completingEventId().equals(event.eventId());
+                ctx.output(
+                        JobTags.CUSTOMER_ALERTS,
+                        new Alert(
+                                m.ruleId() + ":" + m.completingEventId(),
+                                alert,
+                                m.ruleId(),
+                                "customer",
+                                customer,
+                                m.eventIds(),
+                                m.firstEventTime(),
+                                m.lastEventTime(),
+                                System.currentTimeMillis(),
+                                rs.version(),
+                                decided ? event.paymentId() : null));
                 alertsRaised.inc();
             }
         }
@@ -224,7 +265,13 @@ public class CustomerSequenceFunction extends KeyedBroadcastProcessFunction<Stri
     @Override
     public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<CardInput> out) throws Exception {
         var task = getRuntimeContext().getTaskInfo();
-        ctx.output(JobTags.RULE_ACKS, rules.apply(update, ctx.getBroadcastState(JobTags.RULES), STAGE,
-                task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks()));
+        ctx.output(
+                JobTags.RULE_ACKS,
+                rules.apply(
+                        update,
+                        ctx.getBroadcastState(JobTags.RULES),
+                        STAGE,
+                        task.getIndexOfThisSubtask(),
+                        task.getNumberOfParallelSubtasks()));
     }
 }

@@ -1,16 +1,16 @@
 package io.veto.stage.entity;
 
+import io.veto.card.CardInput;
 import io.veto.entity.EntityFeatures;
 import io.veto.entity.EntityRequest;
 import io.veto.event.CatchUp;
 import io.veto.event.EventTimeGate;
-import io.veto.time.Times;
-import io.veto.card.CardInput;
-import io.veto.stage.JobTags;
 import io.veto.feature.Entity;
 import io.veto.feature.EventWindow;
 import io.veto.feature.FeatureSpec;
 import io.veto.feature.WindowNeeds;
+import io.veto.stage.JobTags;
+import io.veto.time.Times;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -103,6 +103,7 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
 
     /** Waiting requests by event time, in arrival order within one millisecond. */
     private transient TreeMap<Long, List<Waiting>> waiting;
+
     private transient int waitingCount;
     /** The same requests in arrival order, for the wall-clock deadline; answered ones leave it lazily. */
     private transient ArrayDeque<Waiting> arrivals;
@@ -161,7 +162,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         gate.start(getProcessingTimeService().getCurrentProcessingTime());
         if (context.isRestored()) {
             List<Object> keys;
-            try (Stream<Object> s = getKeyedStateBackend().<VoidNamespace>getKeys(JobTags.ENTITY_WAITING_STATE, VoidNamespace.INSTANCE)) {
+            try (Stream<Object> s = getKeyedStateBackend()
+                    .<VoidNamespace>getKeys(JobTags.ENTITY_WAITING_STATE, VoidNamespace.INSTANCE)) {
                 keys = s.collect(Collectors.toList());
             }
             long now = getProcessingTimeService().getCurrentProcessingTime();
@@ -207,7 +209,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         }
         long now = getProcessingTimeService().getCurrentProcessingTime();
         enqueue(request, now);
-        scheduleDeadlineCheck(gate.releaseAt(now, gate.maxWait(now, request.event().eventTime())));
+        scheduleDeadlineCheck(
+                gate.releaseAt(now, gate.maxWait(now, request.event().eventTime())));
     }
 
     private void enqueue(EntityRequest r, long now) {
@@ -254,7 +257,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         return byKey;
     }
 
-    private void answer(Map<String, List<EntityRequest>> byKey, long watermark, boolean beforeWatermark) throws Exception {
+    private void answer(Map<String, List<EntityRequest>> byKey, long watermark, boolean beforeWatermark)
+            throws Exception {
         for (Map.Entry<String, List<EntityRequest>> e : byKey.entrySet()) {
             setCurrentKey(e.getKey());
             if (beforeWatermark) {
@@ -302,7 +306,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             List<Waiting> atTime = it.next();
             atTime.removeIf(x -> {
                 if (overdue.contains(x.request.key())) {
-                    byKey.computeIfAbsent(x.request.key(), k -> new ArrayList<>(2)).add(x.request);
+                    byKey.computeIfAbsent(x.request.key(), k -> new ArrayList<>(2))
+                            .add(x.request);
                     x.done = true;
                     waitingCount--;
                     return true;
@@ -318,7 +323,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             arrivals.pollFirst();
         }
         if (oldest != null) {
-            scheduleDeadlineCheck(gate.releaseAt(oldest.arrivedAt, gate.maxWait(now, oldest.request.event().eventTime())));
+            scheduleDeadlineCheck(gate.releaseAt(
+                    oldest.arrivedAt, gate.maxWait(now, oldest.request.event().eventTime())));
         }
     }
 
@@ -381,7 +387,17 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
                 values[i] = w.compute(s[i], r.event());
             }
             long ts = r.event().eventTime();
-            output.collect(new StreamRecord<>(CardInput.answer(new EntityFeatures(r.event().cardToken(), r.event().paymentId(), ts, r.entity(), r.features(), values, null, partial)), ts));
+            output.collect(new StreamRecord<>(
+                    CardInput.answer(new EntityFeatures(
+                            r.event().cardToken(),
+                            r.event().paymentId(),
+                            ts,
+                            r.entity(),
+                            r.features(),
+                            values,
+                            null,
+                            partial)),
+                    ts));
         }
         long ts = requests.get(0).event().eventTime();
         w.expire(Math.min(watermark, ts), w.horizon);
@@ -399,7 +415,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
             if (single == null && union == null) {
                 single = c.needs();
             } else if (single != c.needs()) {
-                // Requests of different rule sets in one millisecond (a rule-set switch): record what any of them reads.
+                // Requests of different rule sets in one millisecond (a rule-set switch): record what any of them
+                // reads.
                 if (union == null) {
                     union = new ArrayList<>();
                 }
@@ -460,7 +477,8 @@ public class EntityFeatureOperator extends AbstractStreamOperator<CardInput>
         if (w.isEmpty() || w.cleanupTimer != Long.MIN_VALUE) {
             return;
         }
-        long due = Times.nextMultipleAfter(Times.plusSaturating(w.latestTime(), Math.max(w.horizon, 0)), TIMER_GRANULARITY_MILLIS);
+        long due = Times.nextMultipleAfter(
+                Times.plusSaturating(w.latestTime(), Math.max(w.horizon, 0)), TIMER_GRANULARITY_MILLIS);
         timers.registerEventTimeTimer(VoidNamespace.INSTANCE, due);
         w.cleanupTimer = due;
     }

@@ -1,9 +1,6 @@
 package io.veto.stage.fanout;
 
 import io.veto.card.CardInput;
-import io.veto.stage.ActiveRules;
-import io.veto.stage.JobTags;
-import io.veto.stage.RuleSetUpdate;
 import io.veto.entity.EntityRequest;
 import io.veto.event.PaymentEvent;
 import io.veto.feature.Entity;
@@ -12,6 +9,9 @@ import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleSet;
 import io.veto.rule.SequenceDefinition;
 import io.veto.sequence.CustomerEvent;
+import io.veto.stage.ActiveRules;
+import io.veto.stage.JobTags;
+import io.veto.stage.RuleSetUpdate;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +60,8 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
                     names.put(entity, specs.stream().map(FeatureSpec::name).toArray(String[]::new));
                 }
             }
-            customerSequences = !rules.sequences(SequenceDefinition.SequenceKey.CUSTOMER).isEmpty();
+            customerSequences =
+                    !rules.sequences(SequenceDefinition.SequenceKey.CUSTOMER).isEmpty();
             namesFor = rules;
         }
         boolean payment = e.needsDecision();
@@ -71,7 +72,13 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
                 if (value == null) {
                     continue;
                 }
-                ctx.output(JobTags.ENTITY_REQUESTS, new EntityRequest(EntityRequest.keyOf(n.getKey(), value), n.getKey(), e, payment ? n.getValue() : NO_FEATURES));
+                ctx.output(
+                        JobTags.ENTITY_REQUESTS,
+                        new EntityRequest(
+                                EntityRequest.keyOf(n.getKey(), value),
+                                n.getKey(),
+                                e,
+                                payment ? n.getValue() : NO_FEATURES));
                 if (payment) {
                     parts++;
                 }
@@ -93,7 +100,13 @@ public class FeatureFanOut extends BroadcastProcessFunction<PaymentEvent, RuleSe
     @Override
     public void processBroadcastElement(RuleSetUpdate update, Context ctx, Collector<CardInput> out) throws Exception {
         var task = getRuntimeContext().getTaskInfo();
-        ctx.output(JobTags.RULE_ACKS, active.apply(update, ctx.getBroadcastState(JobTags.RULES), STAGE,
-                task.getIndexOfThisSubtask(), task.getNumberOfParallelSubtasks()));
+        ctx.output(
+                JobTags.RULE_ACKS,
+                active.apply(
+                        update,
+                        ctx.getBroadcastState(JobTags.RULES),
+                        STAGE,
+                        task.getIndexOfThisSubtask(),
+                        task.getNumberOfParallelSubtasks()));
     }
 }

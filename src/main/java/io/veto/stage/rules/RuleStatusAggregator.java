@@ -1,8 +1,7 @@
 package io.veto.stage.rules;
 
-import io.veto.card.Pending;
-import io.veto.stage.RuleAck;
 import io.veto.rule.RuleStatus;
+import io.veto.stage.RuleAck;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,12 +50,15 @@ public class RuleStatusAggregator extends ProcessFunction<RuleAck, RuleStatusAgg
             subtasks = Math.max(subtasks, n[1]);
         }
         answers.remove(key);
-        out.collect(new StatusRecord(ack.name(), new RuleStatus(
+        out.collect(new StatusRecord(
                 ack.name(),
-                ack.version(),
-                ack.applied() ? RuleStatus.State.APPLIED : RuleStatus.State.REJECTED,
-                List.of(ack.problems()),
-                subtasks,
-                System.currentTimeMillis()).toJson()));
+                new RuleStatus(
+                                ack.name(),
+                                ack.version(),
+                                ack.applied() ? RuleStatus.State.APPLIED : RuleStatus.State.REJECTED,
+                                List.of(ack.problems()),
+                                subtasks,
+                                System.currentTimeMillis())
+                        .toJson()));
     }
 }

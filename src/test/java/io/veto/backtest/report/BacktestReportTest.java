@@ -6,13 +6,16 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.veto.cli.VetoCli;
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
+import io.veto.decision.Outcome;
 import io.veto.decision.Reason;
 import io.veto.decision.ShadowResult;
-import io.veto.decision.Outcome;
+import io.veto.kafka.DecisionJson;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +45,18 @@ class BacktestReportTest {
     Path dir;
 
     /** One payment of a test: its label, amount, card, day, and each set's decision. */
-    record P(String id, int day, String card, String amount, boolean fraud, Outcome outcome, int score, List<Reason> reasons,
-             List<Reason> shadow, Outcome baseOutcome, int baseScore) {}
+    record P(
+            String id,
+            int day,
+            String card,
+            String amount,
+            boolean fraud,
+            Outcome outcome,
+            int score,
+            List<Reason> reasons,
+            List<Reason> shadow,
+            Outcome baseOutcome,
+            int baseScore) {}
 
     private static Reason r(String id, int points) {
         return new Reason(id, points, null, id + " fired");
@@ -52,11 +65,55 @@ class BacktestReportTest {
     @Test
     void shouldReportTheValuesWorkedOutByHand() throws Exception {
         List<P> ps = List.of(
-                new P("p1", 0, "c1", "100", true, Outcome.DENY, 90, List.of(r("rule-a", 90)), List.of(), Outcome.DENY, 90),
-                new P("p2", 0, "c1", "10", false, Outcome.REVIEW, 60, List.of(r("rule-b", 60)), List.of(), Outcome.APPROVE, 0),
-                new P("p3", 0, "c2", "30", true, Outcome.REVIEW, 50, List.of(r("rule-b", 25), r("rule-c", 25)), List.of(), Outcome.APPROVE, 0),
+                new P(
+                        "p1",
+                        0,
+                        "c1",
+                        "100",
+                        true,
+                        Outcome.DENY,
+                        90,
+                        List.of(r("rule-a", 90)),
+                        List.of(),
+                        Outcome.DENY,
+                        90),
+                new P(
+                        "p2",
+                        0,
+                        "c1",
+                        "10",
+                        false,
+                        Outcome.REVIEW,
+                        60,
+                        List.of(r("rule-b", 60)),
+                        List.of(),
+                        Outcome.APPROVE,
+                        0),
+                new P(
+                        "p3",
+                        0,
+                        "c2",
+                        "30",
+                        true,
+                        Outcome.REVIEW,
+                        50,
+                        List.of(r("rule-b", 25), r("rule-c", 25)),
+                        List.of(),
+                        Outcome.APPROVE,
+                        0),
                 new P("p4", 0, "c3", "5", false, Outcome.APPROVE, 0, List.of(), List.of(), Outcome.APPROVE, 0),
-                new P("p5", 0, "c2", "70", true, Outcome.APPROVE, 0, List.of(), List.of(r("shadow-x", 20)), Outcome.APPROVE, 0),
+                new P(
+                        "p5",
+                        0,
+                        "c2",
+                        "70",
+                        true,
+                        Outcome.APPROVE,
+                        0,
+                        List.of(),
+                        List.of(r("shadow-x", 20)),
+                        Outcome.APPROVE,
+                        0),
                 new P("p6", 0, "c3", "1", false, Outcome.APPROVE, 0, List.of(), List.of(), Outcome.APPROVE, 0));
         write(ps, true);
         BacktestReport.write(dir, new ReportOptions("next", "today", 0.5, 0.6));
@@ -98,7 +155,9 @@ class BacktestReportTest {
         assertThat(rules.get("rule-b").get("recall").asDouble()).isCloseTo(1.0 / 3, within(1e-12));
 
         Map<String, JsonNode> moves = new HashMap<>();
-        s.at("/changes/transitions").forEach(n -> moves.put(n.get("before").asText() + ">" + n.get("after").asText(), n));
+        s.at("/changes/transitions")
+                .forEach(n -> moves.put(
+                        n.get("before").asText() + ">" + n.get("after").asText(), n));
         assertThat(moves.get("APPROVE>REVIEW").get("payments").asLong()).isEqualTo(2);
         assertThat(moves.get("APPROVE>REVIEW").get("frauds").asLong()).isEqualTo(1);
         assertThat(moves.get("APPROVE>APPROVE").get("payments").asLong()).isEqualTo(3);
@@ -115,8 +174,12 @@ class BacktestReportTest {
         assertThat(r.get("kind").asText()).isEqualTo(kind);
         assertThat(r.get("hits").asLong()).as(r.get("ruleId") + " hits").isEqualTo(hits);
         assertThat(r.get("fraudHits").asLong()).as(r.get("ruleId") + " frauds").isEqualTo(frauds);
-        assertThat(r.get("onlyItCatches").asLong()).as(r.get("ruleId") + " only").isEqualTo(only);
-        assertThat(r.get("genuineHits").asLong()).as(r.get("ruleId") + " genuine").isEqualTo(genuine);
+        assertThat(r.get("onlyItCatches").asLong())
+                .as(r.get("ruleId") + " only")
+                .isEqualTo(only);
+        assertThat(r.get("genuineHits").asLong())
+                .as(r.get("ruleId") + " genuine")
+                .isEqualTo(genuine);
     }
 
     @Test
@@ -139,8 +202,18 @@ class BacktestReportTest {
             }
             int base = Math.max(0, score + 5 * (rnd.nextInt(3) - 1));
             Outcome bo = base >= 45 ? Outcome.DENY : base >= 30 ? Outcome.REVIEW : Outcome.APPROVE;
-            ps.add(new P("pay-" + i, day, "card-" + day + "-" + rnd.nextInt(150), (1 + rnd.nextInt(50000)) / 100 + "." + rnd.nextInt(10),
-                    fraud, o, score, reasons, shadow, bo, base));
+            ps.add(new P(
+                    "pay-" + i,
+                    day,
+                    "card-" + day + "-" + rnd.nextInt(150),
+                    (1 + rnd.nextInt(50000)) / 100 + "." + rnd.nextInt(10),
+                    fraud,
+                    o,
+                    score,
+                    reasons,
+                    shadow,
+                    bo,
+                    base));
         }
         write(ps, true);
         BacktestReport.write(dir, new ReportOptions("cand", "base", 0.1, 0.5));
@@ -150,8 +223,10 @@ class BacktestReportTest {
         for (int set = 0; set < 2; set++) {
             boolean cand = set == 0;
             JsonNode f = s.at("/sets/" + set);
-            int[] sc = ps.stream().mapToInt(p -> cand ? p.score() : p.baseScore()).toArray();
-            Outcome[] oc = ps.stream().map(p -> cand ? p.outcome() : p.baseOutcome()).toArray(Outcome[]::new);
+            int[] sc =
+                    ps.stream().mapToInt(p -> cand ? p.score() : p.baseScore()).toArray();
+            Outcome[] oc =
+                    ps.stream().map(p -> cand ? p.outcome() : p.baseOutcome()).toArray(Outcome[]::new);
             assertThat(f.at("/rocAuc").asDouble()).isCloseTo(naiveAuc(ps, sc), within(1e-12));
             assertThat(f.at("/averagePrecision").asDouble()).isCloseTo(naiveAp(ps, sc), within(1e-12));
             for (boolean orReview : new boolean[] {false, true}) {
@@ -172,11 +247,13 @@ class BacktestReportTest {
                 assertThat(fl.get("flagged").asLong()).isEqualTo(flagged);
                 assertThat(fl.get("precision").asDouble()).isCloseTo((double) tp / flagged, within(1e-12));
                 assertThat(fl.get("recall").asDouble()).isCloseTo((double) tp / frauds, within(1e-12));
-                assertThat(fl.get("amountRecall").asDouble()).isCloseTo(caught.doubleValue() / all.doubleValue(), within(1e-12));
+                assertThat(fl.get("amountRecall").asDouble())
+                        .isCloseTo(caught.doubleValue() / all.doubleValue(), within(1e-12));
             }
             for (int day = 0; day < 3; day++) {
                 assertThat(f.at("/days/" + day + "/cardPrecisionAt100").asDouble())
-                        .as("card precision@100 of day %d", day).isCloseTo(naiveCardPrecision(ps, sc, day, 100), within(1e-12));
+                        .as("card precision@100 of day %d", day)
+                        .isCloseTo(naiveCardPrecision(ps, sc, day, 100), within(1e-12));
             }
             if (cand) {
                 assertRulesMatchNaive(ps, f.at("/rules"), frauds);
@@ -285,9 +362,33 @@ class BacktestReportTest {
     @Test
     void shouldEscapeAnalystTextInTheHtml() throws Exception {
         Reason evil = new Reason("rule-a", 90, null, "<script>alert('x')</script> & \"quoted\"");
-        write(List.of(
-                new P("p<1>", 0, "c1", "10", true, Outcome.DENY, 90, List.of(evil), List.of(), Outcome.APPROVE, 0),
-                new P("p2", 0, "c2", "10", false, Outcome.APPROVE, 0, List.of(), List.of(), Outcome.APPROVE, 0)), true);
+        write(
+                List.of(
+                        new P(
+                                "p<1>",
+                                0,
+                                "c1",
+                                "10",
+                                true,
+                                Outcome.DENY,
+                                90,
+                                List.of(evil),
+                                List.of(),
+                                Outcome.APPROVE,
+                                0),
+                        new P(
+                                "p2",
+                                0,
+                                "c2",
+                                "10",
+                                false,
+                                Outcome.APPROVE,
+                                0,
+                                List.of(),
+                                List.of(),
+                                Outcome.APPROVE,
+                                0)),
+                true);
         BacktestReport.write(dir, new ReportOptions("<img src=x onerror=alert(1)>", "base", 0.5));
         String html = Files.readString(dir.resolve(BacktestReport.HTML));
         assertThat(html).doesNotContain("<script>alert").doesNotContain("<img").doesNotContain("<1>");
@@ -296,12 +397,15 @@ class BacktestReportTest {
         // The report's own check script, and no other.
         assertThat(html.split("<script>", -1)).hasSize(2);
         // Opens offline: nothing to fetch (the SVG namespace is a name, not a download).
-        assertThat(html.replace("xmlns=\"http://www.w3.org/2000/svg\"", "")).doesNotContain("http://", "https://", "src=\"", "href=\"//");
+        assertThat(html.replace("xmlns=\"http://www.w3.org/2000/svg\"", ""))
+                .doesNotContain("http://", "https://", "src=\"", "href=\"//");
     }
 
     @Test
     void shouldRejectABadLabelWithFileAndLine() throws Exception {
-        Files.writeString(dir.resolve(BacktestData.PAYMENTS), BacktestData.HEADER + "\np1,1,c1,10.00,EUR,1\np2,2,c1,5.00,EUR,yes\n");
+        Files.writeString(
+                dir.resolve(BacktestData.PAYMENTS),
+                BacktestData.HEADER + "\np1,1,c1,10.00,EUR,1\np2,2,c1,5.00,EUR,yes\n");
         Files.writeString(dir.resolve(BacktestData.CANDIDATE), "");
         assertThatThrownBy(() -> BacktestReport.write(dir, new ReportOptions("c", null, 0.01)))
                 .hasMessage(dir.resolve(BacktestData.PAYMENTS) + ":3: label must be 1 (fraud) or 0, not 'yes'");
@@ -317,22 +421,49 @@ class BacktestReportTest {
 
     @Test
     void shouldWriteTheReportFromTheCommandLineWithAReviewRateInPercent() throws Exception {
-        write(List.of(
-                new P("p1", 0, "c1", "10", true, Outcome.DENY, 90, List.of(r("rule-a", 90)), List.of(), Outcome.APPROVE, 0),
-                new P("p2", 0, "c2", "10", false, Outcome.APPROVE, 0, List.of(), List.of(), Outcome.APPROVE, 0)), true);
-        java.io.StringWriter out = new java.io.StringWriter();
-        java.io.StringWriter err = new java.io.StringWriter();
-        int exit = io.veto.cli.VetoCli.commandLine().setOut(new java.io.PrintWriter(out, true)).setErr(new java.io.PrintWriter(err, true))
+        write(
+                List.of(
+                        new P(
+                                "p1",
+                                0,
+                                "c1",
+                                "10",
+                                true,
+                                Outcome.DENY,
+                                90,
+                                List.of(r("rule-a", 90)),
+                                List.of(),
+                                Outcome.APPROVE,
+                                0),
+                        new P(
+                                "p2",
+                                0,
+                                "c2",
+                                "10",
+                                false,
+                                Outcome.APPROVE,
+                                0,
+                                List.of(),
+                                List.of(),
+                                Outcome.APPROVE,
+                                0)),
+                true);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = VetoCli.commandLine()
+                .setOut(new PrintWriter(out, true))
+                .setErr(new PrintWriter(err, true))
                 .execute("rules", "report", dir.toString(), "--candidate-name", "next", "--review-rate", "50%");
         assertThat(err.toString()).isEmpty();
         assertThat(exit).isZero();
-        assertThat(out.toString()).isEqualTo(dir.resolve("report.html") + ": 2 payments, 1 frauds; next AP 1.0000, AUC 1.0000\n");
+        assertThat(out.toString())
+                .isEqualTo(dir.resolve("report.html") + ": 2 payments, 1 frauds; next AP 1.0000, AUC 1.0000\n");
         JsonNode s = JSON.readTree(dir.resolve(BacktestReport.SUMMARY).toFile());
         assertThat(s.at("/sets/0/thresholds/reviewRate/target").asDouble()).isEqualTo(0.5);
         assertThat(s.at("/sets/1/name").asText()).isEqualTo("baseline");
 
         Files.delete(dir.resolve(BacktestData.CANDIDATE));
-        exit = io.veto.cli.VetoCli.commandLine().setErr(new java.io.PrintWriter(err, true)).execute("rules", "report", dir.toString());
+        exit = VetoCli.commandLine().setErr(new PrintWriter(err, true)).execute("rules", "report", dir.toString());
         assertThat(exit).isEqualTo(1);
         assertThat(err.toString()).contains(dir.resolve(BacktestData.CANDIDATE) + ": not found");
     }
@@ -340,17 +471,28 @@ class BacktestReportTest {
     private void write(List<P> ps, boolean baseline) throws IOException {
         StringBuilder csv = new StringBuilder(BacktestData.HEADER + "\n");
         try (OutputStream c = Files.newOutputStream(dir.resolve(BacktestData.CANDIDATE));
-             OutputStream b = Files.newOutputStream(dir.resolve(BacktestData.BASELINE))) {
+                OutputStream b = Files.newOutputStream(dir.resolve(BacktestData.BASELINE))) {
             for (P p : ps) {
                 long t = T0 + p.day() * DAY + 3_600_000L;
-                csv.append(p.id()).append(',').append(t).append(',').append(p.card()).append(',').append(p.amount()).append(",EUR,")
-                        .append(p.fraud() ? 1 : 0).append('\n');
-                ShadowResult shadow = p.shadow().isEmpty() ? null : new ShadowResult("REVIEW", p.score() + 20, p.shadow().toArray(new Reason[0]));
+                csv.append(p.id())
+                        .append(',')
+                        .append(t)
+                        .append(',')
+                        .append(p.card())
+                        .append(',')
+                        .append(p.amount())
+                        .append(",EUR,")
+                        .append(p.fraud() ? 1 : 0)
+                        .append('\n');
+                ShadowResult shadow = p.shadow().isEmpty()
+                        ? null
+                        : new ShadowResult("REVIEW", p.score() + 20, p.shadow().toArray(new Reason[0]));
                 c.write(DecisionJson.write(decision(p.id(), t, p.outcome(), p.score(), p.reasons(), shadow, p.card())));
                 c.write('\n');
                 if (baseline) {
                     Reason[] br = p.baseScore() > 0 ? new Reason[] {r("base-rule", p.baseScore())} : new Reason[0];
-                    b.write(DecisionJson.write(decision(p.id(), t, p.baseOutcome(), p.baseScore(), List.of(br), null, p.card())));
+                    b.write(DecisionJson.write(
+                            decision(p.id(), t, p.baseOutcome(), p.baseScore(), List.of(br), null, p.card())));
                     b.write('\n');
                 }
             }
@@ -358,8 +500,23 @@ class BacktestReportTest {
         Files.writeString(dir.resolve(BacktestData.PAYMENTS), csv);
     }
 
-    private static Decision decision(String id, long t, Outcome o, int score, List<Reason> reasons, ShadowResult shadow, String card) {
-        return new Decision(id, "evt-" + id, o, score, reasons.toArray(new Reason[0]), "test@1", shadow, t, t, false, card, "400000", "0002",
-                new String[0], new double[0]);
+    private static Decision decision(
+            String id, long t, Outcome o, int score, List<Reason> reasons, ShadowResult shadow, String card) {
+        return new Decision(
+                id,
+                "evt-" + id,
+                o,
+                score,
+                reasons.toArray(new Reason[0]),
+                "test@1",
+                shadow,
+                t,
+                t,
+                false,
+                card,
+                "400000",
+                "0002",
+                new String[0],
+                new double[0]);
     }
 }

@@ -1,17 +1,17 @@
 package io.veto.backtest.report;
 
-import io.veto.scoring.OfflineDecider;
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
 import io.veto.event.EventParser;
 import io.veto.event.PanPolicy;
 import io.veto.event.PaymentEvent;
 import io.veto.generator.GeneratedEvent;
 import io.veto.generator.GeneratorConfig;
 import io.veto.generator.PaymentGenerator;
+import io.veto.kafka.DecisionJson;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
+import io.veto.scoring.OfflineDecider;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -43,15 +43,21 @@ final class GeneratedBacktest {
         CompiledRuleSet candidate = RuleSetCompiler.forJob().compile(RuleSet.fromDirectory(candidateDir));
         CompiledRuleSet baseline = RuleSetCompiler.forJob().compile(RuleSet.fromDirectory(baselineDir));
         long gapMicros = days * 86_400_000_000L / events;
-        GeneratorConfig cfg = GeneratorConfig.defaults().withCards(3_000).withFraudRate(0.02).withMeanGapMicros(gapMicros)
+        GeneratorConfig cfg = GeneratorConfig.defaults()
+                .withCards(3_000)
+                .withFraudRate(0.02)
+                .withMeanGapMicros(gapMicros)
                 .withStartTime(Instant.parse("2026-11-02T00:00:00Z"));
-        EventParser parser = new EventParser(PanPolicy.TOKENIZE, "report-test-key-0123456789".getBytes(StandardCharsets.UTF_8), EventParser.DEFAULT_MAX_BYTES);
+        EventParser parser = new EventParser(
+                PanPolicy.TOKENIZE,
+                "report-test-key-0123456789".getBytes(StandardCharsets.UTF_8),
+                EventParser.DEFAULT_MAX_BYTES);
         Map<String, Boolean> seen = new HashMap<>();
         try (OfflineDecider c = new OfflineDecider(candidate);
-             OfflineDecider b = new OfflineDecider(baseline);
-             BufferedWriter csv = Files.newBufferedWriter(out.resolve(BacktestData.PAYMENTS));
-             OutputStream cj = Files.newOutputStream(out.resolve(BacktestData.CANDIDATE));
-             OutputStream bj = Files.newOutputStream(out.resolve(BacktestData.BASELINE))) {
+                OfflineDecider b = new OfflineDecider(baseline);
+                BufferedWriter csv = Files.newBufferedWriter(out.resolve(BacktestData.PAYMENTS));
+                OutputStream cj = Files.newOutputStream(out.resolve(BacktestData.CANDIDATE));
+                OutputStream bj = Files.newOutputStream(out.resolve(BacktestData.BASELINE))) {
             csv.write(BacktestData.HEADER + "\n");
             PaymentGenerator gen = new PaymentGenerator(cfg);
             for (int i = 0; i < events && gen.hasNext(); i++) {
@@ -62,8 +68,8 @@ final class GeneratedBacktest {
                 if (dc == null || seen.putIfAbsent(e.paymentId(), true) != null) {
                     continue;
                 }
-                csv.write(e.paymentId() + "," + e.eventTime() + "," + e.cardToken() + "," + e.amount().toPlainString() + ","
-                        + e.currency() + "," + (g.isFraud() ? 1 : 0) + "\n");
+                csv.write(e.paymentId() + "," + e.eventTime() + "," + e.cardToken() + ","
+                        + e.amount().toPlainString() + "," + e.currency() + "," + (g.isFraud() ? 1 : 0) + "\n");
                 cj.write(DecisionJson.write(dc));
                 cj.write('\n');
                 bj.write(DecisionJson.write(db));
@@ -89,9 +95,17 @@ final class GeneratedBacktest {
     public static void main(String[] args) throws Exception {
         Path out = Path.of(args[0]);
         Files.createDirectories(out);
-        write(out, args.length > 3 ? Integer.parseInt(args[3]) : 60_000, args.length > 4 ? Integer.parseInt(args[4]) : 14,
-                Path.of(args[1]), Path.of(args[2]));
-        BacktestReport.write(out, new ReportOptions(Path.of(args[1]).getFileName().toString(), Path.of(args[2]).getFileName().toString(),
-                0.005));
+        write(
+                out,
+                args.length > 3 ? Integer.parseInt(args[3]) : 60_000,
+                args.length > 4 ? Integer.parseInt(args[4]) : 14,
+                Path.of(args[1]),
+                Path.of(args[2]));
+        BacktestReport.write(
+                out,
+                new ReportOptions(
+                        Path.of(args[1]).getFileName().toString(),
+                        Path.of(args[2]).getFileName().toString(),
+                        0.005));
     }
 }

@@ -34,8 +34,10 @@ class ReportBrowserTest {
     static void findChromium() {
         String env = System.getenv("VETO_CHROMIUM");
         Path p = Path.of(env != null ? env : "/usr/bin/chromium");
-        Assumptions.assumeTrue(Files.isExecutable(p),
-                "skipped: no Chromium at " + p + " (install Debian's package: apt-get install chromium, or set VETO_CHROMIUM)");
+        Assumptions.assumeTrue(
+                Files.isExecutable(p),
+                "skipped: no Chromium at " + p
+                        + " (install Debian's package: apt-get install chromium, or set VETO_CHROMIUM)");
         chromium = p;
     }
 
@@ -47,19 +49,34 @@ class ReportBrowserTest {
     }
 
     static Page open(Path html, Path profile, String... extra) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0"));
+        List<String> cmd = new ArrayList<>(List.of(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--user-data-dir=" + profile,
+                "--enable-logging=stderr",
+                "--v=0"));
         cmd.addAll(List.of(extra));
         cmd.add(html.toUri().toString());
         Path out = profile.resolveSibling(profile.getFileName() + ".out");
         Path err = profile.resolveSibling(profile.getFileName() + ".err");
-        Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .start();
         if (!p.waitFor(90, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("Chromium did not finish in 90 s: " + Files.readString(err));
         }
-        assertThat(p.exitValue()).as("Chromium's exit code; its log:\n" + Files.readString(err)).isZero();
+        assertThat(p.exitValue())
+                .as("Chromium's exit code; its log:\n" + Files.readString(err))
+                .isZero();
         return new Page(Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
     }
 
@@ -67,10 +84,12 @@ class ReportBrowserTest {
     void shouldDrawEveryChartWithoutConsoleErrors() throws Exception {
         Path out = dir.resolve("backtest");
         Files.createDirectories(out);
-        GeneratedBacktest.write(out, 4_000, 3, Path.of("rules/default"), GeneratedBacktest.withReview(Path.of("rules/default"), 60));
+        GeneratedBacktest.write(
+                out, 4_000, 3, Path.of("rules/default"), GeneratedBacktest.withReview(Path.of("rules/default"), 60));
         BacktestReport.write(out, new ReportOptions("default", "review-60", 0.005));
 
-        Page page = open(out.resolve(BacktestReport.HTML), dir.resolve("profile"), "--dump-dom", "--virtual-time-budget=5000");
+        Page page = open(
+                out.resolve(BacktestReport.HTML), dir.resolve("profile"), "--dump-dom", "--virtual-time-budget=5000");
 
         assertThat(page.console()).as("console messages").isEmpty();
         Matcher m = Pattern.compile("<body data-charts=\"(\\d+)/(\\d+)\"").matcher(page.dom());
@@ -81,7 +100,11 @@ class ReportBrowserTest {
         assertThat(Integer.parseInt(m.group(2))).as("charts drawn").isEqualTo(charts);
         assertThat(page.dom()).doesNotContain("data-drawn=\"false\"");
 
-        Page shot = open(out.resolve(BacktestReport.HTML), dir.resolve("shot-profile"), "--hide-scrollbars", "--window-size=1400,2000",
+        Page shot = open(
+                out.resolve(BacktestReport.HTML),
+                dir.resolve("shot-profile"),
+                "--hide-scrollbars",
+                "--window-size=1400,2000",
                 "--screenshot=" + dir.resolve("report.png"));
         assertThat(shot.console()).isEmpty();
         assertThat(Files.size(dir.resolve("report.png"))).isGreaterThan(20_000);
@@ -93,6 +116,8 @@ class ReportBrowserTest {
         Path bad = dir.resolve("bad.html");
         Files.writeString(bad, "<!DOCTYPE html><html><body><script>notAFunction();</script></body></html>");
         assertThat(open(bad, dir.resolve("bad-profile"), "--dump-dom").console())
-                .singleElement().asString().contains("Uncaught ReferenceError");
+                .singleElement()
+                .asString()
+                .contains("Uncaught ReferenceError");
     }
 }

@@ -1,9 +1,5 @@
 package io.veto.stage.card;
 
-import io.veto.card.CardInput;
-import io.veto.stage.JobTags;
-import io.veto.stage.RuleAck;
-import io.veto.stage.RuleSetUpdate;
 import static io.veto.testing.Payments.BEGINNING;
 import static io.veto.testing.Payments.ONE_MINUTE;
 import static io.veto.testing.Payments.TEN_MINUTES;
@@ -11,30 +7,33 @@ import static io.veto.testing.Payments.payment;
 import static io.veto.testing.Payments.refund;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.veto.card.CardInput;
 import io.veto.decision.Decision;
-import io.veto.event.PaymentEvent;
 import io.veto.decision.Outcome;
+import io.veto.entity.EntityFeatures;
+import io.veto.event.PaymentEvent;
+import io.veto.feature.Entity;
 import io.veto.rule.RuleSet;
+import io.veto.rule.RuleSetCodec;
+import io.veto.stage.JobTags;
+import io.veto.stage.RuleAck;
+import io.veto.stage.RuleSetUpdate;
 import io.veto.testing.Payments;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.streaming.api.watermark.Watermark;
-import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
-import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import io.veto.rule.RuleSetCodec;
+import org.apache.flink.runtime.state.heap.HeapKeyedStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
+import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class CardDecisionFunctionTest {
-    private static final RuleSet RULES =
-            Payments.ruleSet(
-                    "test",
-                    40,
-                    80,
-                    """
+    private static final RuleSet RULES = Payments.ruleSet("test", 40, 80, """
                     rules:
                       - id: velocity
                         when: card.count_10m >= 3
@@ -54,11 +53,16 @@ class CardDecisionFunctionTest {
         rulesInputIdle();
     }
 
-    private static KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> newHarness() throws Exception {
+    private static KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> newHarness()
+            throws Exception {
         // Not opened yet, so that a test can restore state into it first.
         return new KeyedBroadcastOperatorTestHarness<>(
                 new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(RULES), List.of(JobTags.RULES)),
-                CardInput::cardToken, Types.STRING, 1, 1, 0);
+                CardInput::cardToken,
+                Types.STRING,
+                1,
+                1,
+                0);
     }
 
     /** A card event as the fan-out sends it when the rules read card features only. */
@@ -68,7 +72,7 @@ class CardDecisionFunctionTest {
 
     /** As in the job: the rules input is idle, so the payments alone move event time. */
     private void rulesInputIdle() throws Exception {
-        harness.getTwoInputOperator().processWatermarkStatus2(org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus.IDLE);
+        harness.getTwoInputOperator().processWatermarkStatus2(WatermarkStatus.IDLE);
     }
 
     private int keyedStateEntries() {
@@ -82,7 +86,9 @@ class CardDecisionFunctionTest {
     private List<RuleAck> acks() {
         return harness.getSideOutput(JobTags.RULE_ACKS) == null
                 ? List.of()
-                : harness.getSideOutput(JobTags.RULE_ACKS).stream().map(r -> r.getValue()).toList();
+                : harness.getSideOutput(JobTags.RULE_ACKS).stream()
+                        .map(r -> r.getValue())
+                        .toList();
     }
 
     @AfterEach
@@ -98,10 +104,13 @@ class CardDecisionFunctionTest {
     void shouldDecideEveryPaymentExactlyOnceIncludingItselfInTheWindow() throws Exception {
         harness.processElement(in(payment("p1", "card-a", BEGINNING, "10.00")), BEGINNING);
         harness.processElement(in(payment("p2", "card-a", BEGINNING + ONE_MINUTE, "10.00")), BEGINNING + ONE_MINUTE);
-        harness.processElement(in(payment("p3", "card-a", BEGINNING + 2 * ONE_MINUTE, "10.00")), BEGINNING + 2 * ONE_MINUTE);
+        harness.processElement(
+                in(payment("p3", "card-a", BEGINNING + 2 * ONE_MINUTE, "10.00")), BEGINNING + 2 * ONE_MINUTE);
 
         assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1", "p2", "p3");
-        assertThat(decisions()).extracting(Decision::decision).containsExactly(Outcome.APPROVE, Outcome.APPROVE, Outcome.REVIEW);
+        assertThat(decisions())
+                .extracting(Decision::decision)
+                .containsExactly(Outcome.APPROVE, Outcome.APPROVE, Outcome.REVIEW);
         Decision third = decisions().get(2);
         assertThat(third.score()).isEqualTo(50);
         assertThat(third.reasons()).singleElement().satisfies(r -> {
@@ -117,11 +126,14 @@ class CardDecisionFunctionTest {
         harness.processElement(in(payment("p2", "card-a", BEGINNING + 1, "1.00")), BEGINNING + 1);
         // (t - 10m, t]: p1 at exactly t - 10m is out, p2 one millisecond later is in.
         harness.processElement(in(payment("p3", "card-a", BEGINNING + TEN_MINUTES, "1.00")), BEGINNING + TEN_MINUTES);
-        harness.processElement(in(payment("p4", "card-a", BEGINNING + TEN_MINUTES + 1, "1.00")), BEGINNING + TEN_MINUTES + 1);
+        harness.processElement(
+                in(payment("p4", "card-a", BEGINNING + TEN_MINUTES + 1, "1.00")), BEGINNING + TEN_MINUTES + 1);
 
-        assertThat(decisions()).extracting(Decision::decision)
+        assertThat(decisions())
+                .extracting(Decision::decision)
                 .containsExactly(Outcome.APPROVE, Outcome.APPROVE, Outcome.APPROVE, Outcome.APPROVE);
-        harness.processElement(in(payment("p5", "card-a", BEGINNING + TEN_MINUTES + 2, "1.00")), BEGINNING + TEN_MINUTES + 2);
+        harness.processElement(
+                in(payment("p5", "card-a", BEGINNING + TEN_MINUTES + 2, "1.00")), BEGINNING + TEN_MINUTES + 2);
         // p3, p4, p5 are within 10 minutes of p5; p2 (t - 10m + 1) is exactly on the edge and out.
         assertThat(decisions().get(4).decision()).isEqualTo(Outcome.REVIEW);
         assertThat(decisions().get(4).reasons()[0].detail()).contains("card.count_10m=3");
@@ -130,7 +142,8 @@ class CardDecisionFunctionTest {
     @Test
     void shouldCountOutOfOrderPaymentsInsideTheWatermarkBound() throws Exception {
         harness.processWatermark(new Watermark(BEGINNING - ONE_MINUTE));
-        harness.processElement(in(payment("p2", "card-a", BEGINNING + 2 * ONE_MINUTE, "600.00")), BEGINNING + 2 * ONE_MINUTE);
+        harness.processElement(
+                in(payment("p2", "card-a", BEGINNING + 2 * ONE_MINUTE, "600.00")), BEGINNING + 2 * ONE_MINUTE);
         harness.processElement(in(payment("p1", "card-a", BEGINNING, "600.00")), BEGINNING);
         harness.processElement(in(payment("p3", "card-a", BEGINNING + ONE_MINUTE, "1.00")), BEGINNING + ONE_MINUTE);
 
@@ -138,7 +151,8 @@ class CardDecisionFunctionTest {
         assertThat(decisions().get(1).score()).isZero();
         // p3 sees p1 (earlier) but not p2 (later event time): sum 601, count 2.
         assertThat(decisions().get(2).score()).isZero();
-        harness.processElement(in(payment("p4", "card-a", BEGINNING + 3 * ONE_MINUTE, "1.00")), BEGINNING + 3 * ONE_MINUTE);
+        harness.processElement(
+                in(payment("p4", "card-a", BEGINNING + 3 * ONE_MINUTE, "1.00")), BEGINNING + 3 * ONE_MINUTE);
         assertThat(decisions().get(3).decision()).isEqualTo(Outcome.DENY);
         assertThat(decisions().get(3).score()).isEqualTo(90);
         assertThat(decisions()).noneMatch(Decision::late);
@@ -169,7 +183,8 @@ class CardDecisionFunctionTest {
     void shouldClearStateAndTimersOnceTheWindowHasPassed() throws Exception {
         harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
         harness.processElement(in(payment("p2", "card-b", BEGINNING + ONE_MINUTE, "1.00")), BEGINNING + ONE_MINUTE);
-        harness.processElement(in(payment("p3", "card-a", BEGINNING + 5 * ONE_MINUTE, "1.00")), BEGINNING + 5 * ONE_MINUTE);
+        harness.processElement(
+                in(payment("p3", "card-a", BEGINNING + 5 * ONE_MINUTE, "1.00")), BEGINNING + 5 * ONE_MINUTE);
         assertThat(keyedStateEntries()).isEqualTo(2);
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
 
@@ -202,12 +217,7 @@ class CardDecisionFunctionTest {
         assertThat(harness.numEventTimeTimers()).isZero();
     }
 
-    private static final RuleSet STRICTER =
-            Payments.ruleSet(
-                    "test",
-                    40,
-                    80,
-                    """
+    private static final RuleSet STRICTER = Payments.ruleSet("test", 40, 80, """
                     rules:
                       - id: second-payment
                         when: card.count_10m >= 2
@@ -220,7 +230,9 @@ class CardDecisionFunctionTest {
         harness.processBroadcastElement(publish(STRICTER, 7), BEGINNING);
         harness.processElement(in(payment("p2", "card-a", BEGINNING + 1, "1.00")), BEGINNING + 1);
 
-        assertThat(decisions()).extracting(Decision::ruleSetVersion).containsExactly(RULES.version(), STRICTER.version());
+        assertThat(decisions())
+                .extracting(Decision::ruleSetVersion)
+                .containsExactly(RULES.version(), STRICTER.version());
         assertThat(decisions().get(1).decision()).isEqualTo(Outcome.DENY);
         assertThat(acks()).singleElement().satisfies(a -> {
             assertThat(a.applied()).isTrue();
@@ -233,19 +245,27 @@ class CardDecisionFunctionTest {
     void shouldRejectABrokenRuleSetAndKeepDecidingWithThePreviousOne() throws Exception {
         RuleSet broken = Payments.ruleSet("test", 40, 80, "rules:\n  - id: bad\n    when: amount >\n    points: 1\n");
         harness.processBroadcastElement(publish(broken, 1), BEGINNING);
-        harness.processBroadcastElement(new RuleSetUpdate("not json".getBytes(java.nio.charset.StandardCharsets.UTF_8), "rules/0/2"), BEGINNING);
+        harness.processBroadcastElement(
+                new RuleSetUpdate("not json".getBytes(StandardCharsets.UTF_8), "rules/0/2"), BEGINNING);
         harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
 
         assertThat(decisions()).extracting(Decision::ruleSetVersion).containsExactly(RULES.version());
         assertThat(acks()).hasSize(2).noneMatch(RuleAck::applied);
-        assertThat(acks().get(0).problems()).singleElement().asString().startsWith("rules.yaml:3:").contains("syntax error");
+        assertThat(acks().get(0).problems())
+                .singleElement()
+                .asString()
+                .startsWith("rules.yaml:3:")
+                .contains("syntax error");
         assertThat(acks().get(1).problems()).singleElement().asString().contains("must be JSON");
     }
 
     @Test
     void shouldAnswerASetTheRulesSourceRefusedWithItsProblemsAndKeepNoTraceOfIt() throws Exception {
-        harness.processBroadcastElement(new RuleSetUpdate(new byte[0], "rules/0/4", "test", "test@0123456789ab",
-                new String[] {"<published>:1:1: the rule set is not signed"}), BEGINNING);
+        harness.processBroadcastElement(
+                new RuleSetUpdate(new byte[0], "rules/0/4", "test", "test@0123456789ab", new String[] {
+                    "<published>:1:1: the rule set is not signed"
+                }),
+                BEGINNING);
         harness.processElement(in(payment("p1", "card-a", BEGINNING, "1.00")), BEGINNING);
 
         assertThat(decisions()).extracting(Decision::ruleSetVersion).containsExactly(RULES.version());
@@ -257,7 +277,11 @@ class CardDecisionFunctionTest {
             assertThat(a.origin()).isEqualTo("rules/0/4");
         });
         // Nothing of the refused set is kept: the broadcast state still holds no published set.
-        assertThat(harness.getOperator().getOperatorStateBackend().getBroadcastState(JobTags.RULES).get("active")).isNull();
+        assertThat(harness.getOperator()
+                        .getOperatorStateBackend()
+                        .getBroadcastState(JobTags.RULES)
+                        .get("active"))
+                .isNull();
     }
 
     @Test
@@ -281,36 +305,38 @@ class CardDecisionFunctionTest {
         assertThat(keyedStateEntries()).isEqualTo(1);
     }
 
-    private static final RuleSet MERCHANT_RULES =
-            Payments.ruleSet(
-                    "merchant",
-                    40,
-                    80,
-                    """
+    private static final RuleSet MERCHANT_RULES = Payments.ruleSet("merchant", 40, 80, """
                     rules:
                       - id: busy-merchant
                         when: merchant.count_1m >= 3 && card.count_10m >= 1
                         points: 50
                     """);
 
-    private KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> merchantHarness() throws Exception {
+    private KeyedBroadcastOperatorTestHarness<String, CardInput, RuleSetUpdate, Decision> merchantHarness()
+            throws Exception {
         harness.close();
         harness = new KeyedBroadcastOperatorTestHarness<>(
                 new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(MERCHANT_RULES), List.of(JobTags.RULES)),
-                CardInput::cardToken, Types.STRING, 1, 1, 0);
+                CardInput::cardToken,
+                Types.STRING,
+                1,
+                1,
+                0);
         harness.open();
         rulesInputIdle();
         return harness;
     }
 
     private static CardInput answer(String paymentId, String card, double merchantCount) {
-        return CardInput.answer(new io.veto.entity.EntityFeatures(card, paymentId, BEGINNING, io.veto.feature.Entity.MERCHANT, new String[] {"count_1m"}, new double[] {merchantCount}));
+        return CardInput.answer(new EntityFeatures(
+                card, paymentId, BEGINNING, Entity.MERCHANT, new String[] {"count_1m"}, new double[] {merchantCount}));
     }
 
     @Test
     void shouldWaitForTheEntityAnswersThenDecideWithThem() throws Exception {
         merchantHarness();
-        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        harness.processElement(
+                CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
         assertThat(decisions()).isEmpty();
         assertThat(keyedStateEntries()).as("window and the waiting payment").isEqualTo(2);
 
@@ -319,7 +345,9 @@ class CardDecisionFunctionTest {
         assertThat(decisions()).singleElement().satisfies(d -> {
             assertThat(d.decision()).isEqualTo(Outcome.REVIEW);
             assertThat(d.reasons()[0].detail()).contains("merchant.count_1m=3").contains("card.count_10m=1");
-            assertThat(d.late()).as("exact: every window answered at its watermark").isFalse();
+            assertThat(d.late())
+                    .as("exact: every window answered at its watermark")
+                    .isFalse();
         });
         assertThat(keyedStateEntries()).as("only the window").isEqualTo(1);
     }
@@ -327,9 +355,19 @@ class CardDecisionFunctionTest {
     @Test
     void shouldDecideLateWhenAnEntityAnsweredFromAWindowThatMayMissEvents() throws Exception {
         merchantHarness();
-        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
-        harness.processElement(CardInput.answer(new io.veto.entity.EntityFeatures("card-a", "p1", BEGINNING, io.veto.feature.Entity.MERCHANT,
-                new String[] {"count_1m"}, new double[] {3}, null, true)), BEGINNING);
+        harness.processElement(
+                CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        harness.processElement(
+                CardInput.answer(new EntityFeatures(
+                        "card-a",
+                        "p1",
+                        BEGINNING,
+                        Entity.MERCHANT,
+                        new String[] {"count_1m"},
+                        new double[] {3},
+                        null,
+                        true)),
+                BEGINNING);
 
         assertThat(decisions()).singleElement().satisfies(d -> {
             assertThat(d.decision()).isEqualTo(Outcome.REVIEW);
@@ -340,7 +378,8 @@ class CardDecisionFunctionTest {
     @Test
     void shouldDecideWithoutAnAnswerThatNeverComesOnceTheWatermarkIsFarPast() throws Exception {
         merchantHarness();
-        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        harness.processElement(
+                CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
         harness.processWatermark(new Watermark(BEGINNING + CardDecisionFunction.ANSWER_TIMEOUT_MILLIS));
 
         assertThat(decisions()).singleElement().satisfies(d -> {
@@ -359,10 +398,15 @@ class CardDecisionFunctionTest {
     @Test
     void shouldKeepSeveralWaitingPaymentsOfOneCardApartAndLeaveNothingOnceAllAreDecided() throws Exception {
         merchantHarness();
-        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
-        harness.processElement(CardInput.event(payment("p2", "card-a", BEGINNING + 1, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING + 1);
+        harness.processElement(
+                CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        harness.processElement(
+                CardInput.event(payment("p2", "card-a", BEGINNING + 1, "1.00"), 1, MERCHANT_RULES.version()),
+                BEGINNING + 1);
         harness.processElement(answer("p3", "card-a", 0), BEGINNING + 2);
-        assertThat(keyedStateEntries()).as("the window and the card's waiting payments, in one value").isEqualTo(2);
+        assertThat(keyedStateEntries())
+                .as("the window and the card's waiting payments, in one value")
+                .isEqualTo(2);
 
         harness.processElement(answer("p2", "card-a", 3), BEGINNING);
         assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p2");
@@ -382,9 +426,12 @@ class CardDecisionFunctionTest {
         merchantHarness();
         harness.processElement(answer("p1", "card-a", 3), BEGINNING);
         assertThat(decisions()).isEmpty();
-        harness.processElement(CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
+        harness.processElement(
+                CardInput.event(payment("p1", "card-a", BEGINNING, "1.00"), 1, MERCHANT_RULES.version()), BEGINNING);
 
-        assertThat(decisions()).singleElement().satisfies(d -> assertThat(d.decision()).isEqualTo(Outcome.REVIEW));
+        assertThat(decisions())
+                .singleElement()
+                .satisfies(d -> assertThat(d.decision()).isEqualTo(Outcome.REVIEW));
         assertThat(keyedStateEntries()).as("only the window").isEqualTo(1);
     }
 }

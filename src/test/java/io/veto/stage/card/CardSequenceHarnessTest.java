@@ -1,21 +1,21 @@
 package io.veto.stage.card;
 
-import io.veto.card.CardInput;
-import io.veto.stage.JobTags;
-import io.veto.stage.RuleSetUpdate;
 import static io.veto.testing.CardEvents.pay;
 import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.veto.card.CardInput;
 import io.veto.decision.Decision;
+import io.veto.decision.Outcome;
 import io.veto.decision.Reason;
 import io.veto.entity.EntityFeatures;
 import io.veto.event.PaymentEvent;
 import io.veto.feature.Entity;
-import io.veto.decision.Outcome;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCodec;
 import io.veto.sequence.Alert;
+import io.veto.stage.JobTags;
+import io.veto.stage.RuleSetUpdate;
 import io.veto.testing.Payments;
 import java.util.Arrays;
 import java.util.List;
@@ -87,7 +87,11 @@ class CardSequenceHarnessTest {
     private void open(RuleSet rules, OperatorSubtaskState restore) throws Exception {
         harness = new KeyedBroadcastOperatorTestHarness<>(
                 new CoBroadcastWithKeyedOperator<>(new CardDecisionFunction(rules), List.of(JobTags.RULES)),
-                CardInput::cardToken, Types.STRING, 1, 1, 0);
+                CardInput::cardToken,
+                Types.STRING,
+                1,
+                1,
+                0);
         if (restore != null) {
             harness.initializeState(restore);
         }
@@ -124,16 +128,24 @@ class CardSequenceHarnessTest {
     }
 
     private Decision decisionOf(String paymentId) {
-        return decisions().stream().filter(d -> d.paymentId().equals(paymentId)).findFirst().orElseThrow();
+        return decisions().stream()
+                .filter(d -> d.paymentId().equals(paymentId))
+                .findFirst()
+                .orElseThrow();
     }
 
     private List<Alert> alerts() {
         var out = harness.getSideOutput(JobTags.CARD_ALERTS);
-        return out == null ? List.of() : out.stream().map(StreamRecord::getValue).toList();
+        return out == null
+                ? List.of()
+                : out.stream().map(StreamRecord::getValue).toList();
     }
 
     private static Reason reason(Decision d, String ruleId) {
-        return Arrays.stream(d.reasons()).filter(r -> r.ruleId().equals(ruleId)).findFirst().orElse(null);
+        return Arrays.stream(d.reasons())
+                .filter(r -> r.ruleId().equals(ruleId))
+                .findFirst()
+                .orElse(null);
     }
 
     private static RuleSetUpdate publish(RuleSet rs, long offset) {
@@ -184,7 +196,9 @@ class CardSequenceHarnessTest {
         Decision d = decisionOf("cash");
         assertThat(d.late()).isTrue();
         assertThat(reason(d, "probe-then-cash").events()).containsExactly("evt-p1", "evt-p3", "evt-p2", "evt-cash");
-        assertThat(alerts()).singleElement().satisfies(a -> assertThat(a.decidedPaymentId()).isEqualTo("cash"));
+        assertThat(alerts())
+                .singleElement()
+                .satisfies(a -> assertThat(a.decidedPaymentId()).isEqualTo("cash"));
     }
 
     @Test
@@ -195,7 +209,9 @@ class CardSequenceHarnessTest {
         // Not a probe: the partial matches skip it, the window keeps it.
         send(pay("mid", BEGINNING + 5 * MINUTE).amount("50").build());
         int withSequence = keyedStateEntries();
-        assertThat(withSequence).as("window plus the sequence's buffer, NFA state and clock").isGreaterThan(1);
+        assertThat(withSequence)
+                .as("window plus the sequence's buffer, NFA state and clock")
+                .isGreaterThan(1);
         // The first partial match ends at p1 + 10m; the window's first cleanup at p1 + 10m, rounded up to the minute.
         assertThat(harness.numEventTimeTimers()).isEqualTo(2);
 
@@ -205,7 +221,9 @@ class CardSequenceHarnessTest {
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
         harness.processWatermark(new Watermark(BEGINNING + 11 * MINUTE));
         assertThat(keyedStateEntries()).as("only the window").isEqualTo(1);
-        assertThat(harness.numEventTimeTimers()).as("only the window's cleanup, re-armed for mid").isEqualTo(1);
+        assertThat(harness.numEventTimeTimers())
+                .as("only the window's cleanup, re-armed for mid")
+                .isEqualTo(1);
 
         harness.processWatermark(new Watermark(BEGINNING + 16 * MINUTE));
         assertThat(keyedStateEntries()).isZero();
@@ -285,13 +303,16 @@ class CardSequenceHarnessTest {
         open(RULES, snapshot);
         send(cashout("cash", BEGINNING + 2 * MINUTE));
 
-        assertThat(decisions()).singleElement().satisfies(d ->
-                assertThat(reason(d, "probe-then-cash").events()).containsExactly("evt-p1", "evt-p2", "evt-cash"));
+        assertThat(decisions())
+                .singleElement()
+                .satisfies(d -> assertThat(reason(d, "probe-then-cash").events())
+                        .containsExactly("evt-p1", "evt-p2", "evt-cash"));
         assertThat(alerts()).hasSize(1);
     }
 
     private static CardInput answer(String paymentId, long t, double merchantCount) {
-        return CardInput.answer(new EntityFeatures(CARD, paymentId, t, Entity.MERCHANT, new String[] {"count_1m"}, new double[] {merchantCount}));
+        return CardInput.answer(new EntityFeatures(
+                CARD, paymentId, t, Entity.MERCHANT, new String[] {"count_1m"}, new double[] {merchantCount}));
     }
 
     private void sendWaiting(PaymentEvent e) throws Exception {
@@ -308,14 +329,17 @@ class CardSequenceHarnessTest {
         sendWaiting(cashout("cash", BEGINNING + 2 * MINUTE));
         assertThat(decisions()).extracting(Decision::paymentId).containsExactly("p1", "p2");
         // The alert does not wait for the decision.
-        assertThat(alerts()).singleElement().satisfies(a -> assertThat(a.decidedPaymentId()).isEqualTo("cash"));
+        assertThat(alerts())
+                .singleElement()
+                .satisfies(a -> assertThat(a.decidedPaymentId()).isEqualTo("cash"));
 
         harness.processElement(answer("cash", BEGINNING + 2 * MINUTE, 3), BEGINNING + 2 * MINUTE);
 
         Decision d = decisionOf("cash");
         assertThat(d.decision()).isEqualTo(Outcome.DENY);
         assertThat(d.score()).isEqualTo(50);
-        assertThat(Arrays.stream(d.reasons()).map(Reason::ruleId)).containsExactlyInAnyOrder("busy-merchant", "probe-then-cash");
+        assertThat(Arrays.stream(d.reasons()).map(Reason::ruleId))
+                .containsExactlyInAnyOrder("busy-merchant", "probe-then-cash");
         assertThat(reason(d, "probe-then-cash").events()).containsExactly("evt-p1", "evt-p2", "evt-cash");
     }
 

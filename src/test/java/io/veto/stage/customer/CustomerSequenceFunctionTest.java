@@ -1,16 +1,17 @@
 package io.veto.stage.customer;
 
-import io.veto.sequence.CustomerEvent;
 import static io.veto.testing.Payments.BEGINNING;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.veto.stage.JobTags;
 import io.veto.card.CardInput;
-import io.veto.stage.RuleSetUpdate;
 import io.veto.entity.EntityFeatures;
+import io.veto.event.CatchUp;
 import io.veto.event.EventType;
 import io.veto.event.PaymentEvent;
 import io.veto.rule.RuleSet;
+import io.veto.sequence.CustomerEvent;
+import io.veto.stage.JobTags;
+import io.veto.stage.RuleSetUpdate;
 import io.veto.testing.Payments;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -56,10 +57,16 @@ class CustomerSequenceFunctionTest {
         harness.setProcessingTime(0);
     }
 
-    private static KeyedBroadcastOperatorTestHarness<String, CustomerEvent, RuleSetUpdate, CardInput> newHarness() throws Exception {
+    private static KeyedBroadcastOperatorTestHarness<String, CustomerEvent, RuleSetUpdate, CardInput> newHarness()
+            throws Exception {
         return new KeyedBroadcastOperatorTestHarness<>(
-                new CoBroadcastWithKeyedOperator<>(new CustomerSequenceFunction(RULES, MAX_WAIT), List.of(JobTags.RULES)),
-                CustomerEvent::customerId, Types.STRING, 1, 1, 0);
+                new CoBroadcastWithKeyedOperator<>(
+                        new CustomerSequenceFunction(RULES, MAX_WAIT), List.of(JobTags.RULES)),
+                CustomerEvent::customerId,
+                Types.STRING,
+                1,
+                1,
+                0);
     }
 
     @AfterEach
@@ -68,9 +75,27 @@ class CustomerSequenceFunctionTest {
     }
 
     private static PaymentEvent event(String id, EventType type, long t, String amount) {
-        return new PaymentEvent("evt-" + id, type, type == EventType.PAYMENT ? id : null, t, type == EventType.PAYMENT ? "card-a" : null,
-                "411111", "1111", "cust-1", "merch-1", "5411", null, amount == null ? null : new BigDecimal(amount), "EUR", "DE",
-                null, null, "ECOM", null, null, "test/0/" + id);
+        return new PaymentEvent(
+                "evt-" + id,
+                type,
+                type == EventType.PAYMENT ? id : null,
+                t,
+                type == EventType.PAYMENT ? "card-a" : null,
+                "411111",
+                "1111",
+                "cust-1",
+                "merch-1",
+                "5411",
+                null,
+                amount == null ? null : new BigDecimal(amount),
+                "EUR",
+                "DE",
+                null,
+                null,
+                "ECOM",
+                null,
+                null,
+                "test/0/" + id);
     }
 
     private void send(PaymentEvent e) throws Exception {
@@ -97,7 +122,9 @@ class CustomerSequenceFunctionTest {
         assertThat(answers()).singleElement().satisfies(a -> {
             assertThat(a.paymentId()).isEqualTo("pay");
             assertThat(a.partial()).isFalse();
-            assertThat(a.matches()).singleElement().satisfies(m -> assertThat(m.eventIds()).containsExactly("evt-reset", "evt-pay"));
+            assertThat(a.matches())
+                    .singleElement()
+                    .satisfies(m -> assertThat(m.eventIds()).containsExactly("evt-reset", "evt-pay"));
         });
     }
 
@@ -130,7 +157,7 @@ class CustomerSequenceFunctionTest {
         harness.setProcessingTime(now + 5_000);
         assertThat(answers()).as("a 5 s stall in a catch-up").isEmpty();
 
-        harness.setProcessingTime(now + io.veto.event.CatchUp.DEFAULT_WAIT.toMillis() + 200);
+        harness.setProcessingTime(now + CatchUp.DEFAULT_WAIT.toMillis() + 200);
 
         assertThat(answers()).singleElement().satisfies(a -> {
             assertThat(a.partial()).isTrue();
@@ -148,7 +175,9 @@ class CustomerSequenceFunctionTest {
         harness.setProcessingTime(MAX_WAIT.toMillis() + 200);
 
         assertThat(answers()).singleElement().satisfies(a -> {
-            assertThat(a.partial()).as("taken before the watermark: events may still be on their way").isTrue();
+            assertThat(a.partial())
+                    .as("taken before the watermark: events may still be on their way")
+                    .isTrue();
             assertThat(a.matches()).hasSize(1);
         });
         // When the watermark comes at last, nothing is answered twice.

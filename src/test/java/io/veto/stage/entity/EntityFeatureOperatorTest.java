@@ -1,7 +1,5 @@
 package io.veto.stage.entity;
 
-import io.veto.entity.EntityFeatures;
-import io.veto.entity.EntityRequest;
 import static io.veto.testing.Payments.BEGINNING;
 import static io.veto.testing.Payments.ONE_MINUTE;
 import static io.veto.testing.Payments.TEN_MINUTES;
@@ -9,9 +7,13 @@ import static io.veto.testing.Payments.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.card.CardInput;
+import io.veto.entity.EntityFeatures;
+import io.veto.entity.EntityRequest;
+import io.veto.event.CatchUp;
 import io.veto.event.EventType;
 import io.veto.event.PaymentEvent;
 import io.veto.feature.Entity;
+import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.watermark.Watermark;
@@ -30,8 +32,10 @@ class EntityFeatureOperatorTest {
         harness.open();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, EntityRequest, CardInput> newHarness() throws Exception {
-        return new KeyedOneInputStreamOperatorTestHarness<>(new EntityFeatureOperator(java.time.Duration.ofSeconds(1)), EntityRequest::key, Types.STRING, 128, 1, 0);
+    private static KeyedOneInputStreamOperatorTestHarness<String, EntityRequest, CardInput> newHarness()
+            throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new EntityFeatureOperator(Duration.ofSeconds(1)), EntityRequest::key, Types.STRING, 128, 1, 0);
     }
 
     @AfterEach
@@ -40,7 +44,11 @@ class EntityFeatureOperatorTest {
     }
 
     private static EntityRequest atMerchant(String paymentId, String card, long ts) {
-        return new EntityRequest(EntityRequest.keyOf(Entity.MERCHANT, "merch-1"), Entity.MERCHANT, payment(paymentId, card, ts, "10.00"), COUNT_10M);
+        return new EntityRequest(
+                EntityRequest.keyOf(Entity.MERCHANT, "merch-1"),
+                Entity.MERCHANT,
+                payment(paymentId, card, ts, "10.00"),
+                COUNT_10M);
     }
 
     private void send(EntityRequest r) throws Exception {
@@ -85,7 +93,10 @@ class EntityFeatureOperatorTest {
 
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "late");
         assertThat(answers().get(1).values()).containsExactly(2.0, 2.0);
-        assertThat(answers()).extracting(EntityFeatures::partial).as("the late one may miss events").containsExactly(false, true);
+        assertThat(answers())
+                .extracting(EntityFeatures::partial)
+                .as("the late one may miss events")
+                .containsExactly(false, true);
     }
 
     @Test
@@ -93,10 +104,33 @@ class EntityFeatureOperatorTest {
         String[] chargebacks = {"chargeback_count_1h"};
         PaymentEvent p = payment("p1", "card-a", BEGINNING, "10.00");
         send(new EntityRequest("merchant:merch-1", Entity.MERCHANT, p, chargebacks));
-        PaymentEvent cb = new PaymentEvent("evt-cb", EventType.CHARGEBACK, "p1", BEGINNING + ONE_MINUTE, "card-a", "411111", "1111",
-                "cust-1", "merch-1", "5411", null, p.amount(), "EUR", "DE", null, null, "ECOM", null, null, "test/0/1");
+        PaymentEvent cb = new PaymentEvent(
+                "evt-cb",
+                EventType.CHARGEBACK,
+                "p1",
+                BEGINNING + ONE_MINUTE,
+                "card-a",
+                "411111",
+                "1111",
+                "cust-1",
+                "merch-1",
+                "5411",
+                null,
+                p.amount(),
+                "EUR",
+                "DE",
+                null,
+                null,
+                "ECOM",
+                null,
+                null,
+                "test/0/1");
         send(new EntityRequest("merchant:merch-1", Entity.MERCHANT, cb, new String[0]));
-        send(new EntityRequest("merchant:merch-1", Entity.MERCHANT, payment("p2", "card-b", BEGINNING + 2 * ONE_MINUTE, "10.00"), chargebacks));
+        send(new EntityRequest(
+                "merchant:merch-1",
+                Entity.MERCHANT,
+                payment("p2", "card-b", BEGINNING + 2 * ONE_MINUTE, "10.00"),
+                chargebacks));
         harness.processWatermark(new Watermark(BEGINNING + 2 * ONE_MINUTE));
 
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "p2");
@@ -106,14 +140,19 @@ class EntityFeatureOperatorTest {
     @Test
     void shouldLeaveNoStateOrTimerOnceTheEntityHasBeenQuietForItsHorizon() throws Exception {
         send(atMerchant("p1", "card-a", BEGINNING));
-        send(new EntityRequest("ip:10.0.0.1", Entity.IP, payment("p2", "card-a", BEGINNING + ONE_MINUTE, "5.00"), COUNT_10M));
-        assertThat(harness.numKeyedStateEntries()).as("waiting requests are in memory, not in state").isZero();
+        send(new EntityRequest(
+                "ip:10.0.0.1", Entity.IP, payment("p2", "card-a", BEGINNING + ONE_MINUTE, "5.00"), COUNT_10M));
+        assertThat(harness.numKeyedStateEntries())
+                .as("waiting requests are in memory, not in state")
+                .isZero();
         assertThat(harness.numEventTimeTimers()).as("nor do they have timers").isZero();
 
         harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
         assertThat(answers()).hasSize(2);
         assertThat(harness.numKeyedStateEntries()).as("the windows").isEqualTo(2);
-        assertThat(harness.numEventTimeTimers()).as("one cleanup timer per window").isEqualTo(2);
+        assertThat(harness.numEventTimeTimers())
+                .as("one cleanup timer per window")
+                .isEqualTo(2);
 
         harness.processWatermark(new Watermark(BEGINNING + TEN_MINUTES + 3 * ONE_MINUTE));
         harness.setProcessingTime(10_000);
@@ -134,7 +173,9 @@ class EntityFeatureOperatorTest {
 
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1", "p2");
         assertThat(answers().get(1).values()).containsExactly(2.0, 2.0);
-        assertThat(answers()).as("answered before the watermark: may miss events").allMatch(EntityFeatures::partial);
+        assertThat(answers())
+                .as("answered before the watermark: may miss events")
+                .allMatch(EntityFeatures::partial);
         // When the watermark comes at last, nothing is answered twice.
         harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
         assertThat(answers()).hasSize(2);
@@ -168,7 +209,7 @@ class EntityFeatureOperatorTest {
         harness.setProcessingTime(now + 5_000);
         assertThat(answers()).as("a 5 s stall in a catch-up").isEmpty();
 
-        harness.setProcessingTime(now + io.veto.event.CatchUp.DEFAULT_WAIT.toMillis() + 200);
+        harness.setProcessingTime(now + CatchUp.DEFAULT_WAIT.toMillis() + 200);
 
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1");
         assertThat(answers()).allMatch(EntityFeatures::partial);
@@ -180,8 +221,13 @@ class EntityFeatureOperatorTest {
     @Test
     void shouldAnswerAtOnceFromWhatHasArrivedWhenAskedToNotWaitForTheWatermark() throws Exception {
         harness.close();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(new EntityFeatureOperator(java.time.Duration.ofSeconds(1), io.veto.event.CatchUp.of(io.veto.event.CatchUp.DEFAULT_WAIT), false),
-                EntityRequest::key, Types.STRING, 128, 1, 0);
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(
+                new EntityFeatureOperator(Duration.ofSeconds(1), CatchUp.of(CatchUp.DEFAULT_WAIT), false),
+                EntityRequest::key,
+                Types.STRING,
+                128,
+                1,
+                0);
         harness.open();
         send(atMerchant("p2", "card-b", BEGINNING + 2 * ONE_MINUTE));
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p2");
@@ -209,7 +255,8 @@ class EntityFeatureOperatorTest {
         send(atMerchant("p1", "card-a", BEGINNING));
         harness.processWatermark(new Watermark(BEGINNING));
         send(atMerchant("p2", "card-b", BEGINNING + ONE_MINUTE));
-        send(new EntityRequest("ip:10.0.0.1", Entity.IP, payment("p3", "card-b", BEGINNING + ONE_MINUTE, "5.00"), COUNT_10M));
+        send(new EntityRequest(
+                "ip:10.0.0.1", Entity.IP, payment("p3", "card-b", BEGINNING + ONE_MINUTE, "5.00"), COUNT_10M));
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactly("p1");
 
         var snapshot = harness.snapshot(1, 1);
@@ -222,7 +269,10 @@ class EntityFeatureOperatorTest {
 
         // Restored with the window of p1, so p2 counts both.
         assertThat(answers()).extracting(EntityFeatures::paymentId).containsExactlyInAnyOrder("p2", "p3");
-        assertThat(answers()).filteredOn(a -> a.paymentId().equals("p2")).extracting(a -> a.values()[0]).containsExactly(2.0);
+        assertThat(answers())
+                .filteredOn(a -> a.paymentId().equals("p2"))
+                .extracting(a -> a.values()[0])
+                .containsExactly(2.0);
     }
 
     @Test
@@ -238,7 +288,9 @@ class EntityFeatureOperatorTest {
         harness.open();
         harness.processWatermark(new Watermark(BEGINNING + ONE_MINUTE));
 
-        assertThat(answers()).as("p1 was answered before the second checkpoint: not again after the restore").isEmpty();
+        assertThat(answers())
+                .as("p1 was answered before the second checkpoint: not again after the restore")
+                .isEmpty();
     }
 
     @Test
@@ -257,7 +309,7 @@ class EntityFeatureOperatorTest {
         // check, before any watermark tells live traffic from a catch-up, comes after the catch-up wait.
         harness.setProcessingTime(5_999);
         assertThat(answers()).isEmpty();
-        long check = 5_000 + io.veto.event.CatchUp.DEFAULT_WAIT.toMillis() + 100;
+        long check = 5_000 + CatchUp.DEFAULT_WAIT.toMillis() + 100;
         harness.setProcessingTime(check - 1);
         assertThat(answers()).isEmpty();
         harness.setProcessingTime(check);

@@ -1,9 +1,9 @@
 package io.veto.backtest.report;
 
 import io.veto.decision.Decision;
-import io.veto.kafka.DecisionJson;
-import io.veto.decision.Reason;
 import io.veto.decision.Outcome;
+import io.veto.decision.Reason;
+import io.veto.kafka.DecisionJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,8 @@ public final class BacktestData {
     static final long DAY = 86_400_000L;
 
     /** The labelled payments, in file order. */
-    public record Payments(String[] id, long[] eventTime, String[] card, BigDecimal[] amount, String[] currency, boolean[] fraud) {
+    public record Payments(
+            String[] id, long[] eventTime, String[] card, BigDecimal[] amount, String[] currency, boolean[] fraud) {
         public int size() {
             return id.length;
         }
@@ -84,7 +86,7 @@ public final class BacktestData {
         String[] currency = new String[n];
         boolean[] fraud = new boolean[n];
         Map<String, String> interned = new HashMap<>();
-        Set<String> seen = new java.util.HashSet<>(n * 2);
+        Set<String> seen = new HashSet<>(n * 2);
         for (int i = 0; i < n; i++) {
             String line = lines.get(i + 1);
             String where = file + ":" + (i + 2) + ": ";
@@ -93,7 +95,8 @@ public final class BacktestData {
                 throw new ReportException(where + "expected 6 fields (" + HEADER + "), found " + f.length);
             }
             if (f[0].isEmpty() || !seen.add(f[0])) {
-                throw new ReportException(where + (f[0].isEmpty() ? "empty paymentId" : "paymentId " + f[0] + " appears twice"));
+                throw new ReportException(
+                        where + (f[0].isEmpty() ? "empty paymentId" : "paymentId " + f[0] + " appears twice"));
             }
             id[i] = f[0];
             try {
@@ -160,7 +163,9 @@ public final class BacktestData {
                 reasons[i] = d.reasons().length == 0 ? null : intern(d.reasons(), ruleIds);
                 if (d.shadow() != null) {
                     shadowOutcome[i] = d.shadow().decision();
-                    shadowReasons[i] = d.shadow().reasons().length == 0 ? null : intern(d.shadow().reasons(), ruleIds);
+                    shadowReasons[i] = d.shadow().reasons().length == 0
+                            ? null
+                            : intern(d.shadow().reasons(), ruleIds);
                 }
             }
         }
@@ -171,7 +176,8 @@ public final class BacktestData {
     private static Reason[] intern(Reason[] rs, Map<String, String> ids) {
         for (int k = 0; k < rs.length; k++) {
             Reason r = rs[k];
-            rs[k] = new Reason(ids.computeIfAbsent(r.ruleId(), s -> s), r.points(), r.outcome(), r.detail(), r.events());
+            rs[k] = new Reason(
+                    ids.computeIfAbsent(r.ruleId(), s -> s), r.points(), r.outcome(), r.detail(), r.events());
         }
         return rs;
     }

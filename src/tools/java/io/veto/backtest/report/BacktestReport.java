@@ -30,8 +30,8 @@ public final class BacktestReport {
         Path baseline = outDir.resolve(BacktestData.BASELINE);
         for (Path p : new Path[] {payments, candidate}) {
             if (!Files.isRegularFile(p)) {
-                throw new BacktestData.ReportException(p + ": not found; a backtest directory holds " + BacktestData.PAYMENTS + " and "
-                        + BacktestData.CANDIDATE);
+                throw new BacktestData.ReportException(p + ": not found; a backtest directory holds "
+                        + BacktestData.PAYMENTS + " and " + BacktestData.CANDIDATE);
             }
         }
         BacktestData.Payments p = BacktestData.readPayments(payments);

@@ -2,8 +2,8 @@ package io.veto.backtest.report;
 
 import io.veto.backtest.report.BacktestData.Decisions;
 import io.veto.backtest.report.BacktestData.Payments;
-import io.veto.decision.Reason;
 import io.veto.decision.Outcome;
+import io.veto.decision.Reason;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -27,25 +28,41 @@ public final class Figures {
 
     private static Map<String, String> definitions() {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put("fraud", "a payment labelled 1 in payments.csv (a fraud chargeback arrived for it within the label window)");
+        d.put(
+                "fraud",
+                "a payment labelled 1 in payments.csv (a fraud chargeback arrived for it within the label window)");
         d.put("day", "the UTC date of the payment's event time");
         d.put("precision", "frauds among the flagged payments / flagged payments");
         d.put("recall", "flagged frauds / all frauds");
-        d.put("amountRecall", "amount of the flagged frauds / amount of all frauds: the money stopped (DENY) or held (DENY or REVIEW)");
-        d.put("rocAuc", "the probability that a random fraud has a higher score than a random genuine payment, ties counting half"
-                + " (Mann-Whitney); payments rank by their decision's score");
-        d.put("averagePrecision", "sum over the distinct scores, highest first, of (recall gained at that score) x (precision of flagging"
-                + " every payment scoring at least that), as scikit-learn's average_precision_score");
-        d.put("cardPrecisionAt100", "per day: each card's highest score that day; of the 100 cards with the highest (all cards when"
-                + " fewer), the share that had a fraud that day; cards tied at the 100th place count by their share of fraud");
+        d.put(
+                "amountRecall",
+                "amount of the flagged frauds / amount of all frauds: the money stopped (DENY) or held (DENY or REVIEW)");
+        d.put(
+                "rocAuc",
+                "the probability that a random fraud has a higher score than a random genuine payment, ties counting half"
+                        + " (Mann-Whitney); payments rank by their decision's score");
+        d.put(
+                "averagePrecision",
+                "sum over the distinct scores, highest first, of (recall gained at that score) x (precision of flagging"
+                        + " every payment scoring at least that), as scikit-learn's average_precision_score");
+        d.put(
+                "cardPrecisionAt100",
+                "per day: each card's highest score that day; of the 100 cards with the highest (all cards when"
+                        + " fewer), the share that had a fraud that day; cards tied at the 100th place count by their share of fraud");
         d.put("onlyItCatches", "frauds on which this rule fired and no other rule, shadow rule or list did");
         d.put("genuineHits", "genuine payments on which this rule fired");
-        d.put("reviewRateThreshold", "the lowest score threshold (above 0) that flags at most the chosen share of payments: the most a review team of that"
-                + " size can look at");
-        d.put("precisionThreshold", "the lowest score threshold (above 0) whose flagged payments reach the chosen precision: the most fraud"
-                + " stopped at that precision");
-        d.put("topChanges", "payments whose outcome differs between baseline and candidate, largest amount first; a fraud moved to a"
-                + " stricter outcome is newly caught, a genuine payment moved to a stricter one is newly held");
+        d.put(
+                "reviewRateThreshold",
+                "the lowest score threshold (above 0) that flags at most the chosen share of payments: the most a review team of that"
+                        + " size can look at");
+        d.put(
+                "precisionThreshold",
+                "the lowest score threshold (above 0) whose flagged payments reach the chosen precision: the most fraud"
+                        + " stopped at that precision");
+        d.put(
+                "topChanges",
+                "payments whose outcome differs between baseline and candidate, largest amount first; a fraud moved to a"
+                        + " stricter outcome is newly caught, a genuine payment moved to a stricter one is newly held");
         return d;
     }
 
@@ -53,7 +70,12 @@ public final class Figures {
         List<Summary.SetFigures> sets = new ArrayList<>();
         sets.add(set(options.candidateName(), "candidate", p, candidate, options));
         if (baseline != null) {
-            sets.add(set(options.baselineName() == null ? "baseline" : options.baselineName(), "baseline", p, baseline, options));
+            sets.add(set(
+                    options.baselineName() == null ? "baseline" : options.baselineName(),
+                    "baseline",
+                    p,
+                    baseline,
+                    options));
         }
         Summary.Changes changes = baseline == null ? null : changes(p, baseline, candidate, options);
         return new Summary(DEFINITIONS, headline(p), sets, changes);
@@ -76,9 +98,15 @@ public final class Figures {
             }
             days.add(p.day(i));
         }
-        return new Summary.Headline(p.size(), frauds, amount, fraudAmount, List.copyOf(currencies),
+        return new Summary.Headline(
+                p.size(),
+                frauds,
+                amount,
+                fraudAmount,
+                List.copyOf(currencies),
                 days.isEmpty() ? null : LocalDate.ofEpochDay(days.first()).toString(),
-                days.isEmpty() ? null : LocalDate.ofEpochDay(days.last()).toString(), days.size());
+                days.isEmpty() ? null : LocalDate.ofEpochDay(days.last()).toString(),
+                days.size());
     }
 
     static Summary.SetFigures set(String name, String role, Payments p, Decisions d, ReportOptions options) {
@@ -91,8 +119,15 @@ public final class Figures {
         List<Metrics.Point> curve = Metrics.curve(counts);
         long decided = n - d.missing();
         List<Summary.Day> days = days(p, d);
-        Double meanCardPrecision = days.stream().map(Summary.Day::cardPrecisionAt100).filter(java.util.Objects::nonNull)
-                .mapToDouble(Double::doubleValue).average().stream().boxed().findFirst().orElse(null);
+        Double meanCardPrecision = days.stream()
+                .map(Summary.Day::cardPrecisionAt100)
+                .filter(Objects::nonNull)
+                .mapToDouble(Double::doubleValue)
+                .average()
+                .stream()
+                .boxed()
+                .findFirst()
+                .orElse(null);
         return new Summary.SetFigures(
                 name,
                 role,
@@ -109,7 +144,8 @@ public final class Figures {
                 meanCardPrecision,
                 days,
                 rules(p, d),
-                new Summary.Thresholds(reviewRateThreshold(curve, n, counts.positives(), options.reviewRate()),
+                new Summary.Thresholds(
+                        reviewRateThreshold(curve, n, counts.positives(), options.reviewRate()),
                         precisionThreshold(curve, n, counts.positives(), options.targetPrecision())),
                 curve,
                 histogram(counts));
@@ -139,7 +175,12 @@ public final class Figures {
                 }
             }
         }
-        return new Summary.Flagging(flagged, tp, Metrics.ratio(tp, flagged), Metrics.ratio(tp, frauds), caught,
+        return new Summary.Flagging(
+                flagged,
+                tp,
+                Metrics.ratio(tp, flagged),
+                Metrics.ratio(tp, frauds),
+                caught,
                 all.signum() == 0 ? null : caught.doubleValue() / all.doubleValue());
     }
 
@@ -179,7 +220,15 @@ public final class Figures {
                 max[k] = v[0];
                 fraud[k++] = v[1] > 0;
             }
-            out.add(new Summary.Day(LocalDate.ofEpochDay(e.getKey()).toString(), c[0], c[1], c[2], c[3], c[4], c[5], dayCards.size(),
+            out.add(new Summary.Day(
+                    LocalDate.ofEpochDay(e.getKey()).toString(),
+                    c[0],
+                    c[1],
+                    c[2],
+                    c[3],
+                    c[4],
+                    c[5],
+                    dayCards.size(),
                     Metrics.precisionAtK(max, fraud, CARDS_PER_DAY)));
         }
         return out;
@@ -214,9 +263,19 @@ public final class Figures {
         }
         long f = frauds;
         return tallies.values().stream()
-                .map(t -> new Summary.RuleFigures(t.id, t.kind, t.hits, t.fraudHits, Metrics.ratio(t.fraudHits, t.hits),
-                        Metrics.ratio(t.fraudHits, f), t.only, t.genuineHits, t.genuineAmount, t.fraudAmount))
-                .sorted(Comparator.comparingLong(Summary.RuleFigures::fraudHits).reversed()
+                .map(t -> new Summary.RuleFigures(
+                        t.id,
+                        t.kind,
+                        t.hits,
+                        t.fraudHits,
+                        Metrics.ratio(t.fraudHits, t.hits),
+                        Metrics.ratio(t.fraudHits, f),
+                        t.only,
+                        t.genuineHits,
+                        t.genuineAmount,
+                        t.fraudAmount))
+                .sorted(Comparator.comparingLong(Summary.RuleFigures::fraudHits)
+                        .reversed()
                         .thenComparing(Summary.RuleFigures::ruleId))
                 .toList();
     }
@@ -280,7 +339,12 @@ public final class Figures {
         if (pt == null) {
             return new Summary.Threshold(target, null, 0, null, null, null);
         }
-        return new Summary.Threshold(target, pt.threshold(), pt.flagged(), Metrics.ratio(pt.flagged(), n), pt.precision(),
+        return new Summary.Threshold(
+                target,
+                pt.threshold(),
+                pt.flagged(),
+                Metrics.ratio(pt.flagged(), n),
+                pt.precision(),
                 Metrics.ratio(pt.frauds(), frauds));
     }
 
@@ -301,8 +365,13 @@ public final class Figures {
         }
         List<Summary.Bin> out = new ArrayList<>();
         for (int b = 0; b < bins; b++) {
-            out.add(new Summary.Bin(min + b * width, min + (b + 1) * width, pos[b], neg[b],
-                    c.positives() == 0 ? 0 : (double) pos[b] / c.positives(), c.negatives() == 0 ? 0 : (double) neg[b] / c.negatives()));
+            out.add(new Summary.Bin(
+                    min + b * width,
+                    min + (b + 1) * width,
+                    pos[b],
+                    neg[b],
+                    c.positives() == 0 ? 0 : (double) pos[b] / c.positives(),
+                    c.negatives() == 0 ? 0 : (double) neg[b] / c.negatives()));
         }
         return out;
     }
@@ -340,23 +409,40 @@ public final class Figures {
         List<Summary.Transition> ts = new ArrayList<>();
         transitions.forEach((k, t) -> {
             String[] ba = k.split(">");
-            ts.add(new Summary.Transition(ba[0], ba[1], (Long) t[0], (Long) t[1], (BigDecimal) t[2], (BigDecimal) t[3]));
+            ts.add(new Summary.Transition(
+                    ba[0], ba[1], (Long) t[0], (Long) t[1], (BigDecimal) t[2], (BigDecimal) t[3]));
         });
         List<Summary.Change> top = changed.stream()
-                .sorted(Comparator.<Integer, BigDecimal>comparing(i -> p.amount()[i]).reversed().thenComparing(i -> p.id()[i]))
+                .sorted(Comparator.<Integer, BigDecimal>comparing(i -> p.amount()[i])
+                        .reversed()
+                        .thenComparing(i -> p.id()[i]))
                 .limit(TOP_CHANGES)
                 .map(i -> {
                     boolean stricter = severity(after.outcome()[i]) > severity(before.outcome()[i]);
                     String effect = p.fraud()[i]
                             ? (stricter ? "fraud newly caught" : "fraud no longer caught")
                             : (stricter ? "genuine newly held" : "genuine released");
-                    return new Summary.Change(p.id()[i], LocalDate.ofEpochDay(p.day(i)).toString(), p.amount()[i], p.currency()[i],
-                            p.fraud()[i], effect, before.outcome()[i].name(), before.score()[i], after.outcome()[i].name(),
-                            after.score()[i], explain(before, i), explain(after, i));
+                    return new Summary.Change(
+                            p.id()[i],
+                            LocalDate.ofEpochDay(p.day(i)).toString(),
+                            p.amount()[i],
+                            p.currency()[i],
+                            p.fraud()[i],
+                            effect,
+                            before.outcome()[i].name(),
+                            before.score()[i],
+                            after.outcome()[i].name(),
+                            after.score()[i],
+                            explain(before, i),
+                            explain(after, i));
                 })
                 .toList();
-        return new Summary.Changes(options.baselineName() == null ? "baseline" : options.baselineName(), options.candidateName(), ts,
-                DEFINITIONS.get("topChanges"), top);
+        return new Summary.Changes(
+                options.baselineName() == null ? "baseline" : options.baselineName(),
+                options.candidateName(),
+                ts,
+                DEFINITIONS.get("topChanges"),
+                top);
     }
 
     private static List<String> explain(Decisions d, int i) {

@@ -125,7 +125,11 @@ public final class Metrics {
         for (int i = 0; i < c.size(); i++) {
             tp += c.pos()[i];
             flagged += c.pos()[i] + c.neg()[i];
-            out.add(new Point(c.score()[i], flagged, tp, (double) tp / flagged,
+            out.add(new Point(
+                    c.score()[i],
+                    flagged,
+                    tp,
+                    (double) tp / flagged,
                     c.positives() == 0 ? 0 : (double) tp / c.positives()));
         }
         return out;

@@ -12,23 +12,37 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "report",
         mixinStandardHelpOptions = true,
-        description = {"Writes report.html and summary.json for a backtest directory (payments.csv,",
-            "decisions-candidate.jsonl and optionally decisions-baseline.jsonl)."})
+        description = {
+            "Writes report.html and summary.json for a backtest directory (payments.csv,",
+            "decisions-candidate.jsonl and optionally decisions-baseline.jsonl)."
+        })
 public final class ReportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "the backtest's output directory")
     Path dir;
 
-    @Option(names = "--candidate-name", defaultValue = "candidate", description = "the candidate's name in the report (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--candidate-name",
+            defaultValue = "candidate",
+            description = "the candidate's name in the report (default: ${DEFAULT-VALUE})")
     String candidate;
 
-    @Option(names = "--baseline-name", defaultValue = "baseline", description = "the baseline's name in the report (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--baseline-name",
+            defaultValue = "baseline",
+            description = "the baseline's name in the report (default: ${DEFAULT-VALUE})")
     String baseline;
 
-    @Option(names = "--review-rate", defaultValue = "0.5%", converter = Share.class,
+    @Option(
+            names = "--review-rate",
+            defaultValue = "0.5%",
+            converter = Share.class,
             description = "the share of payments analysts can review, e.g. 0.5% or 0.005 (default: ${DEFAULT-VALUE})")
     double reviewRate;
 
-    @Option(names = "--precision", defaultValue = "90%", converter = Share.class,
+    @Option(
+            names = "--precision",
+            defaultValue = "90%",
+            converter = Share.class,
             description = "the precision a deny threshold must reach, e.g. 90% (default: ${DEFAULT-VALUE})")
     double precision;
 
@@ -39,9 +53,16 @@ public final class ReportCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         try {
             Summary s = BacktestReport.write(dir, new ReportOptions(candidate, baseline, reviewRate, precision));
-            spec.commandLine().getOut().printf("%s: %d payments, %d frauds; %s AP %s, AUC %s%n", dir.resolve(BacktestReport.HTML),
-                    s.headline().payments(), s.headline().frauds(), candidate, Html.ratio(s.sets().get(0).averagePrecision()),
-                    Html.ratio(s.sets().get(0).rocAuc()));
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "%s: %d payments, %d frauds; %s AP %s, AUC %s%n",
+                            dir.resolve(BacktestReport.HTML),
+                            s.headline().payments(),
+                            s.headline().frauds(),
+                            candidate,
+                            Html.ratio(s.sets().get(0).averagePrecision()),
+                            Html.ratio(s.sets().get(0).rocAuc()));
             return 0;
         } catch (BacktestData.ReportException | IllegalArgumentException e) {
             spec.commandLine().getErr().println(e.getMessage());
@@ -55,7 +76,9 @@ public final class ReportCommand implements Callable<Integer> {
         public Double convert(String value) {
             String v = value.strip().toLowerCase(Locale.ROOT);
             try {
-                return v.endsWith("%") ? Double.parseDouble(v.substring(0, v.length() - 1)) / 100 : Double.parseDouble(v);
+                return v.endsWith("%")
+                        ? Double.parseDouble(v.substring(0, v.length() - 1)) / 100
+                        : Double.parseDouble(v);
             } catch (NumberFormatException e) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a share: write 0.5% or 0.005");
             }

@@ -19,7 +19,8 @@ public record ReportOptions(String candidateName, String baselineName, double re
             throw new IllegalArgumentException("the candidate needs a name");
         }
         if (!(reviewRate > 0 && reviewRate < 1)) {
-            throw new IllegalArgumentException("the review rate must be between 0 and 1 (0.005 is 0.5%), not " + reviewRate);
+            throw new IllegalArgumentException(
+                    "the review rate must be between 0 and 1 (0.005 is 0.5%), not " + reviewRate);
         }
         if (!(targetPrecision > 0 && targetPrecision <= 1)) {
             throw new IllegalArgumentException("the target precision must be in (0, 1], not " + targetPrecision);

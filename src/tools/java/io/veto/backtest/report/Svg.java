@@ -1,8 +1,11 @@
 package io.veto.backtest.report;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleFunction;
+import java.util.function.IntToDoubleFunction;
 
 /**
  * The report's charts as inline SVG, drawn here so the report needs no script or library to show
@@ -27,9 +30,18 @@ final class Svg {
 
     private static StringBuilder open(String id, String title) {
         StringBuilder sb = new StringBuilder();
-        sb.append("<svg class=\"chart\" id=\"").append(Html.esc(id)).append("\" viewBox=\"0 0 ").append(W).append(' ').append(H)
-                .append("\" role=\"img\" aria-label=\"").append(Html.esc(title)).append("\" xmlns=\"http://www.w3.org/2000/svg\">")
-                .append("<title>").append(Html.esc(title)).append("</title>");
+        sb.append("<svg class=\"chart\" id=\"")
+                .append(Html.esc(id))
+                .append("\" viewBox=\"0 0 ")
+                .append(W)
+                .append(' ')
+                .append(H)
+                .append("\" role=\"img\" aria-label=\"")
+                .append(Html.esc(title))
+                .append("\" xmlns=\"http://www.w3.org/2000/svg\">")
+                .append("<title>")
+                .append(Html.esc(title))
+                .append("</title>");
         return sb;
     }
 
@@ -55,38 +67,74 @@ final class Svg {
                 x = LEFT;
                 y += 17;
             }
-            sb.append("<rect x=\"").append(f(x)).append("\" y=\"").append(y).append("\" width=\"12\" height=\"12\" fill=\"")
-                    .append(colors.get(i)).append("\"/>");
-            sb.append("<text x=\"").append(f(x + 16)).append("\" y=\"").append(y + 10).append("\" class=\"legend\">")
-                    .append(Html.esc(names.get(i))).append("</text>");
+            sb.append("<rect x=\"")
+                    .append(f(x))
+                    .append("\" y=\"")
+                    .append(y)
+                    .append("\" width=\"12\" height=\"12\" fill=\"")
+                    .append(colors.get(i))
+                    .append("\"/>");
+            sb.append("<text x=\"")
+                    .append(f(x + 16))
+                    .append("\" y=\"")
+                    .append(y + 10)
+                    .append("\" class=\"legend\">")
+                    .append(Html.esc(names.get(i)))
+                    .append("</text>");
             x += w;
         }
     }
 
-    private static void yAxis(StringBuilder sb, double min, double max, int ticks, DoubleFunction<String> label, String title) {
+    private static void yAxis(
+            StringBuilder sb, double min, double max, int ticks, DoubleFunction<String> label, String title) {
         for (int i = 0; i <= ticks; i++) {
             double v = min + (max - min) * i / ticks;
             double y = py(v, min, max);
-            sb.append("<line class=\"grid\" x1=\"").append(LEFT).append("\" x2=\"").append(W - RIGHT).append("\" y1=\"").append(f(y))
-                    .append("\" y2=\"").append(f(y)).append("\"/>");
-            sb.append("<text class=\"tick\" x=\"").append(LEFT - 6).append("\" y=\"").append(f(y + 4)).append("\" text-anchor=\"end\">")
-                    .append(Html.esc(label.apply(v))).append("</text>");
+            sb.append("<line class=\"grid\" x1=\"")
+                    .append(LEFT)
+                    .append("\" x2=\"")
+                    .append(W - RIGHT)
+                    .append("\" y1=\"")
+                    .append(f(y))
+                    .append("\" y2=\"")
+                    .append(f(y))
+                    .append("\"/>");
+            sb.append("<text class=\"tick\" x=\"")
+                    .append(LEFT - 6)
+                    .append("\" y=\"")
+                    .append(f(y + 4))
+                    .append("\" text-anchor=\"end\">")
+                    .append(Html.esc(label.apply(v)))
+                    .append("</text>");
         }
-        sb.append("<text class=\"axis\" transform=\"translate(14,").append(f((TOP + H - BOTTOM) / 2.0)).append(") rotate(-90)\" text-anchor=\"middle\">")
-                .append(Html.esc(title)).append("</text>");
+        sb.append("<text class=\"axis\" transform=\"translate(14,")
+                .append(f((TOP + H - BOTTOM) / 2.0))
+                .append(") rotate(-90)\" text-anchor=\"middle\">")
+                .append(Html.esc(title))
+                .append("</text>");
     }
 
     private static void xTitle(StringBuilder sb, String title) {
-        sb.append("<text class=\"axis\" x=\"").append(f((LEFT + W - RIGHT) / 2.0)).append("\" y=\"").append(H - 6)
-                .append("\" text-anchor=\"middle\">").append(Html.esc(title)).append("</text>");
+        sb.append("<text class=\"axis\" x=\"")
+                .append(f((LEFT + W - RIGHT) / 2.0))
+                .append("\" y=\"")
+                .append(H - 6)
+                .append("\" text-anchor=\"middle\">")
+                .append(Html.esc(title))
+                .append("</text>");
     }
 
     /** Category labels under the x axis, thinned to about 10 so they stay readable. */
-    private static void xLabels(StringBuilder sb, List<String> labels, java.util.function.IntToDoubleFunction centre) {
+    private static void xLabels(StringBuilder sb, List<String> labels, IntToDoubleFunction centre) {
         int step = Math.max(1, (int) Math.ceil(labels.size() / 10.0));
         for (int i = 0; i < labels.size(); i += step) {
-            sb.append("<text class=\"tick\" x=\"").append(f(centre.applyAsDouble(i))).append("\" y=\"").append(H - BOTTOM + 16)
-                    .append("\" text-anchor=\"middle\">").append(Html.esc(labels.get(i))).append("</text>");
+            sb.append("<text class=\"tick\" x=\"")
+                    .append(f(centre.applyAsDouble(i)))
+                    .append("\" y=\"")
+                    .append(H - BOTTOM + 16)
+                    .append("\" text-anchor=\"middle\">")
+                    .append(Html.esc(labels.get(i)))
+                    .append("</text>");
         }
     }
 
@@ -110,8 +158,13 @@ final class Svg {
     }
 
     /** Grouped bars per category: for each category one bar per group, each bar stacked from its series. */
-    static String stackedBars(String id, String title, List<String> categories, List<String> groups, List<List<Series>> stacks,
-                              String yTitle) {
+    static String stackedBars(
+            String id,
+            String title,
+            List<String> categories,
+            List<String> groups,
+            List<List<Series>> stacks,
+            String yTitle) {
         StringBuilder sb = open(id, title);
         double max = 0;
         for (int c = 0; c < categories.size(); c++) {
@@ -128,8 +181,8 @@ final class Svg {
         yAxis(sb, 0, max, 4, Html::count, yTitle);
         double band = (W - LEFT - RIGHT) / (double) Math.max(1, categories.size());
         double barW = Math.max(1, band * 0.8 / groups.size());
-        List<String> names = new java.util.ArrayList<>();
-        List<String> colors = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<String> colors = new ArrayList<>();
         for (int g = 0; g < stacks.size(); g++) {
             for (Series s : stacks.get(g)) {
                 names.add(s.name());
@@ -148,9 +201,19 @@ final class Svg {
                     }
                     double y0 = py(base, 0, max);
                     double y1 = py(base + v, 0, max);
-                    sb.append("<rect class=\"mark\" x=\"").append(f(x)).append("\" y=\"").append(f(y1)).append("\" width=\"").append(f(barW))
-                            .append("\" height=\"").append(f(Math.max(0.5, y0 - y1))).append("\" fill=\"").append(s.color()).append("\">")
-                            .append("<title>").append(Html.esc(s.name() + ", " + categories.get(c) + ": " + Html.count(v)))
+                    sb.append("<rect class=\"mark\" x=\"")
+                            .append(f(x))
+                            .append("\" y=\"")
+                            .append(f(y1))
+                            .append("\" width=\"")
+                            .append(f(barW))
+                            .append("\" height=\"")
+                            .append(f(Math.max(0.5, y0 - y1)))
+                            .append("\" fill=\"")
+                            .append(s.color())
+                            .append("\">")
+                            .append("<title>")
+                            .append(Html.esc(s.name() + ", " + categories.get(c) + ": " + Html.count(v)))
                             .append("</title></rect>");
                     base += v;
                 }
@@ -161,8 +224,15 @@ final class Svg {
     }
 
     /** Lines over categories (days); a null value breaks the line. */
-    static String lines(String id, String title, List<String> categories, List<Series> series, double yMin, Double yMax,
-                        DoubleFunction<String> yLabel, String yTitle) {
+    static String lines(
+            String id,
+            String title,
+            List<String> categories,
+            List<Series> series,
+            double yMin,
+            Double yMax,
+            DoubleFunction<String> yLabel,
+            String yTitle) {
         StringBuilder sb = open(id, title);
         double max = 0;
         for (Series s : series) {
@@ -174,12 +244,15 @@ final class Svg {
         }
         max = yMax != null ? yMax : Math.max(4, niceMax(max));
         yAxis(sb, yMin, max, 4, yLabel, yTitle);
-        legend(sb, series.stream().map(Series::name).toList(), series.stream().map(Series::color).toList());
+        legend(
+                sb,
+                series.stream().map(Series::name).toList(),
+                series.stream().map(Series::color).toList());
         int n = categories.size();
-        java.util.function.IntToDoubleFunction cx = i -> n == 1 ? (LEFT + W - RIGHT) / 2.0 : px(i, 0, n - 1);
+        IntToDoubleFunction cx = i -> n == 1 ? (LEFT + W - RIGHT) / 2.0 : px(i, 0, n - 1);
         // The first series (the candidate) is drawn last, on top.
-        List<Series> order = new java.util.ArrayList<>(series);
-        java.util.Collections.reverse(order);
+        List<Series> order = new ArrayList<>(series);
+        Collections.reverse(order);
         for (Series s : order) {
             StringBuilder path = new StringBuilder();
             boolean pen = false;
@@ -189,15 +262,27 @@ final class Svg {
                     pen = false;
                     continue;
                 }
-                path.append(pen ? " L" : " M").append(f(cx.applyAsDouble(i))).append(',').append(f(py(v, yMin, max)));
+                path.append(pen ? " L" : " M")
+                        .append(f(cx.applyAsDouble(i)))
+                        .append(',')
+                        .append(f(py(v, yMin, max)));
                 pen = true;
-                sb.append("<circle class=\"mark\" r=\"2.5\" cx=\"").append(f(cx.applyAsDouble(i))).append("\" cy=\"").append(f(py(v, yMin, max)))
-                        .append("\" fill=\"").append(s.color()).append("\"><title>")
-                        .append(Html.esc(s.name() + ", " + categories.get(i) + ": " + yLabel.apply(v))).append("</title></circle>");
+                sb.append("<circle class=\"mark\" r=\"2.5\" cx=\"")
+                        .append(f(cx.applyAsDouble(i)))
+                        .append("\" cy=\"")
+                        .append(f(py(v, yMin, max)))
+                        .append("\" fill=\"")
+                        .append(s.color())
+                        .append("\"><title>")
+                        .append(Html.esc(s.name() + ", " + categories.get(i) + ": " + yLabel.apply(v)))
+                        .append("</title></circle>");
             }
             if (path.length() > 0) {
-                sb.append("<path class=\"mark line\" fill=\"none\" stroke-width=\"2\" stroke=\"").append(s.color()).append("\" d=\"")
-                        .append(path.toString().trim()).append("\"/>");
+                sb.append("<path class=\"mark line\" fill=\"none\" stroke-width=\"2\" stroke=\"")
+                        .append(s.color())
+                        .append("\" d=\"")
+                        .append(path.toString().trim())
+                        .append("\"/>");
             }
         }
         xLabels(sb, categories, cx);
@@ -210,26 +295,45 @@ final class Svg {
         yAxis(sb, 0, 1, 4, Html::percent0, "precision");
         for (int i = 0; i <= 4; i++) {
             double v = i / 4.0;
-            sb.append("<text class=\"tick\" x=\"").append(f(px(v, 0, 1))).append("\" y=\"").append(H - BOTTOM + 16)
-                    .append("\" text-anchor=\"middle\">").append(Html.percent0(v)).append("</text>");
+            sb.append("<text class=\"tick\" x=\"")
+                    .append(f(px(v, 0, 1)))
+                    .append("\" y=\"")
+                    .append(H - BOTTOM + 16)
+                    .append("\" text-anchor=\"middle\">")
+                    .append(Html.percent0(v))
+                    .append("</text>");
         }
         xTitle(sb, "recall (share of frauds flagged)");
-        legend(sb, curves.stream().map(Curve::name).toList(), curves.stream().map(Curve::color).toList());
+        legend(
+                sb,
+                curves.stream().map(Curve::name).toList(),
+                curves.stream().map(Curve::color).toList());
         // The first curve (the candidate) is drawn last, on top.
-        List<Curve> order = new java.util.ArrayList<>(curves);
-        java.util.Collections.reverse(order);
+        List<Curve> order = new ArrayList<>(curves);
+        Collections.reverse(order);
         for (Curve c : order) {
             if (c.x().length == 0) {
                 continue;
             }
-            StringBuilder path = new StringBuilder("M").append(f(px(0, 0, 1))).append(',').append(f(py(c.y()[0], 0, 1)));
+            StringBuilder path =
+                    new StringBuilder("M").append(f(px(0, 0, 1))).append(',').append(f(py(c.y()[0], 0, 1)));
             for (int i = 0; i < c.x().length; i++) {
                 // Recall grows, and precision steps at each threshold: the curve sklearn's AP sums.
-                path.append(" L").append(f(px(c.x()[i], 0, 1))).append(',').append(f(py(i == 0 ? c.y()[0] : c.y()[i - 1], 0, 1)));
+                path.append(" L")
+                        .append(f(px(c.x()[i], 0, 1)))
+                        .append(',')
+                        .append(f(py(i == 0 ? c.y()[0] : c.y()[i - 1], 0, 1)));
                 path.append(" L").append(f(px(c.x()[i], 0, 1))).append(',').append(f(py(c.y()[i], 0, 1)));
             }
-            sb.append("<path class=\"mark line\" fill=\"none\" stroke-width=\"").append(c.dashed() ? "2\" stroke-dasharray=\"6 4" : "2.5")
-                    .append("\" stroke=\"").append(c.color()).append("\" d=\"").append(path).append("\"><title>").append(Html.esc(c.name())).append("</title></path>");
+            sb.append("<path class=\"mark line\" fill=\"none\" stroke-width=\"")
+                    .append(c.dashed() ? "2\" stroke-dasharray=\"6 4" : "2.5")
+                    .append("\" stroke=\"")
+                    .append(c.color())
+                    .append("\" d=\"")
+                    .append(path)
+                    .append("\"><title>")
+                    .append(Html.esc(c.name()))
+                    .append("</title></path>");
         }
         return sb.append("</svg>").toString();
     }
@@ -259,10 +363,19 @@ final class Svg {
                 double v = Math.max(lo, Math.log10(shares[k]));
                 double x = LEFT + b * band + band * 0.1 + k * band * 0.4;
                 double y = py(v, lo, hi);
-                sb.append("<rect class=\"mark\" x=\"").append(f(x)).append("\" y=\"").append(f(y)).append("\" width=\"").append(f(band * 0.4))
-                        .append("\" height=\"").append(f(Math.max(0.5, H - BOTTOM - y))).append("\" fill=\"").append(colors[k]).append("\"><title>")
-                        .append(Html.esc(names[k] + " scoring " + Html.num(bin.from()) + " to " + Html.num(bin.to()) + ": "
-                                + Html.count(counts[k]) + " (" + Html.percent(shares[k]) + ")"))
+                sb.append("<rect class=\"mark\" x=\"")
+                        .append(f(x))
+                        .append("\" y=\"")
+                        .append(f(y))
+                        .append("\" width=\"")
+                        .append(f(band * 0.4))
+                        .append("\" height=\"")
+                        .append(f(Math.max(0.5, H - BOTTOM - y)))
+                        .append("\" fill=\"")
+                        .append(colors[k])
+                        .append("\"><title>")
+                        .append(Html.esc(names[k] + " scoring " + Html.num(bin.from()) + " to " + Html.num(bin.to())
+                                + ": " + Html.count(counts[k]) + " (" + Html.percent(shares[k]) + ")"))
                         .append("</title></rect>");
             }
         }
