@@ -23,12 +23,23 @@ import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 
 /**
- * Decides a stream of events in one thread, without Flink, the way the job does: one window per
- * card and per entity the rules read, events taken in event-time order, the same {@link
- * CardScorer}. For {@code rules test} and backtests, whose events come in order, so no
- * watermark wait is needed and none is late.
+ * The in-process decider of the job's rule-set gate ({@code RuleSetGuard}, through {@link
+ * ExampleRunner}): the gate runs a published set's examples inside an operator, where no job graph
+ * can be started. Everything else that decides offline — {@code rules test}, backtests — runs the
+ * job's own graph on a MiniCluster instead; this class is the gate's stand-in for it, and
+ * {@code GateDecidesAsTheJobTest} proves the two decide alike, payment for payment.
+ *
+ * <p>It does what the graph does, in one thread and without Flink: one window per card and per
+ * entity the rules read (expired as the stages expire them, behind a watermark that trails the
+ * newest event by {@code disorderMillis}), card and customer sequences on the same {@link
+ * SequenceHost}, the same {@link CardScorer}. Events must come in event-time order, or out of it by
+ * at most {@code disorderMillis}.
+ *
+ * <p>Not the graph in one respect: the entity stage adds all events of one millisecond to an
+ * entity's window before it answers any of them, and the customer stage takes them ordered by
+ * event id; this decider takes them one by one, in the order given.
  */
-public final class OfflineDecider implements AutoCloseable {
+public final class GateDecider implements AutoCloseable {
     private final CardScorer scorer;
     private final Map<Entity, Set<FeatureSpec>> entityFeatures = new EnumMap<>(Entity.class);
     private final Map<Entity, WindowNeeds> needs = new EnumMap<>(Entity.class);
@@ -41,8 +52,21 @@ public final class OfflineDecider implements AutoCloseable {
     private final InMemoryKeyedStateStore customerState = new InMemoryKeyedStateStore();
     private final SequenceHost customers;
     private final List<SequenceMatch> allMatches = new ArrayList<>();
+    private final long disorderMillis;
+    /** The newest event time taken, or {@link Long#MIN_VALUE}. */
+    private long newest = Long.MIN_VALUE;
 
-    public OfflineDecider(CompiledRuleSet rules) {
+    /** For events in event-time order. */
+    public GateDecider(CompiledRuleSet rules) {
+        this(rules, 0);
+    }
+
+    /**
+     * @param disorderMillis how far an event may be older than the newest before it: the watermark
+     *     bound, as the job is given {@code --max-out-of-orderness}
+     */
+    public GateDecider(CompiledRuleSet rules, long disorderMillis) {
+        this.disorderMillis = disorderMillis;
         this.scorer = new CardScorer(rules);
         this.cardSequences = rules.sequences(SequenceDefinition.SequenceKey.CARD);
         var serializer = TypeInformation.of(PaymentEvent.class).createSerializer(new SerializerConfigImpl());
@@ -58,10 +82,6 @@ public final class OfflineDecider implements AutoCloseable {
         }
     }
 
-    /**
-     * Takes the next event (in event-time order); returns the decision for a payment, null for
-     * anything else. {@code decidedAt} is the event time, so results never depend on the clock.
-     */
     /** Runs the event through one key's sequences; returns the matches a payment completes. */
     private List<SequenceMatch> run(SequenceHost host, PaymentEvent e, List<CompiledSequence> active, boolean payment) {
         try {
@@ -81,22 +101,44 @@ public final class OfflineDecider implements AutoCloseable {
         return List.copyOf(allMatches);
     }
 
+    /**
+     * How far event time goes backwards in {@code events}, taken in order: the smallest watermark
+     * bound with which none of them is late.
+     */
+    public static long disorder(List<PaymentEvent> events) {
+        long newest = Long.MIN_VALUE;
+        long most = 0;
+        for (PaymentEvent e : events) {
+            newest = Math.max(newest, e.eventTime());
+            most = Math.max(most, newest - e.eventTime());
+        }
+        return most;
+    }
+
+    /**
+     * The job's watermark after the events taken so far: the newest event time less the disorder
+     * bound and 1 ms, as Flink's bounded-out-of-orderness watermarks have it.
+     */
+    long watermark() {
+        return newest == Long.MIN_VALUE ? Long.MIN_VALUE : newest - disorderMillis - 1;
+    }
+
+    /**
+     * Takes the next event; returns the decision for a payment, null for anything else. {@code
+     * decidedAt} is the event time, so results never depend on the clock.
+     */
     public Decision accept(PaymentEvent e) {
         boolean payment = e.needsDecision();
+        long ts = e.eventTime();
+        boolean late = ts <= watermark();
+        newest = Math.max(newest, ts);
+        long watermark = watermark();
         values.clear();
         if (payment || e.type().refersToPayment()) {
             for (Map.Entry<Entity, Set<FeatureSpec>> f : entityFeatures.entrySet()) {
                 String key = f.getKey().keyOf(e);
-                if (key == null) {
-                    continue;
-                }
-                EventWindow w = windows.computeIfAbsent(f.getKey().ruleName() + ":" + key, k -> new EventWindow());
-                w.track(needs.get(f.getKey()));
-                w.add(e);
-                if (payment) {
-                    for (FeatureSpec spec : f.getValue()) {
-                        values.put(spec, w.compute(spec, e));
-                    }
+                if (key != null) {
+                    entity(f.getKey().ruleName() + ":" + key, needs.get(f.getKey()), f.getValue(), e, watermark);
                 }
             }
         }
@@ -120,8 +162,30 @@ public final class OfflineDecider implements AutoCloseable {
             }
             return null;
         }
-        scorer.cardFeatures(card, e, Long.MIN_VALUE, values);
-        return scorer.decide(e, values, false, e.eventTime(), completed);
+        scorer.cardFeatures(card, e, watermark, values);
+        return scorer.decide(e, values, late, ts, completed);
+    }
+
+    /**
+     * One entity's part of an event, as the entity stage does it: a payment asks for the rules'
+     * needs and its features; refunds, reversals and chargebacks are recorded where the window
+     * already records them. Then what no later on-time event needs goes, and an empty window.
+     */
+    private void entity(String key, WindowNeeds need, Set<FeatureSpec> specs, PaymentEvent e, long watermark) {
+        EventWindow w = windows.computeIfAbsent(key, k -> new EventWindow());
+        if (e.needsDecision()) {
+            w.track(need);
+        }
+        w.add(e);
+        if (e.needsDecision()) {
+            for (FeatureSpec spec : specs) {
+                values.put(spec, w.compute(spec, e));
+            }
+        }
+        w.expire(Math.min(watermark, e.eventTime()), w.horizon);
+        if (w.isEmpty()) {
+            windows.remove(key);
+        }
     }
 
     /** Stops the sequence buffers' timer threads; the decider takes no more events. */

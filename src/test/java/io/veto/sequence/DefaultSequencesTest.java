@@ -13,7 +13,7 @@ import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
 import io.veto.rule.SequenceMatch;
 import io.veto.scoring.ExampleRunner;
-import io.veto.scoring.OfflineDecider;
+import io.veto.scoring.GateDecider;
 import io.veto.testing.CardEvents;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The default sequence rules of {@code rules/default}, run the way {@code rules test} and backtests
- * run them ({@link OfflineDecider}), on cases beyond the examples in {@code sequences.yaml}.
+ * run them ({@link GateDecider}), on cases beyond the examples in {@code sequences.yaml}.
  */
 class DefaultSequencesTest {
     private static final long SECOND = 1000L;
@@ -44,7 +44,7 @@ class DefaultSequencesTest {
 
     private static CompiledRuleSet defaults;
 
-    private OfflineDecider decider;
+    private GateDecider decider;
     private final List<Decision> decisions = new ArrayList<>();
 
     @BeforeAll
@@ -54,7 +54,7 @@ class DefaultSequencesTest {
 
     @BeforeEach
     void newDecider() {
-        decider = new OfflineDecider(defaults);
+        decider = new GateDecider(defaults);
     }
 
     @AfterEach

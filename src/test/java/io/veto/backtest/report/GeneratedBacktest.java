@@ -11,7 +11,7 @@ import io.veto.kafka.DecisionJson;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
-import io.veto.scoring.OfflineDecider;
+import io.veto.scoring.GateDecider;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,7 +24,7 @@ import java.util.Map;
 
 /**
  * Writes a backtest directory the way {@code rules backtest} does, without Flink: generator
- * history decided by {@link OfflineDecider} with two rule sets, labels from the generator's fraud
+ * history decided by {@link GateDecider} with two rule sets, labels from the generator's fraud
  * scenarios. Realistic input for the report's browser test and its screenshot.
  */
 final class GeneratedBacktest {
@@ -53,8 +53,8 @@ final class GeneratedBacktest {
                 "report-test-key-0123456789".getBytes(StandardCharsets.UTF_8),
                 EventParser.DEFAULT_MAX_BYTES);
         Map<String, Boolean> seen = new HashMap<>();
-        try (OfflineDecider c = new OfflineDecider(candidate);
-                OfflineDecider b = new OfflineDecider(baseline);
+        try (GateDecider c = new GateDecider(candidate);
+                GateDecider b = new GateDecider(baseline);
                 BufferedWriter csv = Files.newBufferedWriter(out.resolve(BacktestData.PAYMENTS));
                 OutputStream cj = Files.newOutputStream(out.resolve(BacktestData.CANDIDATE));
                 OutputStream bj = Files.newOutputStream(out.resolve(BacktestData.BASELINE))) {
