@@ -1,5 +1,6 @@
 package io.veto.cli;
 
+import io.veto.backtest.GraphExamples;
 import io.veto.scoring.ExampleRunner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -12,16 +13,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code rules test [DIR...]}: runs every example of the rule set through the job's scorer and
- * reports each as PASS or FAIL, with the actual decision and reasons of a failure; exit 1 when any
- * example fails or the rule set does not compile.
+ * {@code rules test [DIR...]}: runs every example of the rule set through the job itself (its graph
+ * on a local MiniCluster, all examples of a set in one run: {@link GraphExamples}) and reports each
+ * as PASS or FAIL, with the actual decision and reasons of a failure; exit 1 when any example fails
+ * or the rule set does not compile.
  */
 @Command(
         name = "test",
         mixinStandardHelpOptions = true,
         versionProvider = VetoCli.Version.class,
         description = {
-            "Run the examples written in a rule set's files through the job's scorer.",
+            "Run the examples written in a rule set's files through the job (its graph, on a local MiniCluster).",
             "Exits 1 if any example fails or the rule set has a problem."
         })
 final class TestCommand implements Callable<Integer> {
@@ -65,7 +67,13 @@ final class TestCommand implements Callable<Integer> {
             return false;
         }
         out.println(RuleSetDirs.display(dir) + " (" + l.compiled().version() + ")");
-        List<ExampleRunner.Result> results = ExampleRunner.run(l.compiled());
+        List<ExampleRunner.Result> results;
+        try {
+            results = GraphExamples.run(l.ruleSet(), l.compiled());
+        } catch (Exception e) {
+            err.println(RuleSetDirs.display(dir) + ": the examples could not be run: " + e);
+            return false;
+        }
         int failures = 0;
         for (ExampleRunner.Result r : results) {
             String where = RuleSetDirs.display(dir.resolve(r.example().file())) + ":"
