@@ -41,16 +41,9 @@ public final class ExampleRunner {
     /** The decisions on the example's payments, in the order written, from fresh windows and sequences. */
     public static List<Decision> decide(CompiledRuleSet rules, Example ex) {
         List<PaymentEvent> events = ex.events();
-        List<Decision> decisions = new ArrayList<>();
         try (GateDecider decider = new GateDecider(rules, GateDecider.disorder(events))) {
-            for (PaymentEvent p : events) {
-                Decision d = decider.accept(p);
-                if (d != null) {
-                    decisions.add(d);
-                }
-            }
+            return decider.decideAll(events);
         }
-        return decisions;
     }
 
     /** {@code card-velocity-10m +50: detail} or {@code list:blocked-bins [DENY]: detail}. */

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,8 +36,9 @@ import org.junit.jupiter.api.Test;
  * The job's rule-set gate decides a published set's examples in process ({@link GateDecider}),
  * since it cannot start a graph; everything else decides through the job's graph ({@link
  * GraphDecider}). Both must decide alike — outcome, score, reasons, shadow, features — payment for
- * payment: on every example of {@code rules/default}, and on a generated history of a few thousand
- * events in event-time order, which the graph decides at parallelism 2.
+ * payment: on every example of {@code rules/default}, on a generated history of a few thousand
+ * events in event-time order, which the graph decides at parallelism 2, and on one whose events
+ * share milliseconds and come out of order (within the watermark bound).
  */
 class GateDecidesAsTheJobTest {
     private static RuleSet ruleSet;
@@ -77,12 +79,7 @@ class GateDecidesAsTheJobTest {
         List<PaymentEvent> history = history(4_000);
         Map<String, Decision> gate = new LinkedHashMap<>();
         try (GateDecider decider = new GateDecider(rules)) {
-            for (PaymentEvent e : history) {
-                Decision d = decider.accept(e);
-                if (d != null) {
-                    gate.put(d.paymentId(), d);
-                }
-            }
+            decider.decideAll(history).forEach(d -> gate.put(d.paymentId(), d));
         }
         Map<String, Decision> job = GraphDecider.decide(ruleSet, history, 2);
 
@@ -95,6 +92,57 @@ class GateDecidesAsTheJobTest {
         // A history that exercises the rules: some payments are not simply approved, some features are not 0.
         assertThat(gate.values()).anyMatch(d -> d.reasons().length > 0);
         assertThat(gate.values()).anyMatch(d -> d.reasons().length > 0 && d.reasons()[0].events() != null);
+    }
+
+    @Test
+    void shouldDecideEventsOfOneMillisecondAndEventsOutOfOrderAsTheJobDoes() throws Exception {
+        // Times cut to the minute (bursts and busy merchants share one), every three events reversed
+        // (out of order by up to a few minutes, within the watermark bound both are given).
+        List<PaymentEvent> history = history(3_000);
+        List<PaymentEvent> shaken = new ArrayList<>(history.size());
+        for (int i = 0; i < history.size(); i += 3) {
+            List<PaymentEvent> block = new ArrayList<>(history.subList(i, Math.min(i + 3, history.size())));
+            Collections.reverse(block);
+            block.forEach(e -> shaken.add(at(e, e.eventTime() / 60_000 * 60_000)));
+        }
+        long disorder = GateDecider.disorder(shaken);
+        assertThat(disorder).isPositive();
+        Map<String, Decision> gate = new LinkedHashMap<>();
+        try (GateDecider decider = new GateDecider(rules, disorder)) {
+            decider.decideAll(shaken).forEach(d -> gate.put(d.paymentId(), d));
+        }
+        Map<String, Decision> job = GraphDecider.decide(ruleSet, shaken, 2);
+
+        assertThat(job.keySet()).isEqualTo(gate.keySet());
+        List<String> differences = new ArrayList<>();
+        gate.forEach((id, d) -> compare(id, d, job.get(id)).ifPresent(differences::add));
+        assertThat(differences)
+                .as("payments the gate decides otherwise than the job")
+                .isEmpty();
+    }
+
+    private static PaymentEvent at(PaymentEvent e, long time) {
+        return new PaymentEvent(
+                e.eventId(),
+                e.type(),
+                e.paymentId(),
+                time,
+                e.cardToken(),
+                e.bin(),
+                e.last4(),
+                e.customerId(),
+                e.merchantId(),
+                e.mcc(),
+                e.terminalId(),
+                e.amount(),
+                e.currency(),
+                e.country(),
+                e.ip(),
+                e.deviceId(),
+                e.channel(),
+                e.lat(),
+                e.lon(),
+                e.source());
     }
 
     /** Generator events in event-time order (it never goes back), each payment id once. */

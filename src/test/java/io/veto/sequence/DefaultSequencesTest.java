@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
+import io.veto.event.PaymentEvent;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Geo;
 import io.veto.rule.RuleSet;
@@ -62,14 +63,23 @@ class DefaultSequencesTest {
         decider.close();
     }
 
-    /** Runs the events in order; returns the decision of the last one (null when it is no payment). */
+    /**
+     * Runs the events in order, then lets the watermark reach the last of them; returns the decision
+     * of the last one (null when it is no payment).
+     */
     private Decision run(CardEvents... events) {
-        Decision last = null;
+        String lastPayment = null;
+        List<Decision> made = new ArrayList<>();
         for (CardEvents e : events) {
-            last = decider.accept(e.build());
-            if (last != null) {
-                decisions.add(last);
-            }
+            PaymentEvent p = e.build();
+            made.addAll(decider.accept(p));
+            lastPayment = p.needsDecision() ? p.paymentId() : null;
+        }
+        made.addAll(decider.flush());
+        decisions.addAll(made);
+        Decision last = null;
+        for (Decision d : made) {
+            last = d.paymentId().equals(lastPayment) ? d : last;
         }
         return last;
     }
