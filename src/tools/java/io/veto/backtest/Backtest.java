@@ -191,11 +191,16 @@ public final class Backtest {
      * graph is the same.
      */
     public static StreamExecutionEnvironment exactEnvironment(JobOptions o) {
-        Configuration conf = VetoJob.flinkConfiguration(o);
-        conf.setString("state.backend.type", "hashmap");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(exactConfiguration(o));
         VetoJob.configure(env, o);
         return env;
+    }
+
+    /** The job's Flink configuration for {@code o}, with heap state. */
+    static Configuration exactConfiguration(JobOptions o) {
+        Configuration conf = VetoJob.flinkConfiguration(o);
+        conf.setString("state.backend.type", "hashmap");
+        return conf;
     }
 
     /** Concatenates the parts of {@code prefix} into {@code target}; returns the number of lines. */

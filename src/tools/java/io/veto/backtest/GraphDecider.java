@@ -3,6 +3,7 @@ package io.veto.backtest;
 import io.veto.decision.Decision;
 import io.veto.event.PaymentEvent;
 import io.veto.job.JobOptions;
+import io.veto.job.VetoJob;
 import io.veto.job.VetoPipeline;
 import io.veto.rule.RuleSet;
 import io.veto.scoring.GateDecider;
@@ -18,7 +19,7 @@ import org.apache.flink.util.CloseableIterator;
 
 /**
  * Decides a list of events with the job itself: the graph {@link VetoPipeline#build} makes, on a
- * local MiniCluster, in the backtest's exact mode ({@link Backtest#exactOptions}: a watermark bound
+ * local MiniCluster ({@link LocalCluster}), in the backtest's exact mode ({@link Backtest#exactOptions}: a watermark bound
  * as wide as the events' own disorder, no wall-clock fallbacks, heap state, no checkpoints). The
  * events are read from memory ({@link EventListSource}) in the order given, as the job reads one
  * partition, and the decisions are collected back into this JVM. For a rule set's examples
@@ -36,8 +37,17 @@ public final class GraphDecider {
      */
     public static Map<String, Decision> decide(RuleSet rules, List<PaymentEvent> events, int parallelism)
             throws Exception {
+        try (LocalCluster cluster = new LocalCluster(parallelism)) {
+            return decide(cluster, rules, events, parallelism);
+        }
+    }
+
+    /** As {@link #decide(RuleSet, List, int)}, on a cluster already started (with enough slots). */
+    static Map<String, Decision> decide(LocalCluster cluster, RuleSet rules, List<PaymentEvent> events, int parallelism)
+            throws Exception {
         JobOptions o = Backtest.exactOptions(parallelism, GateDecider.disorder(events));
-        StreamExecutionEnvironment env = Backtest.exactEnvironment(o);
+        StreamExecutionEnvironment env = cluster.environment(Backtest.exactConfiguration(o));
+        VetoJob.configure(env, o);
         VetoPipeline.Io io = new VetoPipeline.Io(
                 new EventListSource(events),
                 new EmptySource<>(TypeInformation.of(RuleSetUpdate.class)),

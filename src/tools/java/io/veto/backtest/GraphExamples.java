@@ -14,8 +14,10 @@ import java.util.Map;
 
 /**
  * Runs a rule set's examples through the job's own graph ({@link GraphDecider}): all of them in one
- * bounded run, each in its own stretch of event time ({@link ExampleEpochs}), so each starts with
- * fresh windows and sequences as if it ran alone. Payment ids are made unique per example for the
+ * bounded run on one local MiniCluster, each in its own stretch of event time ({@link
+ * ExampleEpochs}), so each starts with fresh windows and sequences as if it ran alone. (Examples
+ * that no move can set apart without changing their decisions — ones that span a time at which a
+ * rule starts or stops applying, and overlap — take one more job each, on the same cluster.) Payment ids are made unique per example for the
  * run and the decisions mapped back to the examples by them, with the example's own payment id
  * and event time restored: what {@code rules test} shows is what the job decides.
  */
@@ -24,8 +26,16 @@ public final class GraphExamples {
 
     /** Each example's outcome: the decision on its last payment, checked against its expectation. */
     public static List<ExampleRunner.Result> run(RuleSet ruleSet, CompiledRuleSet compiled) throws Exception {
+        try (LocalCluster cluster = new LocalCluster(1)) {
+            return run(cluster, ruleSet, compiled);
+        }
+    }
+
+    /** As {@link #run(RuleSet, CompiledRuleSet)}, on a cluster already started (one slot is enough). */
+    public static List<ExampleRunner.Result> run(LocalCluster cluster, RuleSet ruleSet, CompiledRuleSet compiled)
+            throws Exception {
         List<Example> examples = compiled.examples();
-        List<List<Decision>> decided = decide(ruleSet, compiled);
+        List<List<Decision>> decided = decide(cluster, ruleSet, compiled);
         List<ExampleRunner.Result> results = new ArrayList<>(examples.size());
         for (int i = 0; i < examples.size(); i++) {
             List<Decision> d = decided.get(i);
@@ -43,6 +53,14 @@ public final class GraphExamples {
      * @param ruleSet the set's text, which the job compiles; {@code compiled} is the same set compiled
      */
     public static List<List<Decision>> decide(RuleSet ruleSet, CompiledRuleSet compiled) throws Exception {
+        try (LocalCluster cluster = new LocalCluster(1)) {
+            return decide(cluster, ruleSet, compiled);
+        }
+    }
+
+    /** As {@link #decide(RuleSet, CompiledRuleSet)}, on a cluster already started (one slot is enough). */
+    public static List<List<Decision>> decide(LocalCluster cluster, RuleSet ruleSet, CompiledRuleSet compiled)
+            throws Exception {
         List<Example> examples = compiled.examples();
         List<List<PaymentEvent>> events = new ArrayList<>(examples.size());
         List<ExampleEpochs.Span> spans = new ArrayList<>(examples.size());
@@ -59,22 +77,7 @@ public final class GraphExamples {
 
         Map<String, Decision> byId = new HashMap<>();
         for (int round = 0; round < rounds; round++) {
-            List<Integer> in = new ArrayList<>();
-            for (int i = 0; i < examples.size(); i++) {
-                if (placements.get(i).round() == round) {
-                    in.add(i);
-                }
-            }
-            // The job reads the examples one after the other in event time, each example's events as written.
-            in.sort(Comparator.comparingLong(
-                    i -> spans.get(i).first() + placements.get(i).shift()));
-            List<PaymentEvent> run = new ArrayList<>();
-            for (int i : in) {
-                for (PaymentEvent e : events.get(i)) {
-                    run.add(moved(e, runId(i, e.paymentId()), placements.get(i).shift()));
-                }
-            }
-            byId.putAll(GraphDecider.decide(ruleSet, run, 1));
+            byId.putAll(GraphDecider.decide(cluster, ruleSet, round(round, events, spans, placements), 1));
         }
 
         List<List<Decision>> out = new ArrayList<>(examples.size());
@@ -89,6 +92,29 @@ public final class GraphExamples {
             out.add(decisions);
         }
         return out;
+    }
+
+    /** The events of one run: its examples one after the other in event time, each moved, each as written. */
+    private static List<PaymentEvent> round(
+            int round,
+            List<List<PaymentEvent>> events,
+            List<ExampleEpochs.Span> spans,
+            List<ExampleEpochs.Placement> placements) {
+        List<Integer> in = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            if (placements.get(i).round() == round) {
+                in.add(i);
+            }
+        }
+        in.sort(Comparator.comparingLong(
+                i -> spans.get(i).first() + placements.get(i).shift()));
+        List<PaymentEvent> run = new ArrayList<>();
+        for (int i : in) {
+            for (PaymentEvent e : events.get(i)) {
+                run.add(moved(e, runId(i, e.paymentId()), placements.get(i).shift()));
+            }
+        }
+        return run;
     }
 
     /** The id of example {@code i}'s payment in the run: examples number their payments alike. */

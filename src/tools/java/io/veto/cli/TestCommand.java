@@ -1,11 +1,13 @@
 package io.veto.cli;
 
 import io.veto.backtest.GraphExamples;
+import io.veto.backtest.LocalCluster;
 import io.veto.scoring.ExampleRunner;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -46,20 +48,34 @@ final class TestCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         boolean failed = false;
-        for (Path d : dirs) {
-            List<Path> sets = RuleSetDirs.find(d, err);
-            failed |= sets.isEmpty();
-            for (Path dir : sets) {
-                failed |= !test(dir, out, err);
+        // The job's local cluster starts while the rule sets load and compile; every set runs on it.
+        CompletableFuture<LocalCluster> cluster = CompletableFuture.supplyAsync(LocalCluster::oneSlot);
+        try {
+            for (Path d : dirs) {
+                List<Path> sets = RuleSetDirs.find(d, err);
+                failed |= sets.isEmpty();
+                for (Path dir : sets) {
+                    failed |= !test(dir, cluster, out, err);
+                }
             }
+        } finally {
+            cluster.thenAccept(TestCommand::close);
         }
         out.flush();
         err.flush();
         return failed ? VetoCli.PROBLEM : VetoCli.OK;
     }
 
+    private static void close(LocalCluster cluster) {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            // Stopping the local cluster failed: nothing of the results depends on it.
+        }
+    }
+
     /** Runs one rule set's examples; true when all passed. */
-    private boolean test(Path dir, PrintWriter out, PrintWriter err) {
+    private boolean test(Path dir, CompletableFuture<LocalCluster> cluster, PrintWriter out, PrintWriter err) {
         Loaded l = Loaded.load(dir, err);
         if (!l.ok()) {
             err.println(RuleSetDirs.display(dir) + ": " + ValidateCommand.plural(l.problems(), "problem")
@@ -69,7 +85,7 @@ final class TestCommand implements Callable<Integer> {
         out.println(RuleSetDirs.display(dir) + " (" + l.compiled().version() + ")");
         List<ExampleRunner.Result> results;
         try {
-            results = GraphExamples.run(l.ruleSet(), l.compiled());
+            results = GraphExamples.run(cluster.join(), l.ruleSet(), l.compiled());
         } catch (Exception e) {
             err.println(RuleSetDirs.display(dir) + ": the examples could not be run: " + e);
             return false;
