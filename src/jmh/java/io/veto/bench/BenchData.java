@@ -13,6 +13,7 @@ import io.veto.generator.GeneratedEvent;
 import io.veto.generator.GeneratorConfig;
 import io.veto.generator.PaymentGenerator;
 import io.veto.rule.CompiledRuleSet;
+import io.veto.rule.Evaluation;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
 import io.veto.rule.RuleSetException;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The data every benchmark is built from, the same in every fork and every run: two days of
@@ -171,6 +173,17 @@ final class BenchData {
         return compile(RuleSet.fromDirectory(rulesDir()));
     }
 
+    /** A rule set of one rules file, {@code rulesYaml}, with these thresholds. */
+    static RuleSet ruleSet(String name, int review, int deny, String rulesYaml) {
+        return new RuleSet(
+                name,
+                new TreeMap<>(Map.of(
+                        RuleSet.MANIFEST,
+                        "name: " + name + "\nthresholds:\n  review: " + review + "\n  deny: " + deny + "\n",
+                        "rules.yaml",
+                        rulesYaml)));
+    }
+
     static CompiledRuleSet compile(RuleSet rs) {
         try {
             return RuleSetCompiler.forJob().compile(rs);
@@ -256,6 +269,21 @@ final class BenchData {
 
         int fraud;
         int daySize;
+        /** The next payment to measure: each benchmark state has its own sample, so its own cursor. */
+        private int cursor;
+
+        /** The index of the next payment, cycling through the sample. */
+        int next() {
+            int k = cursor;
+            cursor = (k + 1) & MASK;
+            return k;
+        }
+
+        /** The next payment evaluated by {@code rules} with its card features. */
+        Evaluation evaluate(CompiledRuleSet rules) {
+            int k = next();
+            return rules.evaluate(payments[k], values[k]);
+        }
 
         static Sample of(CompiledRuleSet rules) {
             Days d = days();

@@ -6,8 +6,6 @@ import io.veto.rule.RuleProblem;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetLimits;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.function.IntPredicate;
@@ -56,7 +54,6 @@ public class RuleBudgetBenchmark {
     private CompiledRuleSet manyRules;
     private CompiledRuleSet largeConditions;
     private CompiledRuleSet regexes;
-    private int i;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -130,41 +127,27 @@ public class RuleBudgetBenchmark {
                     .append(when.apply(k))
                     .append("'\n    points: 1\n");
         }
-        return new RuleSet(
-                name,
-                new TreeMap<>(Map.of(
-                        RuleSet.MANIFEST,
-                        "name: " + name + "\nthresholds:\n  review: 40000\n  deny: 80000\n",
-                        "rules.yaml",
-                        y.toString())));
+        return BenchData.ruleSet(name, 40000, 80000, y.toString());
     }
 
     /** The default rule set on one payment: the reference the worst cases compare with. */
     @Benchmark
     public Evaluation defaultRuleSet() {
-        int k = i;
-        i = (k + 1) & BenchData.MASK;
-        return defaults.evaluate(data.payments[k], data.values[k]);
+        return data.evaluate(defaults);
     }
 
     @Benchmark
     public Evaluation maxRulesAtBudget() {
-        int k = i;
-        i = (k + 1) & BenchData.MASK;
-        return manyRules.evaluate(data.payments[k], data.values[k]);
+        return data.evaluate(manyRules);
     }
 
     @Benchmark
     public Evaluation largestConditionsAtBudget() {
-        int k = i;
-        i = (k + 1) & BenchData.MASK;
-        return largeConditions.evaluate(data.payments[k], data.values[k]);
+        return data.evaluate(largeConditions);
     }
 
     @Benchmark
     public Evaluation regexRulesAtBudget() {
-        int k = i;
-        i = (k + 1) & BenchData.MASK;
-        return regexes.evaluate(data.payments[k], data.values[k]);
+        return data.evaluate(regexes);
     }
 }

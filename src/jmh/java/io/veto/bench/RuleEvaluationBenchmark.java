@@ -15,7 +15,6 @@ import io.veto.feature.EventWindow;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Evaluation;
 import io.veto.rule.PaymentVariables;
-import io.veto.rule.RuleSet;
 import io.veto.scoring.CardScorer;
 import java.util.EnumMap;
 import java.util.Map;
@@ -57,7 +56,6 @@ public class RuleEvaluationBenchmark {
     private CompiledRuleSet oneRule;
     private CelRuntime.Program trivial;
     private final PaymentVariables vars = new PaymentVariables();
-    private int i;
 
     // cardScorerDecide: the whole measured day in event-time order, each payment with its card's window.
     private CardScorer scorer;
@@ -84,13 +82,8 @@ public class RuleEvaluationBenchmark {
         }
 
         // The same condition as a one-rule set, to separate evaluate()'s fixed cost from the rules'.
-        oneRule = BenchData.compile(new RuleSet(
-                "one-rule",
-                new TreeMap<>(Map.of(
-                        RuleSet.MANIFEST,
-                        "name: one-rule\nthresholds:\n  review: 40\n  deny: 80\n",
-                        "trivial.yaml",
-                        "rules:\n  - id: trivial\n    when: amount > 100.0\n    points: 10\n"))));
+        oneRule = BenchData.compile(BenchData.ruleSet(
+                "one-rule", 40, 80, "rules:\n  - id: trivial\n    when: amount > 100.0\n    points: 10\n"));
 
         // The trivial condition with the job's variable declarations and CEL options (as RuleSetCompiler).
         CelOptions options = CelOptions.current()
@@ -151,9 +144,7 @@ public class RuleEvaluationBenchmark {
     /** The default rule set on one payment and its card features: all conditions, explanations of those that fire. */
     @Benchmark
     public Evaluation evaluateRuleSet() {
-        int k = i;
-        i = (k + 1) & BenchData.MASK;
-        return rules.evaluate(data.payments[k], data.values[k]);
+        return data.evaluate(rules);
     }
 
     /**
@@ -179,24 +170,19 @@ public class RuleEvaluationBenchmark {
     /** Control for {@link #cardScorerDecide}: only its per-payment shifted copy of the event. */
     @Benchmark
     public PaymentEvent controlShiftedCopy() {
-        int k = i;
-        i = (k + 1) & BenchData.MASK;
-        return BenchData.shifted(data.payments[k], shift);
+        return BenchData.shifted(data.payments[data.next()], shift);
     }
 
     /** A rule set holding only {@code amount > 100.0}: evaluate()'s fixed cost plus one rule (and its explanation when it fires). */
     @Benchmark
     public Evaluation evaluateOneRuleSet() {
-        int k = i;
-        i = (k + 1) & BenchData.MASK;
-        return oneRule.evaluate(data.payments[k], data.values[k]);
+        return data.evaluate(oneRule);
     }
 
     /** Baseline: one CEL program, {@code amount > 100.0}, with the same variable resolver: the cost of one rule. */
     @Benchmark
     public Object baselineSingleCelProgram() throws CelEvaluationException {
-        int k = i;
-        i = (k + 1) & BenchData.MASK;
+        int k = data.next();
         return trivial.eval(vars.reset(data.payments[k], data.values[k]));
     }
 }

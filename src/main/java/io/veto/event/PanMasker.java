@@ -96,27 +96,13 @@ public final class PanMasker {
             while (true) {
                 digits[count++] = d & 0xF;
                 end = i + (d >>> 4);
-                int j = end;
-                int gap = 0;
-                int next = -1;
-                while (j < n && gap <= MAX_GAP) {
-                    next = digitAt(value, j);
-                    if (next >= 0) {
-                        break;
-                    }
-                    int s = separatorAt(value, j);
-                    if (s == 0) {
-                        break;
-                    }
-                    j += s;
-                    gap++;
-                }
-                if (next < 0 || gap > MAX_GAP || j >= n) {
+                int j = nextDigitOfRun(value, end);
+                if (j < 0) {
                     break;
                 }
-                separated |= gap > 0;
+                separated |= j > end;
                 i = j;
-                d = next;
+                d = digitAt(value, j);
             }
             boolean whole = start == 0 && end == n;
             if (count >= 13 && count <= MAX_DIGITS && luhn(digits, 0, count)) {
@@ -132,6 +118,27 @@ public final class PanMasker {
             i = end;
         }
         return false;
+    }
+
+    /**
+     * Where a run of digits goes on after a digit that ends at {@code from}: the index of its next
+     * digit, past at most {@link #MAX_GAP} separators ({@code 4111 1111}, {@code 4111-1111}), or -1
+     * when the run ends there. {@link #containsPan} and {@link #maskRuns} read runs alike.
+     */
+    private static int nextDigitOfRun(String text, int from) {
+        int n = text.length();
+        int j = from;
+        for (int gap = 0; j < n && gap <= MAX_GAP; gap++) {
+            if (digitAt(text, j) >= 0) {
+                return j;
+            }
+            int s = separatorAt(text, j);
+            if (s == 0) {
+                return -1;
+            }
+            j += s;
+        }
+        return -1;
     }
 
     private static boolean hasLuhnWindow(int[] digits, int count) {
@@ -170,26 +177,12 @@ public final class PanMasker {
                 ends[count] = i + (d >>> 4);
                 values[count] = d & 0xF;
                 count++;
-                int j = ends[count - 1];
-                int gap = 0;
-                int next = -1;
-                while (j < n && gap <= MAX_GAP) {
-                    next = digitAt(text, j);
-                    if (next >= 0) {
-                        break;
-                    }
-                    int s = separatorAt(text, j);
-                    if (s == 0) {
-                        break;
-                    }
-                    j += s;
-                    gap++;
-                }
-                if (next < 0 || gap > MAX_GAP || j >= n) {
+                int j = nextDigitOfRun(text, ends[count - 1]);
+                if (j < 0) {
                     break;
                 }
                 i = j;
-                d = next;
+                d = digitAt(text, j);
             }
             int keepHead;
             int keepTail;

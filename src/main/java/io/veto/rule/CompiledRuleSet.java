@@ -14,8 +14,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -128,7 +130,10 @@ public final class CompiledRuleSet {
         return lists;
     }
 
-    /** The examples written with the rules, for {@code rules test}; the job never runs them. */
+    /**
+     * The examples written with the rules: {@code rules test} runs them, and the job runs a
+     * published set's before it applies it ({@code RuleSetGuard}).
+     */
     public List<Example> examples() {
         return examples;
     }
@@ -154,6 +159,48 @@ public final class CompiledRuleSet {
                 .mapToLong(FeatureSpec::horizonMillis)
                 .max()
                 .orElse(0L);
+    }
+
+    /**
+     * How far back anything of this set looks from a payment: the longest horizon of a feature of
+     * any entity, or {@code within} of a sequence; 0 when a decision reads the payment alone.
+     */
+    public long longestHorizon() {
+        long h = 0;
+        for (Entity e : Entity.values()) {
+            h = Math.max(h, maxHorizon(e));
+        }
+        for (CompiledSequence s : sequences) {
+            h = Math.max(h, s.definition().withinMillis());
+        }
+        return h;
+    }
+
+    /**
+     * The event times at which a rule starts or stops applying ({@code validFrom}, {@code
+     * validUntil}) or a list entry expires, ascending. Apart from windows, sequences and the hour of
+     * day ({@code event_hour}), these are all a decision reads of a payment's event time: payments
+     * moved by whole days, across none of them, are decided alike.
+     */
+    public NavigableSet<Long> validityChanges() {
+        TreeSet<Long> times = new TreeSet<>();
+        for (CompiledRule r : rules) {
+            RuleDefinition d = r.definition();
+            if (d.validFrom() != Long.MIN_VALUE) {
+                times.add(d.validFrom());
+            }
+            if (d.validUntil() != Long.MAX_VALUE) {
+                times.add(d.validUntil());
+            }
+        }
+        for (EntityList l : lists) {
+            for (ListEntry e : l.entries()) {
+                if (e.expires() != Long.MAX_VALUE) {
+                    times.add(e.expires());
+                }
+            }
+        }
+        return Collections.unmodifiableNavigableSet(times);
     }
 
     public Outcome outcomeFor(int score) {

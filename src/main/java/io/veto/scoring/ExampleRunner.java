@@ -9,10 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the examples of a rule set through {@link OfflineDecider}, which decides with the classes
- * the Flink job decides with, so an example passes offline exactly when the job would decide the
- * same way. Each example starts with fresh windows (card and every entity the rules read); its
- * payments come in order, so none is late and each stays in the windows its rules need.
+ * Runs the examples of a rule set in process, through {@link GateDecider}: the job's rule-set gate
+ * ({@code RuleSetGuard}) runs a published set's examples this way before it applies the set, and
+ * {@code rules publish} the same way before it sends one, so that it never sends a set the job
+ * would refuse. ({@code rules test} runs them through the job's graph instead.) Each example
+ * starts with fresh windows (card and every entity the rules read) and sequences; its events are
+ * taken in the order written, with a watermark bound as wide as their own disorder, so none is
+ * late.
  */
 public final class ExampleRunner {
 
@@ -28,16 +31,19 @@ public final class ExampleRunner {
     public static List<Result> run(CompiledRuleSet rules) {
         List<Result> results = new ArrayList<>(rules.examples().size());
         for (Example ex : rules.examples()) {
-            Decision last = null;
-            try (OfflineDecider decider = new OfflineDecider(rules)) {
-                for (PaymentEvent p : ex.events()) {
-                    Decision d = decider.accept(p);
-                    last = d != null ? d : last;
-                }
-            }
+            List<Decision> decisions = decide(rules, ex);
+            Decision last = decisions.isEmpty() ? null : decisions.get(decisions.size() - 1);
             results.add(new Result(ex, last, ex.expect().mismatches(last)));
         }
         return results;
+    }
+
+    /** The decisions on the example's payments, in the order written, from fresh windows and sequences. */
+    public static List<Decision> decide(CompiledRuleSet rules, Example ex) {
+        List<PaymentEvent> events = ex.events();
+        try (GateDecider decider = new GateDecider(rules, GateDecider.disorder(events))) {
+            return decider.decideAll(events);
+        }
     }
 
     /** {@code card-velocity-10m +50: detail} or {@code list:blocked-bins [DENY]: detail}. */

@@ -7,13 +7,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.veto.decision.Decision;
 import io.veto.decision.Reason;
+import io.veto.event.PaymentEvent;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.Geo;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
 import io.veto.rule.SequenceMatch;
 import io.veto.scoring.ExampleRunner;
-import io.veto.scoring.OfflineDecider;
+import io.veto.scoring.GateDecider;
 import io.veto.testing.CardEvents;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The default sequence rules of {@code rules/default}, run the way {@code rules test} and backtests
- * run them ({@link OfflineDecider}), on cases beyond the examples in {@code sequences.yaml}.
+ * run them ({@link GateDecider}), on cases beyond the examples in {@code sequences.yaml}.
  */
 class DefaultSequencesTest {
     private static final long SECOND = 1000L;
@@ -44,7 +45,7 @@ class DefaultSequencesTest {
 
     private static CompiledRuleSet defaults;
 
-    private OfflineDecider decider;
+    private GateDecider decider;
     private final List<Decision> decisions = new ArrayList<>();
 
     @BeforeAll
@@ -54,7 +55,7 @@ class DefaultSequencesTest {
 
     @BeforeEach
     void newDecider() {
-        decider = new OfflineDecider(defaults);
+        decider = new GateDecider(defaults);
     }
 
     @AfterEach
@@ -62,14 +63,23 @@ class DefaultSequencesTest {
         decider.close();
     }
 
-    /** Runs the events in order; returns the decision of the last one (null when it is no payment). */
+    /**
+     * Runs the events in order, then lets the watermark reach the last of them; returns the decision
+     * of the last one (null when it is no payment).
+     */
     private Decision run(CardEvents... events) {
-        Decision last = null;
+        String lastPayment = null;
+        List<Decision> made = new ArrayList<>();
         for (CardEvents e : events) {
-            last = decider.accept(e.build());
-            if (last != null) {
-                decisions.add(last);
-            }
+            PaymentEvent p = e.build();
+            made.addAll(decider.accept(p));
+            lastPayment = p.needsDecision() ? p.paymentId() : null;
+        }
+        made.addAll(decider.flush());
+        decisions.addAll(made);
+        Decision last = null;
+        for (Decision d : made) {
+            last = d.paymentId().equals(lastPayment) ? d : last;
         }
         return last;
     }

@@ -137,16 +137,11 @@ public final class Backtest {
 
     /** Runs the job with {@code rules} over the events; checks and joins its decisions. */
     private Run decide(String role, RuleSet rules, PanPolicy policy, EventScan scan, boolean keepDlq) throws Exception {
-        JobOptions o = options(scan.disorderMillis);
+        JobOptions o = exactOptions(s.parallelism(), scan.disorderMillis);
         o.panPolicy = policy;
         Path parts = s.out().resolve("." + role + "-parts");
         deleteTree(parts);
-        Configuration conf = VetoJob.flinkConfiguration(o);
-        // Heap state: a backtest's state lives for one run and needs no checkpoint; the graph is the same.
-        conf.setString("state.backend.type", "hashmap");
-        // A local MiniCluster, or the cluster of the context the backtest runs in (a test's).
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        VetoJob.configure(env, o);
+        StreamExecutionEnvironment env = exactEnvironment(o);
         VetoPipeline.Io io = new VetoPipeline.Io(
                 new EventFileSource(s.events(), policy, s.keys(), o.maxRecordBytes),
                 new EmptySource<>(TypeInformation.of(RuleSetUpdate.class)),
@@ -171,10 +166,14 @@ public final class Backtest {
         return new Run(role, rules.version(), n, outcomes, dlq, seconds, decisions);
     }
 
-    /** The job's options for a backtest: exact mode, no wall-clock fallbacks, no checkpoints. */
-    JobOptions options(long disorderMillis) {
+    /**
+     * The job's options for a run on history (a backtest, a rule set's examples): exact mode, no
+     * wall-clock fallbacks, no checkpoints, a watermark bound of at least {@code disorderMillis}
+     * (how far event time goes backwards in the input), so no payment is behind the watermark.
+     */
+    public static JobOptions exactOptions(int parallelism, long disorderMillis) {
         JobOptions o = new JobOptions();
-        o.parallelism = s.parallelism();
+        o.parallelism = parallelism;
         o.entityFeatures = JobOptions.EntityFeatures.WATERMARK;
         o.maxOutOfOrderness = Duration.ofMillis(Math.max(o.maxOutOfOrderness.toMillis(), disorderMillis));
         // The source never pauses for lack of data, and ends with a final watermark: a payment
@@ -184,6 +183,24 @@ public final class Backtest {
         o.maxFeatureWait = Duration.ofDays(365);
         o.checkpointInterval = Duration.ZERO;
         return o;
+    }
+
+    /**
+     * A local MiniCluster (or the cluster of the context this runs in, a test's) set up for
+     * {@code o}, with heap state: a run on history lives for one run and needs no checkpoint; the
+     * graph is the same.
+     */
+    public static StreamExecutionEnvironment exactEnvironment(JobOptions o) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(exactConfiguration(o));
+        VetoJob.configure(env, o);
+        return env;
+    }
+
+    /** The job's Flink configuration for {@code o}, with heap state. */
+    static Configuration exactConfiguration(JobOptions o) {
+        Configuration conf = VetoJob.flinkConfiguration(o);
+        conf.setString("state.backend.type", "hashmap");
+        return conf;
     }
 
     /** Concatenates the parts of {@code prefix} into {@code target}; returns the number of lines. */

@@ -11,7 +11,7 @@ import io.veto.kafka.DecisionJson;
 import io.veto.rule.CompiledRuleSet;
 import io.veto.rule.RuleSet;
 import io.veto.rule.RuleSetCompiler;
-import io.veto.scoring.OfflineDecider;
+import io.veto.scoring.GateDecider;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,12 +19,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Writes a backtest directory the way {@code rules backtest} does, without Flink: generator
- * history decided by {@link OfflineDecider} with two rule sets, labels from the generator's fraud
+ * history decided by {@link GateDecider} with two rule sets, labels from the generator's fraud
  * scenarios. Realistic input for the report's browser test and its screenshot.
  */
 final class GeneratedBacktest {
@@ -52,27 +54,39 @@ final class GeneratedBacktest {
                 PanPolicy.TOKENIZE,
                 "report-test-key-0123456789".getBytes(StandardCharsets.UTF_8),
                 EventParser.DEFAULT_MAX_BYTES);
-        Map<String, Boolean> seen = new HashMap<>();
-        try (OfflineDecider c = new OfflineDecider(candidate);
-                OfflineDecider b = new OfflineDecider(baseline);
-                BufferedWriter csv = Files.newBufferedWriter(out.resolve(BacktestData.PAYMENTS));
+        // Each payment once, as the backtest requires of its input.
+        List<PaymentEvent> history = new ArrayList<>();
+        Map<String, Boolean> fraud = new HashMap<>();
+        PaymentGenerator gen = new PaymentGenerator(cfg);
+        for (int i = 0; i < events && gen.hasNext(); i++) {
+            GeneratedEvent g = gen.next();
+            PaymentEvent e = parser.parse(g.json(), "generated");
+            if (!e.needsDecision() || fraud.putIfAbsent(e.paymentId(), g.isFraud()) == null) {
+                history.add(e);
+            }
+        }
+        List<Decision> candidates;
+        List<Decision> baselines;
+        try (GateDecider c = new GateDecider(candidate);
+                GateDecider b = new GateDecider(baseline)) {
+            candidates = c.decideAll(history);
+            baselines = b.decideAll(history);
+        }
+        Map<String, PaymentEvent> payments = new HashMap<>();
+        history.stream().filter(PaymentEvent::needsDecision).forEach(e -> payments.put(e.paymentId(), e));
+        try (BufferedWriter csv = Files.newBufferedWriter(out.resolve(BacktestData.PAYMENTS));
                 OutputStream cj = Files.newOutputStream(out.resolve(BacktestData.CANDIDATE));
                 OutputStream bj = Files.newOutputStream(out.resolve(BacktestData.BASELINE))) {
             csv.write(BacktestData.HEADER + "\n");
-            PaymentGenerator gen = new PaymentGenerator(cfg);
-            for (int i = 0; i < events && gen.hasNext(); i++) {
-                GeneratedEvent g = gen.next();
-                PaymentEvent e = parser.parse(g.json(), "generated");
-                Decision dc = c.accept(e);
-                Decision db = b.accept(e);
-                if (dc == null || seen.putIfAbsent(e.paymentId(), true) != null) {
-                    continue;
-                }
+            for (int i = 0; i < candidates.size(); i++) {
+                Decision dc = candidates.get(i);
+                PaymentEvent e = payments.get(dc.paymentId());
                 csv.write(e.paymentId() + "," + e.eventTime() + "," + e.cardToken() + ","
-                        + e.amount().toPlainString() + "," + e.currency() + "," + (g.isFraud() ? 1 : 0) + "\n");
+                        + e.amount().toPlainString() + "," + e.currency() + ","
+                        + (fraud.get(e.paymentId()) ? 1 : 0) + "\n");
                 cj.write(DecisionJson.write(dc));
                 cj.write('\n');
-                bj.write(DecisionJson.write(db));
+                bj.write(DecisionJson.write(baselines.get(i)));
                 bj.write('\n');
             }
         }
